@@ -1,0 +1,45 @@
+"""The MQTT contract shared by edge and central: topic builders and versioned message models.
+
+It depends on pydantic only, so that importing it never pulls OpenCV, onnxruntime or a database.
+"""
+
+from gridwatch_contract.codec import ContractError, decode_alert, decode_message, encode_message
+from gridwatch_contract.messages import (
+    SCHEMA_VERSION,
+    AlertAck,
+    AlertMessage,
+    AlertState,
+    BoundingBox,
+    CameraStats,
+    DetectedObject,
+    EdgeAvailability,
+    EdgeStatsMessage,
+    EdgeStatusMessage,
+    EventType,
+    GeoPoint,
+    ModelInfo,
+    Snapshot,
+)
+from gridwatch_contract.topics import Topics
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AlertAck",
+    "AlertMessage",
+    "AlertState",
+    "BoundingBox",
+    "CameraStats",
+    "ContractError",
+    "DetectedObject",
+    "EdgeAvailability",
+    "EdgeStatsMessage",
+    "EdgeStatusMessage",
+    "EventType",
+    "GeoPoint",
+    "ModelInfo",
+    "Snapshot",
+    "Topics",
+    "decode_alert",
+    "decode_message",
+    "encode_message",
+]

@@ -1,0 +1,102 @@
+"""Encoding and decoding of contract messages with errors a human can act on.
+
+``decode_message`` checks the envelope (size, JSON, object, version) before the full model, so
+that an old or future sender is told "unsupported schema_version" rather than a list of field
+errors. Every failure is a ``ContractError`` carrying a short machine ``code`` for metrics and a
+``reason`` for logs and the quarantine table.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from gridwatch_contract.messages import SCHEMA_VERSION, AlertMessage
+
+MessageT = TypeVar("MessageT", bound=BaseModel)
+
+# Above every inline snapshot we allow (4 MiB raw is ~5.4 MiB of base64) plus the alert body.
+DEFAULT_MAX_PAYLOAD_BYTES: Final = 6 * 1024 * 1024
+
+ERROR_CODES: Final = (
+    "too_large",
+    "malformed_json",
+    "not_an_object",
+    "missing_version",
+    "unsupported_version",
+    "unknown_field",
+    "invalid",
+)
+
+
+class ContractError(ValueError):
+    """A payload that is not a valid message of this contract version."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+def encode_message(message: BaseModel) -> bytes:
+    return message.model_dump_json(exclude_none=False).encode("utf-8")
+
+
+def decode_message(
+    model: type[MessageT],
+    payload: bytes | str,
+    *,
+    max_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+) -> MessageT:
+    """Parse ``payload`` as ``model`` or raise ``ContractError`` explaining why not."""
+    if len(payload) > max_bytes:
+        raise ContractError("too_large", f"payload of {len(payload)} bytes exceeds {max_bytes}")
+    document = _parse_json_object(payload)
+    _check_version(document)
+    try:
+        return model.model_validate(document)
+    except ValidationError as error:
+        raise _explain(model, error) from None
+
+
+def decode_alert(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES) -> AlertMessage:
+    return decode_message(AlertMessage, payload, max_bytes=max_bytes)
+
+
+def _parse_json_object(payload: bytes | str) -> dict[str, Any]:
+    try:
+        document = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ContractError("malformed_json", f"not valid UTF-8 JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise ContractError("not_an_object", f"expected a JSON object, got {type(document).__name__}")
+    return document
+
+
+def _check_version(document: dict[str, Any]) -> None:
+    if "schema_version" not in document:
+        raise ContractError("missing_version", "field 'schema_version' is required")
+    version = document["schema_version"]
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise ContractError(
+            "unsupported_version",
+            f"schema_version {version!r} is not supported; this build reads {SCHEMA_VERSION}",
+        )
+
+
+def _explain(model: type[BaseModel], error: ValidationError) -> ContractError:
+    problems = error.errors(include_url=False, include_input=False)
+    unknown = [_location(p["loc"]) for p in problems if p["type"] == "extra_forbidden"]
+    if unknown:
+        return ContractError(
+            "unknown_field", f"{model.__name__} has no field(s): {', '.join(unknown)}"
+        )
+    details = "; ".join(f"{_location(p['loc'])}: {p['msg']}" for p in problems[:5])
+    more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
+    return ContractError("invalid", f"invalid {model.__name__}: {details}{more}")
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(message)"

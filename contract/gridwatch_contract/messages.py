@@ -1,0 +1,207 @@
+"""Versioned message models of contract v1.
+
+Every model forbids unknown fields and is frozen: a message is a value, and a field a sender
+adds without bumping the version is a bug we want to hear about, not silently drop.
+Bytes travel as base64url in JSON (``ser_json_bytes``), raw bytes in Python.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+from uuid import UUID
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from gridwatch_contract.topics import validate_id
+
+SCHEMA_VERSION = 1
+"""The only message version this build reads and writes."""
+
+# A snapshot is carried inline in the alert; brokers default to 256 MiB packets but real
+# deployments cap them far lower, and the edge steps JPEG size down to fit. 4 MiB is the most
+# any sane camera snapshot needs and bounds what central will ever hold in memory for one field.
+MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024
+# One frame of a crowded square holds a few hundred people at most; more is a broken detector.
+MAX_OBJECTS = 500
+
+Identifier = Annotated[str, AfterValidator(validate_id)]
+Score = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
+    )
+
+
+class _VersionedMessage(_Message):
+    schema_version: Literal[1] = Field(
+        default=SCHEMA_VERSION, description="Contract version; a reader rejects any other."
+    )
+
+
+class EventType(StrEnum):
+    """What an alert is about. Central maps each to a case category by configuration."""
+
+    CROWD = "crowd"
+    ROAD_BLOCKAGE = "road_blockage"
+    ILLEGAL_PARKING = "illegal_parking"
+    LEFT_OBJECT = "left_object"
+    LITTERING = "littering"
+    LINE_CROSSING = "line_crossing"
+    CAMERA_OFFLINE = "camera_offline"
+    CAMERA_ONLINE = "camera_online"
+
+
+class AlertState(StrEnum):
+    """Lifecycle of one real-world event: one ``new``, any number of ``update``, one ``end``."""
+
+    NEW = "new"
+    UPDATE = "update"
+    END = "end"
+
+
+class EdgeAvailability(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class BoundingBox(_Message):
+    """Axis-aligned box in pixels of the analysed frame (``x1 <= x2``, ``y1 <= y2``)."""
+
+    x1: float = Field(ge=0)
+    y1: float = Field(ge=0)
+    x2: float = Field(ge=0)
+    y2: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.x2 < self.x1 or self.y2 < self.y1:
+            raise ValueError("box corners must satisfy x1 <= x2 and y1 <= y2")
+        return self
+
+
+class DetectedObject(_Message):
+    class_name: str = Field(min_length=1, max_length=64)
+    class_id: int = Field(ge=0)
+    score: Score
+    box: BoundingBox
+    track_id: int | None = Field(default=None, ge=0, description="Tracker id, when tracked.")
+
+
+class GeoPoint(_Message):
+    """WGS-84 position. Chinese map services use GCJ-02; convert before sending."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class FrameSize(_Message):
+    width: int = Field(gt=0, le=16384)
+    height: int = Field(gt=0, le=16384)
+
+
+class Snapshot(_Message):
+    """A JPEG of the moment, inline (``data``) or stored elsewhere (``url``), never both."""
+
+    content_type: Literal["image/jpeg"] = "image/jpeg"
+    data: bytes | None = Field(default=None, max_length=MAX_SNAPSHOT_BYTES)
+    url: str | None = Field(default=None, max_length=2048)
+    width: int = Field(gt=0, le=16384)
+    height: int = Field(gt=0, le=16384)
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> Self:
+        if (self.data is None) == (self.url is None):
+            raise ValueError("a snapshot carries exactly one of 'data' or 'url'")
+        return self
+
+
+class ModelInfo(_Message):
+    name: str = Field(min_length=1, max_length=64)
+    version: str = Field(min_length=1, max_length=64)
+
+
+class AlertMessage(_VersionedMessage):
+    """One lifecycle message of one event seen by one camera.
+
+    ``alert_id`` is unique per message and is the idempotency key end to end (outbox, broker
+    redelivery, central storage, ack). ``event_id`` is shared by the ``new``/``update``/``end``
+    messages of the same event, so central can attach updates to the case the ``new`` opened.
+    """
+
+    alert_id: UUID
+    event_id: UUID
+    sequence: int = Field(ge=0, description="0 for 'new', then +1 per message of the event.")
+    edge_id: Identifier
+    camera_id: Identifier
+    event_type: EventType
+    rule_id: Identifier
+    zone_id: Identifier | None = None
+    state: AlertState
+    started_at: AwareDatetime
+    updated_at: AwareDatetime
+    media_time_s: float | None = Field(
+        default=None, ge=0, description="Position in a recorded file, for replays."
+    )
+    confidence: Score
+    objects: list[DetectedObject] = Field(default_factory=list, max_length=MAX_OBJECTS)
+    measurements: dict[Identifier, float] = Field(
+        default_factory=dict,
+        max_length=32,
+        description="Rule-specific figures, e.g. person_count, density_per_zone_area.",
+    )
+    frame: FrameSize
+    location: GeoPoint | None = None
+    snapshot: Snapshot | None = None
+    model: ModelInfo
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.updated_at < self.started_at:
+            raise ValueError("updated_at must not be before started_at")
+        if (self.state is AlertState.NEW) != (self.sequence == 0):
+            raise ValueError("state 'new' goes with sequence 0 and only with it")
+        return self
+
+
+class AlertAck(_VersionedMessage):
+    """Central's application-level receipt: the alert is committed (or will never be)."""
+
+    alert_id: UUID
+    status: Literal["stored", "duplicate", "rejected"]
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class EdgeStatusMessage(_VersionedMessage):
+    """Retained availability; the broker publishes the ``offline`` last will for a dead edge."""
+
+    edge_id: Identifier
+    state: EdgeAvailability
+    at: AwareDatetime
+    software_version: str = Field(min_length=1, max_length=64)
+
+
+class CameraStats(_Message):
+    camera_id: Identifier
+    online: bool
+    input_fps: float = Field(ge=0)
+    analysed_fps: float = Field(ge=0)
+    frames_read: int = Field(ge=0)
+    frames_analysed: int = Field(ge=0)
+    frames_skipped: int = Field(ge=0)
+    reconnects_last_hour: int = Field(default=0, ge=0)
+    alerts: int = Field(ge=0)
+
+
+class EdgeStatsMessage(_VersionedMessage):
+    edge_id: Identifier
+    at: AwareDatetime
+    uptime_s: float = Field(ge=0)
+    cameras: list[CameraStats] = Field(max_length=256)
+    outbox_depth: int = Field(default=0, ge=0)
+    inference_ms_p50: float | None = Field(default=None, ge=0)

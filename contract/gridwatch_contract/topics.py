@@ -1,0 +1,82 @@
+"""Every MQTT topic of the system, built in one place.
+
+Layout (``{prefix}`` is configurable, default ``gridwatch``; ``v1`` is the contract version)::
+
+    {prefix}/v1/edges/{edge_id}/status                   retained online/offline (last will)
+    {prefix}/v1/edges/{edge_id}/stats                    periodic edge statistics
+    {prefix}/v1/edges/{edge_id}/config                   retained per-edge configuration (central → edge)
+    {prefix}/v1/edges/{edge_id}/acks                     application-level alert acks (central → edge)
+    {prefix}/v1/alerts/{edge_id}/{camera_id}/{event_type} alerts (edge → central)
+
+The event type is the last level so that a consumer can subscribe to one kind of alert only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CONTRACT_VERSION = "v1"
+
+# An id is used as one topic level: it must not contain the MQTT separators or wildcards,
+# and we keep it to a conservative character set so it is also safe in file names and URLs.
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+
+
+def validate_id(value: str, what: str = "id") -> str:
+    """Return ``value`` if it is a valid edge/camera/zone id, else raise ``ValueError``."""
+    if not _ID_PATTERN.match(value):
+        raise ValueError(
+            f"invalid {what} {value!r}: use 1-64 characters of letters, digits, '_', '-' or '.',"
+            " starting with a letter or digit"
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """Topic builder bound to one prefix (for instance one deployment or tenant)."""
+
+    prefix: str = "gridwatch"
+
+    def __post_init__(self) -> None:
+        levels = self.prefix.split("/")
+        if not self.prefix or any(not level or level in {"+", "#"} for level in levels):
+            raise ValueError(f"invalid MQTT topic prefix {self.prefix!r}")
+        if self.prefix.startswith("$"):
+            raise ValueError(f"topic prefix {self.prefix!r} must not start with '$'")
+
+    @property
+    def root(self) -> str:
+        return f"{self.prefix}/{CONTRACT_VERSION}"
+
+    def alert(self, edge_id: str, camera_id: str, event_type: str) -> str:
+        return f"{self.root}/alerts/{validate_id(edge_id, 'edge_id')}/" + (
+            f"{validate_id(camera_id, 'camera_id')}/{validate_id(event_type, 'event_type')}"
+        )
+
+    def all_alerts(self) -> str:
+        return f"{self.root}/alerts/+/+/+"
+
+    def edge_status(self, edge_id: str) -> str:
+        return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/status"
+
+    def all_edge_status(self) -> str:
+        return f"{self.root}/edges/+/status"
+
+    def edge_stats(self, edge_id: str) -> str:
+        return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/stats"
+
+    def all_edge_stats(self) -> str:
+        return f"{self.root}/edges/+/stats"
+
+    def edge_config(self, edge_id: str) -> str:
+        return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/config"
+
+    def alert_acks(self, edge_id: str) -> str:
+        return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/acks"
+
+    @staticmethod
+    def shared(group: str, topic_filter: str) -> str:
+        """An MQTT 5 shared subscription, so that several consumers split one stream."""
+        return f"$share/{validate_id(group, 'share group')}/{topic_filter}"
