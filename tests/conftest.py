@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from gridwatch_contract.broker import BrokerConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,9 @@ def vtest_clip(samples_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def broker_address() -> BrokerConfig:
-    config = BrokerConfig.from_url(os.environ.get("GRIDWATCH_TEST_MQTT_URL", "mqtt://127.0.0.1:1883"))
+    config = BrokerConfig.from_url(
+        os.environ.get("GRIDWATCH_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
+    )
     try:
         socket.create_connection((config.host, config.port), timeout=2).close()
     except OSError as error:

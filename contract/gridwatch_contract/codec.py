@@ -61,7 +61,9 @@ def decode_message(
         raise _explain(model, error) from None
 
 
-def decode_alert(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES) -> AlertMessage:
+def decode_alert(
+    payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES
+) -> AlertMessage:
     return decode_message(AlertMessage, payload, max_bytes=max_bytes)
 
 
@@ -71,7 +73,9 @@ def _parse_json_object(payload: bytes | str) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ContractError("malformed_json", f"not valid UTF-8 JSON: {error}") from None
     if not isinstance(document, dict):
-        raise ContractError("not_an_object", f"expected a JSON object, got {type(document).__name__}")
+        raise ContractError(
+            "not_an_object", f"expected a JSON object, got {type(document).__name__}"
+        )
     return document
 
 

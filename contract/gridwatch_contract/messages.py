@@ -8,14 +8,14 @@ Bytes travel as base64url in JSON (``ser_json_bytes``), raw bytes in Python.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Final, Literal, Self
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from gridwatch_contract.topics import validate_id
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final[Literal[1]] = 1
 """The only message version this build reads and writes."""
 
 # A snapshot is carried inline in the alert; brokers default to 256 MiB packets but real

@@ -2,11 +2,11 @@
 
 Layout (``{prefix}`` is configurable, default ``gridwatch``; ``v1`` is the contract version)::
 
-    {prefix}/v1/edges/{edge_id}/status                   retained online/offline (last will)
-    {prefix}/v1/edges/{edge_id}/stats                    periodic edge statistics
-    {prefix}/v1/edges/{edge_id}/config                   retained per-edge configuration (central → edge)
-    {prefix}/v1/edges/{edge_id}/acks                     application-level alert acks (central → edge)
-    {prefix}/v1/alerts/{edge_id}/{camera_id}/{event_type} alerts (edge → central)
+    {prefix}/v1/edges/{edge_id}/status        retained online/offline (last will)
+    {prefix}/v1/edges/{edge_id}/stats         periodic edge statistics
+    {prefix}/v1/edges/{edge_id}/config        retained per-edge configuration (central → edge)
+    {prefix}/v1/edges/{edge_id}/acks          application-level alert acks (central → edge)
+    {prefix}/v1/alerts/{edge_id}/{camera_id}/{event_type}   alerts (edge → central)
 
 The event type is the last level so that a consumer can subscribe to one kind of alert only.
 """

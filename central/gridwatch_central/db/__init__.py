@@ -1,0 +1,1 @@
+"""Persistence: engine construction, ORM tables, the repository (all SQL) and migrations."""

@@ -1,0 +1,1 @@
+"""From MQTT message to stored alert and opened case."""

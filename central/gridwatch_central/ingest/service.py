@@ -1,0 +1,142 @@
+"""One MQTT message in, one typed outcome out: stored, duplicate or rejected.
+
+A payload that breaks the contract is quarantined and reported, never raised: one bad sender
+must not stop the stream. A storage failure does raise, so the consumer withholds the broker
+ack and the message is delivered again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridwatch_central.db import repository
+from gridwatch_central.grid import GridAssignment, GridIndex
+from gridwatch_central.ingest.cases import CasePolicy, attach_to_case
+from gridwatch_central.ingest.metrics import IngestMetrics
+from gridwatch_central.snapshots import SnapshotStore
+from gridwatch_contract.codec import ContractError, decode_alert
+from gridwatch_contract.messages import AlertMessage
+
+Status = Literal["stored", "duplicate", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    status: Status
+    alert_id: uuid.UUID | None = None
+    edge_id: str | None = None
+    case_id: int | None = None
+    code: str | None = None
+    reason: str | None = None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class IngestService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        grid: GridIndex,
+        snapshots: SnapshotStore,
+        metrics: IngestMetrics,
+        policy: CasePolicy,
+        *,
+        max_payload_bytes: int,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._sessions = sessions
+        self._grid = grid
+        self._snapshots = snapshots
+        self._metrics = metrics
+        self._policy = policy
+        self._max_payload_bytes = max_payload_bytes
+        self._clock = clock
+
+    def handle(self, topic: str, payload: bytes) -> IngestOutcome:
+        self._metrics.received.inc()
+        received_at = self._clock()
+        try:
+            alert = decode_alert(payload, max_bytes=self._max_payload_bytes)
+        except ContractError as error:
+            return self._reject(topic, payload, error, received_at)
+        outcome = self._store(alert, received_at)
+        counter = self._metrics.stored if outcome.status == "stored" else self._metrics.duplicates
+        counter.inc()
+        return outcome
+
+    def _store(self, alert: AlertMessage, received_at: datetime) -> IngestOutcome:
+        snapshot = alert.snapshot.data if alert.snapshot is not None else None
+        # Saved before the transaction: content-addressed, so a rollback leaves at worst an
+        # unreferenced file, and a redelivery rewrites nothing.
+        snapshot_hash = self._snapshots.save(snapshot) if snapshot is not None else None
+        location = alert.location
+        grid = self._grid.locate(location.lat, location.lon) if location is not None else None
+        with self._sessions.begin() as session:
+            values = _alert_values(alert, received_at, grid, snapshot_hash)
+            row_id = repository.insert_alert(session, values)
+            if row_id is None:
+                return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
+            case_id = attach_to_case(
+                session, alert, row_id, grid=grid, received_at=received_at, policy=self._policy
+            )
+        return IngestOutcome("stored", alert.alert_id, alert.edge_id, case_id=case_id)
+
+    def _reject(
+        self, topic: str, payload: bytes, error: ContractError, received_at: datetime
+    ) -> IngestOutcome:
+        with self._sessions.begin() as session:
+            repository.insert_quarantine(
+                session,
+                {
+                    "topic": topic,
+                    "payload": payload,
+                    "error_code": error.code,
+                    "reason": error.reason,
+                    "received_at": received_at,
+                },
+            )
+        self._metrics.rejected.labels(code=error.code).inc()
+        return IngestOutcome("rejected", code=error.code, reason=error.reason)
+
+
+def _alert_values(
+    alert: AlertMessage,
+    received_at: datetime,
+    grid: GridAssignment | None,
+    snapshot_hash: str | None,
+) -> dict[str, Any]:
+    cells = (grid.level1, grid.level2, grid.level3) if grid else (None, None, None)
+    codes = [cell.code if cell else None for cell in cells]
+    return {
+        "alert_id": alert.alert_id,
+        "event_id": alert.event_id,
+        "sequence": alert.sequence,
+        "edge_id": alert.edge_id,
+        "camera_id": alert.camera_id,
+        "event_type": alert.event_type.value,
+        "rule_id": alert.rule_id,
+        "zone_id": alert.zone_id,
+        "state": alert.state.value,
+        "started_at": alert.started_at,
+        "updated_at": alert.updated_at,
+        "received_at": received_at,
+        "confidence": alert.confidence,
+        "objects": [obj.model_dump(mode="json") for obj in alert.objects],
+        "measurements": dict(alert.measurements),
+        "lat": alert.location.lat if alert.location else None,
+        "lon": alert.location.lon if alert.location else None,
+        "grid_l1_code": codes[0],
+        "grid_l2_code": codes[1],
+        "grid_l3_code": codes[2],
+        "snapshot_sha256": snapshot_hash,
+        "model_name": alert.model.name,
+        "model_version": alert.model.version,
+    }

@@ -1,0 +1,126 @@
+"""The composition root: builds every part of central from one ``CentralConfig``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import uvicorn
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridwatch_central.api import create_app
+from gridwatch_central.config import CentralConfig
+from gridwatch_central.db import repository
+from gridwatch_central.db.engine import make_engine, make_sessions
+from gridwatch_central.db.migrate import upgrade_to_head
+from gridwatch_central.grid import GridIndex
+from gridwatch_central.ingest.cases import CasePolicy
+from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
+from gridwatch_central.ingest.metrics import IngestMetrics
+from gridwatch_central.ingest.service import IngestService
+from gridwatch_central.snapshots import SnapshotStore
+
+log = logging.getLogger(__name__)
+
+
+class RuntimeNotStartedError(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("CentralRuntime.start() has not been called (or stop() was)")
+
+
+class CentralRuntime:
+    """Database, grid, MQTT consumer and HTTP app of one central process."""
+
+    def __init__(self, config: CentralConfig) -> None:
+        self.config = config
+        self.registry = CollectorRegistry()
+        self.ingest_metrics = IngestMetrics(self.registry)
+        self.snapshots = SnapshotStore(config.snapshot_dir)
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+        self._ingest: IngestService | None = None
+        self._consumer: AlertConsumer | None = None
+        self._app: FastAPI | None = None
+
+    def start(self) -> None:
+        """Migrate, load the grid, open the database and subscribe; raises on any failure."""
+        config = self.config
+        upgrade_to_head(config.database_url)
+        grid = GridIndex.from_file(config.grid_file)
+        self._engine = make_engine(config.database_url)
+        self._sessions = make_sessions(self._engine)
+        policy = CasePolicy(
+            time_limit=timedelta(hours=config.case_time_limit_hours),
+            timezone=ZoneInfo(config.timezone),
+        )
+        self._ingest = IngestService(
+            self._sessions,
+            grid,
+            self.snapshots,
+            self.ingest_metrics,
+            policy,
+            max_payload_bytes=config.max_payload_bytes,
+        )
+        self._consumer = AlertConsumer(
+            config.broker,
+            self._ingest,
+            share_group=config.share_group,
+            client_id=config.client_id or default_client_id(),
+            session_expiry_s=config.session_expiry_s,
+        )
+        try:
+            self._consumer.start(config.subscribe_timeout_s)
+        except BaseException:
+            self._engine.dispose()
+            raise
+        log.info(
+            "central started: %d grid cells, broker %s", len(grid.cells), config.broker.display()
+        )
+
+    def stop(self) -> None:
+        if self._consumer is not None:
+            self._consumer.stop()
+            self._consumer = None
+        if self._engine is not None:
+            self._engine.dispose()
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        if self._sessions is None:
+            raise RuntimeNotStartedError
+        return self._sessions
+
+    @property
+    def ingest(self) -> IngestService:
+        if self._ingest is None:
+            raise RuntimeNotStartedError
+        return self._ingest
+
+    @property
+    def mqtt_connected(self) -> bool:
+        return self._consumer is not None and self._consumer.connected
+
+    @property
+    def app(self) -> FastAPI:
+        if self._app is None:
+            self._app = create_app(self)
+        return self._app
+
+    def summary(self) -> dict[str, int]:
+        """Stored totals: ``alerts``, ``cases`` and ``rejected`` (quarantined messages)."""
+        with self.sessions() as session:
+            return repository.counts(session)
+
+
+def serve(config: CentralConfig) -> None:
+    """Run central until interrupted: start the runtime, serve HTTP, stop on the way out."""
+    runtime = CentralRuntime(config)
+    runtime.start()
+    try:
+        uvicorn.run(runtime.app, host=config.http.host, port=config.http.port, log_config=None)
+    finally:
+        runtime.stop()

@@ -1,0 +1,124 @@
+"""Response models of the HTTP API (also what the read services return)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="What went wrong, for a human.")
+
+
+class GeoPointOut(BaseModel):
+    lat: float
+    lon: float
+
+
+class GridCodes(_Out):
+    grid_l1_code: str | None = Field(description="一级网格 (street/town) code")
+    grid_l2_code: str | None = Field(description="二级网格 (community/village) code")
+    grid_l3_code: str | None = Field(description="三级网格 (micro-grid) code")
+
+
+class AlertOut(GridCodes):
+    alert_id: uuid.UUID
+    event_id: uuid.UUID
+    sequence: int
+    edge_id: str
+    camera_id: str
+    event_type: str
+    rule_id: str
+    zone_id: str | None
+    state: str
+    started_at: datetime = Field(description="Edge clock")
+    updated_at: datetime = Field(description="Edge clock")
+    received_at: datetime = Field(description="Server clock")
+    confidence: float
+    objects: list[dict[str, Any]]
+    measurements: dict[str, float]
+    location: GeoPointOut | None
+    snapshot_sha256: str | None
+    snapshot_url: str | None = Field(description="API path of the JPEG, when there is one")
+    model_name: str
+    model_version: str
+    case_id: int | None
+
+
+class CaseOut(GridCodes):
+    id: int
+    case_number: str = Field(examples=["GW-20261121-000042"])
+    state: str
+    category: str
+    title: str
+    camera_id: str
+    edge_id: str
+    event_id: uuid.UUID
+    opened_at: datetime
+    due_at: datetime = Field(description="Time limit for handling, from the server clock")
+    first_alert_id: uuid.UUID
+
+
+class TimelineEntryOut(_Out):
+    at: datetime
+    action: str
+    actor: str
+    from_state: str | None
+    to_state: str | None
+    note: str | None
+
+
+class CaseDetailOut(CaseOut):
+    timeline: list[TimelineEntryOut]
+    alerts: list[AlertOut]
+
+
+class QuarantinedOut(_Out):
+    id: int
+    topic: str
+    error_code: str
+    reason: str
+    received_at: datetime
+    size_bytes: int
+
+
+class _Page(BaseModel):
+    total: int = Field(description="Matching rows in all pages")
+    limit: int
+    offset: int
+
+
+class AlertPage(_Page):
+    items: list[AlertOut]
+
+
+class CasePage(_Page):
+    items: list[CaseOut]
+
+
+class QuarantinePage(_Page):
+    items: list[QuarantinedOut]
+
+
+class IngestStatsOut(BaseModel):
+    """Counters since this process started (the database keeps the lasting totals)."""
+
+    received: int
+    stored: int
+    duplicates: int
+    rejected: dict[str, int] = Field(description="Quarantined messages by contract error code")
+    rejected_total: int
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: bool
+    mqtt: bool
+    detail: str | None = None

@@ -1,0 +1,24 @@
+"""What the pipeline needs from a detector, whatever the model family behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from gridwatch_contract.messages import ModelInfo
+from gridwatch_edge.detections import Detections
+
+
+class Detector(Protocol):
+    @property
+    def class_names(self) -> Sequence[str]: ...
+
+    @property
+    def model_info(self) -> ModelInfo: ...
+
+    def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
+        """Objects in a BGR image, boxes in its own pixel coordinates. Not thread-safe."""
+        ...

@@ -1,0 +1,61 @@
+"""Building the configured detector from its manifest and weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gridwatch_edge.config import DetectorConfig
+from gridwatch_edge.detector.base import Detector
+from gridwatch_edge.detector.candidates import Postprocess
+from gridwatch_edge.detector.manifest import ModelManifest, discover_manifests
+from gridwatch_edge.detector.onnx_detector import Decoder, OnnxDetector
+from gridwatch_edge.detector.session import check_output, open_session
+from gridwatch_edge.detector.ultralytics import decode_ultralytics
+from gridwatch_edge.detector.yolox import YoloxDecoder
+from gridwatch_edge.errors import ModelError
+
+
+def load_detector(
+    config: DetectorConfig, *, models_dir: Path, manifest_dirs: list[Path]
+) -> Detector:
+    manifests = discover_manifests(manifest_dirs)
+    manifest = manifests.get(config.model)
+    if manifest is None:
+        searched = ", ".join(str(d) for d in manifest_dirs)
+        raise ModelError(
+            f"no manifest for model {config.model!r} in {searched}; known: {sorted(manifests)}"
+        )
+    return build_detector(config, manifest, models_dir)
+
+
+def build_detector(config: DetectorConfig, manifest: ModelManifest, models_dir: Path) -> Detector:
+    session = open_session(manifest, models_dir, intra_op_threads=config.intra_op_threads)
+    decoder = _decoder_for(session, manifest, manifest.path_in(models_dir).absolute())
+    postprocess = Postprocess(
+        score_threshold=config.score_threshold,
+        nms_iou_threshold=config.nms_iou_threshold,
+        class_mask=_class_mask(config.classes, manifest),
+    )
+    return OnnxDetector(session, manifest, decoder, postprocess)
+
+
+def _decoder_for(session: Any, manifest: ModelManifest, path: Path) -> Decoder:
+    classes = len(manifest.class_names)
+    if manifest.format == "yolox":
+        yolox = YoloxDecoder(manifest.input.width, manifest.input.height)
+        check_output(session, [1, yolox.anchor_count, 5 + classes], path, manifest.name)
+        return yolox
+    check_output(session, [1, 4 + classes, None], path, manifest.name)
+    return decode_ultralytics
+
+
+def _class_mask(classes: list[str] | None, manifest: ModelManifest) -> np.ndarray | None:
+    if classes is None:
+        return None
+    unknown = sorted(set(classes) - set(manifest.class_names))
+    if unknown:
+        raise ModelError(f"model {manifest.name!r} has no class(es) {unknown}")
+    return np.isin(np.asarray(manifest.class_names), classes)

@@ -1,0 +1,91 @@
+"""Opening an ONNX Runtime session and checking the model is what its manifest says."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import onnxruntime as ort
+
+from gridwatch_edge.detector.manifest import (
+    ModelManifest,
+    file_sha256,
+    missing_model_message,
+)
+from gridwatch_edge.errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+# Parallelism across graph branches buys nothing for these single-branch detectors and would
+# compete with the camera threads for the two cores.
+INTER_OP_THREADS = 1
+
+
+def open_session(manifest: ModelManifest, models_dir: Path, *, intra_op_threads: int) -> Any:
+    """An ``onnxruntime.InferenceSession`` on CPU whose input matches the manifest."""
+    path = manifest.path_in(models_dir).absolute()
+    if not path.is_file():
+        raise ModelError(missing_model_message(manifest, path))
+    _warn_on_checksum(manifest, path)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = intra_op_threads
+    options.inter_op_num_threads = INTER_OP_THREADS
+    try:
+        session = ort.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as error:  # onnxruntime raises its own untyped exception classes
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise ModelError(
+            f"model file {path} is not a loadable ONNX model ({first_line[:200]})"
+        ) from None
+    check_input(session, manifest, path)
+    return session
+
+
+def check_input(session: Any, manifest: ModelManifest, path: Path) -> None:
+    inputs = session.get_inputs()
+    spec = manifest.input
+    expected = [1, 3, spec.height, spec.width]
+    actual = [(i.name, list(i.shape), i.type) for i in inputs]
+    if len(inputs) == 1:
+        name, shape, element_type = actual[0]
+        if name == spec.name and shape == expected and element_type == "tensor(float)":
+            return
+    described = ", ".join(f"{name!r} {kind} {shape}" for name, shape, kind in actual)
+    raise ModelError(
+        f"model file {path} does not match manifest {manifest.name!r}: it has input {described},"
+        f" expected input {spec.describe()}"
+    )
+
+
+def check_output(session: Any, expected: list[int | None], path: Path, manifest_name: str) -> None:
+    """Each ``None`` in ``expected`` accepts any size on that axis."""
+    outputs = session.get_outputs()
+    shape = list(outputs[0].shape) if len(outputs) == 1 else None
+    if (
+        shape is not None
+        and len(shape) == len(expected)
+        and all(want is None or want == have for want, have in zip(expected, shape, strict=True))
+    ):
+        return
+    actual = [list(output.shape) for output in outputs]
+    wanted = ["N" if size is None else size for size in expected]
+    raise ModelError(
+        f"model file {path} does not match manifest {manifest_name!r}: it has output(s) {actual},"
+        f" expected one output {wanted}"
+    )
+
+
+def _warn_on_checksum(manifest: ModelManifest, path: Path) -> None:
+    # Not fatal: a user may re-export the same architecture; the shape checks catch real misfits.
+    actual = file_sha256(path)
+    if actual != manifest.sha256:
+        logger.warning(
+            "model file %s has sha256 %s, manifest %r expects %s",
+            path,
+            actual,
+            manifest.name,
+            manifest.sha256,
+        )

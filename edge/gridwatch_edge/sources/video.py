@@ -1,0 +1,151 @@
+"""``VideoSource``: frames at the analysis rate from a file or an RTSP camera.
+
+Frames between analysed ones are only ``grab()``-bed: the packet is demuxed and decoded
+but never converted to BGR or copied, which is most of the per-frame cost we can avoid.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import UTC, datetime
+
+import cv2
+import numpy as np
+
+from gridwatch_contract.broker import redact_url
+from gridwatch_edge.errors import SourceError
+from gridwatch_edge.sources.frame import Frame
+from gridwatch_edge.sources.url import SourceKind, check_source_url
+
+logger = logging.getLogger(__name__)
+
+FFMPEG_OPTIONS_VARIABLE = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+# TCP interleaving survives NAT and lossy Wi-Fi links where UDP RTP drops whole frames.
+# Every open sets the same value, so concurrent camera threads writing it cannot disagree.
+FFMPEG_CAPTURE_OPTIONS = "rtsp_transport;tcp"
+# Cameras on a loaded 4G uplink can take several seconds for DESCRIBE/SETUP.
+OPEN_TIMEOUT_S = 10.0
+# A stream silent this long is treated as lost (the pipeline reopens it).
+READ_TIMEOUT_S = 5.0
+# Used when a file does not declare its frame rate (some AVI muxers write 0).
+FALLBACK_FPS = 25.0
+
+
+class VideoSource:
+    def __init__(
+        self,
+        url: str,
+        *,
+        analysis_fps: float,
+        realtime: bool = True,
+        open_timeout_s: float = OPEN_TIMEOUT_S,
+        read_timeout_s: float = READ_TIMEOUT_S,
+    ) -> None:
+        self._kind = check_source_url(url)
+        self._url = url
+        self._analysis_period_s = 1.0 / analysis_fps
+        self._realtime = realtime
+        self._timeouts_ms = (round(open_timeout_s * 1000), round(read_timeout_s * 1000))
+        self._capture: cv2.VideoCapture | None = None
+        self._fps = FALLBACK_FPS
+        self._index = -1
+        self._next_analysis_s = 0.0
+        self._opened_at = 0.0
+        self._finished = False
+        self.frames_read = 0
+
+    @property
+    def live(self) -> bool:
+        return self._kind is SourceKind.LIVE
+
+    @property
+    def finished(self) -> bool:
+        """True once a file reached its end (a live stream never finishes, it fails)."""
+        return self._finished
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    @property
+    def display_name(self) -> str:
+        return redact_url(self._url)
+
+    def open(self) -> None:
+        self.close()
+        os.environ[FFMPEG_OPTIONS_VARIABLE] = FFMPEG_CAPTURE_OPTIONS
+        open_ms, read_ms = self._timeouts_ms
+        capture = cv2.VideoCapture(
+            self._url,
+            cv2.CAP_FFMPEG,
+            [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, open_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms],
+        )
+        if not capture.isOpened():
+            capture.release()
+            what = "stream" if self.live else "video file"
+            raise SourceError(
+                f"cannot open {what} {self.display_name} (unreachable or undecodable)"
+            )
+        declared = float(capture.get(cv2.CAP_PROP_FPS))
+        # Files at absurd rates are broken headers; cameras report their nominal rate.
+        self._fps = declared if 0.0 < declared <= 240.0 else FALLBACK_FPS
+        self._capture = capture
+        self._index = -1
+        self._next_analysis_s = 0.0
+        self._opened_at = time.monotonic()
+        self._finished = False
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+    def read(self) -> Frame | None:
+        """The next frame due for analysis; ``None`` at the end of a file.
+
+        Raises ``SourceError`` when a live stream stops delivering or a file cannot be decoded.
+        """
+        capture = self._require_open()
+        while True:
+            if not capture.grab():
+                self._end_of_stream()
+                return None
+            self._index += 1
+            self.frames_read += 1
+            media_time_s = self._media_time_s()
+            if media_time_s + 1e-6 < self._next_analysis_s:
+                continue
+            self._next_analysis_s = max(
+                self._next_analysis_s + self._analysis_period_s, media_time_s
+            )
+            ok, image = capture.retrieve()
+            if not ok or image is None:
+                raise SourceError(f"cannot decode frame {self._index} of {self.display_name}")
+            self._pace(media_time_s)
+            pixels = np.asarray(image, dtype=np.uint8)  # no copy: FFmpeg frames are 8-bit BGR
+            return Frame(pixels, self._index, media_time_s, datetime.now(UTC), self.live)
+
+    def _require_open(self) -> cv2.VideoCapture:
+        if self._capture is None:
+            raise SourceError(f"source {self.display_name} is not open")
+        return self._capture
+
+    def _media_time_s(self) -> float:
+        if self.live:
+            return time.monotonic() - self._opened_at
+        return self._index / self._fps
+
+    def _pace(self, media_time_s: float) -> None:
+        if self._realtime and not self.live:
+            delay = self._opened_at + media_time_s - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+    def _end_of_stream(self) -> None:
+        if self.live:
+            raise SourceError(f"stream {self.display_name} stopped delivering frames")
+        if self._index < 0:
+            raise SourceError(f"video file {self.display_name} holds no decodable frame")
+        self._finished = True

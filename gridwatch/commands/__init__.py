@@ -1,0 +1,1 @@
+"""One module per subcommand; ``gridwatch.cli`` imports only the one that runs."""

@@ -1,0 +1,19 @@
+"""``gridwatch central serve``: never imports OpenCV or onnxruntime."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gridwatch_central.config import ConfigError, load_central_config
+from gridwatch_central.grid import GridError
+from gridwatch_central.runtime import serve
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    try:
+        serve(load_central_config(args.config))
+    except (ConfigError, GridError) as error:
+        print(f"gridwatch: {error}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,202 @@
+"""``gridwatch demo``: broker, central and one edge on the sample clip, on one machine.
+
+Runs on embedded defaults — the example configs in ``configs/`` with the broker, database and
+clip swapped for local ones — so that a fresh machine shows real alerts becoming cases without
+any configuration. The last line printed is one JSON object with the counts.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridwatch.api_server import ApiServer
+from gridwatch.mosquitto import BrokerUnavailableError, ManagedMosquitto, free_port
+from gridwatch.paths import AssetPaths
+from gridwatch_central.config import CentralConfig, HttpConfig, load_central_config
+from gridwatch_central.runtime import CentralRuntime
+from gridwatch_contract.broker import BrokerConfig
+from gridwatch_edge.config import EdgeConfig, load_edge_config
+from gridwatch_edge.detector import Detector, load_detector
+from gridwatch_edge.errors import EdgeError
+from gridwatch_edge.publisher import MqttPublisher
+from gridwatch_edge.runtime import EdgeRuntime
+
+DEMO_CLIP = "vtest.avi"
+# After the edge stops, alerts still in flight need a moment to be stored; 10 s is generous
+# for a loopback broker and a local SQLite file.
+DRAIN_TIMEOUT_S = 10.0
+# How often the demo prints progress while it runs.
+PROGRESS_INTERVAL_S = 5.0
+# How long the edge may take to reach the broker before the demo gives up.
+CONNECT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    seconds: float | None
+    http_port: int
+    data_dir: Path | None
+    broker_url: str | None = None
+
+
+class DemoSetupError(RuntimeError):
+    """Something the demo needs is missing; the message says what and how to get it."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPlan:
+    edge: EdgeConfig
+    central: CentralConfig
+    detector: Detector
+
+
+def run_demo(options: DemoOptions, paths: AssetPaths, *, stop: threading.Event) -> int:
+    data_dir = options.data_dir or Path(tempfile.mkdtemp(prefix="gridwatch-demo-"))
+    try:
+        plan = prepare(options, paths, data_dir)
+        with ExitStack() as stack:
+            summary = _run(plan, options, stack, stop)
+    except (DemoSetupError, EdgeError, BrokerUnavailableError) as error:
+        print(f"gridwatch demo: {error}", file=sys.stderr)
+        return 2
+    print(f"data (database, snapshots): {data_dir}")
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+def prepare(options: DemoOptions, paths: AssetPaths, data_dir: Path) -> DemoPlan:
+    """Check every asset and load the detector before anything starts."""
+    clip = paths.find_sample(DEMO_CLIP)
+    if clip is None:
+        searched = ", ".join(str(d) for d in paths.samples_dirs)
+        raise DemoSetupError(
+            f"sample clip {DEMO_CLIP} not found (searched {searched}).\n"
+            "  It ships in Debian's opencv-doc package: 'sudo apt-get install opencv-doc'"
+            " installs /usr/share/doc/opencv-doc/examples/data/vtest.avi;\n"
+            "  or set GRIDWATCH_SAMPLES_DIR to the folder that holds it."
+        )
+    edge = load_edge_config(paths.configs_dir / "edge.example.yaml")
+    camera = edge.cameras[0].model_copy(update={"url": str(clip.resolve())})
+    edge = edge.model_copy(update={"edge_id": "demo-edge", "cameras": [camera]})
+    detector = load_detector(
+        edge.detector, models_dir=paths.models_dir, manifest_dirs=list(paths.manifest_dirs)
+    )
+    central = load_central_config(paths.configs_dir / "central.example.yaml")
+    central = central.model_copy(
+        update={
+            "database_url": f"sqlite:///{(data_dir / 'central.db').resolve()}",
+            "snapshot_dir": (data_dir / "snapshots").resolve(),
+            "grid_file": (paths.configs_dir / "grid" / "example-district.geojson").resolve(),
+            "http": HttpConfig(host="127.0.0.1", port=_usable_port(options.http_port)),
+            "client_id": f"gridwatch-demo-central-{data_dir.name}",
+        }
+    )
+    return DemoPlan(edge=edge, central=central, detector=detector)
+
+
+def _run(
+    plan: DemoPlan, options: DemoOptions, stack: ExitStack, stop: threading.Event
+) -> dict[str, object]:
+    started = time.monotonic()
+    broker = _start_broker(options, stack)
+    central_config = plan.central.model_copy(update={"broker": broker})
+    central = CentralRuntime(central_config)
+    central.start()
+    stack.callback(central.stop)
+    api = ApiServer(central.app, central_config.http.host, central_config.http.port)
+    api.start()
+    stack.callback(api.stop)
+    print(f"broker:  {broker.display()}")
+    print(f"central: {api.url}/api/v1/cases  (alerts: {api.url}/api/v1/alerts)", flush=True)
+
+    publisher = MqttPublisher(broker, plan.edge.edge_id)
+    publisher.start()
+    stack.callback(publisher.close)
+    if not publisher.wait_connected(CONNECT_TIMEOUT_S):
+        raise DemoSetupError(f"the edge could not connect to the broker at {broker.display()}")
+    edge_config = plan.edge.model_copy(update={"broker": broker})
+    edge = EdgeRuntime(
+        edge_config, detector=plan.detector, sink=publisher, stats_publisher=publisher
+    )
+    edge.start()
+    print(f"edge:    camera {edge_config.cameras[0].id} playing {edge_config.cameras[0].url}")
+    _watch(edge, central, options.seconds, stop, started)
+
+    edge.stop()
+    publisher.close()
+    published = sum(camera.alerts for camera in edge.camera_stats())
+    _drain(central, published)
+    counts = central.summary()
+    return {
+        **counts,
+        "alerts_published": published,
+        "frames_analysed": sum(camera.frames_analysed for camera in edge.camera_stats()),
+        "seconds": round(time.monotonic() - started, 1),
+        "api": api.url,
+    }
+
+
+def _start_broker(options: DemoOptions, stack: ExitStack) -> BrokerConfig:
+    if options.broker_url:
+        return BrokerConfig.from_url(options.broker_url)
+    mosquitto = stack.enter_context(ManagedMosquitto())
+    return mosquitto.config
+
+
+def _watch(
+    edge: EdgeRuntime,
+    central: CentralRuntime,
+    seconds: float | None,
+    stop: threading.Event,
+    started: float,
+) -> None:
+    """Block until ``seconds`` passed or a stop signal; report progress meanwhile."""
+    deadline = None if seconds is None else started + seconds
+    clip_done = False
+    last: dict[str, int] = {}
+    while not stop.is_set():
+        now = time.monotonic()
+        if deadline is not None and now >= deadline:
+            return
+        wait = PROGRESS_INTERVAL_S if deadline is None else min(PROGRESS_INTERVAL_S, deadline - now)
+        finished = edge.wait(wait)
+        counts = central.summary()
+        if counts != last:
+            print(f"[{time.monotonic() - started:5.1f} s] {_describe(counts)}", flush=True)
+            last = counts
+        if finished and not clip_done:
+            clip_done = True
+            hint = "" if deadline is not None else "; Ctrl-C to stop"
+            print(f"clip finished{hint}", flush=True)
+
+
+def _drain(central: CentralRuntime, published: int) -> None:
+    deadline = time.monotonic() + DRAIN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if central.summary()["alerts"] >= published:
+            return
+        time.sleep(0.1)
+
+
+def _describe(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {value}" for name, value in counts.items())
+
+
+def _usable_port(preferred: int) -> int:
+    """The preferred API port if it is free, else any free one (printed to the user)."""
+    if preferred == 0:
+        return free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", preferred))
+        except OSError:
+            return free_port()
+    return preferred

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gridwatch_central.runtime import CentralRuntime
+from gridwatch_contract.broker import BrokerConfig
+from tests.central.helpers import TestClient, make_config
+
+
+@pytest.fixture
+def runtime(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Iterator[CentralRuntime]:
+    """A started central on a fresh database (SQLite and PostgreSQL) and the real broker."""
+    central = CentralRuntime(make_config(database_url, broker, tmp_path))
+    central.start()
+    try:
+        yield central
+    finally:
+        central.stop()
+
+
+@pytest.fixture
+def edge(broker: BrokerConfig) -> Iterator[TestClient]:
+    client = TestClient(broker)
+    try:
+        yield client
+    finally:
+        client.close()

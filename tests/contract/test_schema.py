@@ -1,0 +1,82 @@
+"""The committed JSON Schemas and the pydantic models must describe the same messages."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import jsonschema
+import pytest
+from pydantic import BaseModel
+
+from gridwatch_contract.codec import encode_message
+from gridwatch_contract.messages import (
+    AlertAck,
+    CameraStats,
+    EdgeAvailability,
+    EdgeStatsMessage,
+    EdgeStatusMessage,
+)
+from gridwatch_contract.schema import MESSAGES, render, schema_path
+from tests.contract.factories import make_alert
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+EXAMPLES: dict[str, BaseModel] = {
+    "alert": make_alert(),
+    "alert_ack": AlertAck(alert_id=make_alert().alert_id, status="duplicate"),
+    "edge_status": EdgeStatusMessage(
+        edge_id="edge-01", state=EdgeAvailability.ONLINE, at=NOW, software_version="0.1.0"
+    ),
+    "edge_stats": EdgeStatsMessage(
+        edge_id="edge-01",
+        at=NOW,
+        uptime_s=12.0,
+        cameras=[
+            CameraStats(
+                camera_id="cam-01",
+                online=True,
+                input_fps=10,
+                analysed_fps=5,
+                frames_read=120,
+                frames_analysed=60,
+                frames_skipped=60,
+                alerts=1,
+            )
+        ],
+    ),
+}
+
+
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+
+
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+def test_committed_schema_matches_the_model(name: str) -> None:
+    assert schema_path(name).read_text(encoding="utf-8") == render(MESSAGES[name]), (
+        f"{schema_path(name)} is stale: run python -m gridwatch_contract.schema --write"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+def test_messages_the_models_write_validate_against_the_schema(name: str) -> None:
+    document = json.loads(encode_message(EXAMPLES[name]))
+    _validator(name).validate(document)
+    assert MESSAGES[name].model_validate(document) == EXAMPLES[name]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("extra_field", 1), ("schema_version", 2), ("state", "closed"), ("alert_id", None)],
+)
+def test_schema_rejects_what_the_model_rejects(key: str, value: object) -> None:
+    document = json.loads(encode_message(make_alert()))
+    if value is None:
+        del document[key]
+    else:
+        document[key] = value
+    assert not _validator("alert").is_valid(document)
