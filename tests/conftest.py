@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from gridwatch_contract.broker import BrokerConfig
+from gridwatch_edge.config import DetectorConfig
+from gridwatch_edge.detector import Detector, load_detector
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("GRIDWATCH_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -51,6 +53,17 @@ def images_dir() -> Path:
 @pytest.fixture(scope="session")
 def vtest_clip(samples_dir: Path) -> Path:
     return samples_dir / "vtest.avi"
+
+
+@pytest.fixture(scope="session")
+def manifest_dirs() -> list[Path]:
+    return [REPO_ROOT / "models"]
+
+
+@pytest.fixture(scope="session")
+def yolox(models_dir: Path, manifest_dirs: list[Path]) -> Detector:
+    """The real YOLOX-Nano detector, loaded once per session."""
+    return load_detector(DetectorConfig(), models_dir=models_dir, manifest_dirs=manifest_dirs)
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,11 @@ def publisher(broker: BrokerConfig) -> Iterator[MqttPublisher]:
     publisher = MqttPublisher(broker, EDGE_ID)
     publisher.start()
     assert publisher.wait_connected(5)
+    # The online status is published asynchronously on connect; wait until the broker has it,
+    # so that the tests below see it as a retained message and not as a live one.
+    announced = Subscriber(broker, broker.topics.edge_status(EDGE_ID))
+    assert announced.wait_for(1), "online status never reached the broker"
+    announced.close()
     yield publisher
     publisher.close()
     cleaner = Subscriber(broker, broker.topics.edge_status(EDGE_ID))

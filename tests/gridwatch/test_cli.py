@@ -1,0 +1,120 @@
+"""The ``gridwatch`` command as a user runs it: real subprocesses, real assets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gridwatch.demo import DemoOptions, DemoSetupError, prepare
+from gridwatch.paths import AssetPaths
+from tests.conftest import REPO_ROOT
+
+
+def _gridwatch(
+    *args: str, env: dict[str, str], cwd: Path = REPO_ROOT, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gridwatch", *args],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_demo_runs_for_the_given_seconds_and_ends_with_a_json_summary(
+    models_dir: Path, samples_dir: Path, tmp_path: Path
+) -> None:
+    env = {"GRIDWATCH_MODELS_DIR": str(models_dir), "GRIDWATCH_SAMPLES_DIR": str(samples_dir)}
+    # The first crowd on the road forms at 4.6 s of the clip, so 12 s shows one case.
+    result = _gridwatch(
+        "demo", "--seconds", "12", "--http-port", "0", "--data-dir", str(tmp_path), env=env
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert any("/api/v1/cases" in line for line in lines), "the demo must print where to look"
+    summary = json.loads(lines[-1])
+    assert summary["alerts"] >= 1
+    assert summary["cases"] >= 1
+    assert summary["alerts"] == summary["alerts_published"]
+    assert (tmp_path / "central.db").is_file()
+
+
+def test_demo_without_the_model_names_the_file_and_fails(samples_dir: Path, tmp_path: Path) -> None:
+    env = {"GRIDWATCH_MODELS_DIR": str(tmp_path), "GRIDWATCH_SAMPLES_DIR": str(samples_dir)}
+    result = _gridwatch("demo", "--seconds", "1", env=env)
+    assert result.returncode != 0
+    assert str(tmp_path / "yolox_nano.onnx") in result.stderr
+    assert "GRIDWATCH_MODELS_DIR" in result.stderr
+
+
+def test_demo_without_the_clip_says_where_to_get_it(models_dir: Path, tmp_path: Path) -> None:
+    paths = AssetPaths(
+        models_dir=models_dir,
+        samples_dirs=(tmp_path,),
+        manifest_dirs=(REPO_ROOT / "models",),
+        configs_dir=REPO_ROOT / "configs",
+    )
+    options = DemoOptions(seconds=1, http_port=0, data_dir=tmp_path)
+    with pytest.raises(DemoSetupError, match=r"vtest\.avi.*\n.*opencv-doc"):
+        prepare(options, paths, tmp_path)
+
+
+def test_models_lists_manifests_and_verifies_checksums(models_dir: Path, tmp_path: Path) -> None:
+    present = _gridwatch("models", "--verify", env={"GRIDWATCH_MODELS_DIR": str(models_dir)})
+    assert present.returncode == 0, present.stdout
+    assert "yolox_nano" in present.stdout
+    assert "present" in present.stdout
+
+    missing = _gridwatch("models", env={"GRIDWATCH_MODELS_DIR": str(tmp_path)})
+    assert missing.returncode == 1
+    assert "missing" in missing.stdout
+    assert "obtain:" in missing.stdout
+
+
+def test_edge_run_rejects_a_bad_config_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "edge.yaml"
+    config.write_text("edge_id: box-1\ncameras: []\nbrokr: {}\n", encoding="utf-8")
+    result = _gridwatch("edge", "run", "--config", str(config), env={})
+    assert result.returncode == 2
+    assert "brokr: unknown key" in result.stderr
+    assert "cameras" in result.stderr
+
+
+def test_central_serve_rejects_a_bad_config_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "central.yaml"
+    config.write_text("grid_file: missing.geojson\nhttp: {port: 70000}\n", encoding="utf-8")
+    result = _gridwatch("central", "serve", "--config", str(config), env={})
+    assert result.returncode == 2
+    assert "http.port" in result.stderr
+
+
+def test_central_never_imports_opencv_or_onnxruntime() -> None:
+    probe = (
+        "import sys, gridwatch_central.runtime, gridwatch.commands.central;"
+        "heavy = {'cv2', 'onnxruntime', 'gridwatch_edge'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_edge_never_imports_the_central_stack() -> None:
+    probe = (
+        "import sys, gridwatch_edge.runtime, gridwatch.commands.edge;"
+        "heavy = {'fastapi', 'sqlalchemy', 'gridwatch_central'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
