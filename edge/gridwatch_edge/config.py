@@ -9,18 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.messages import MAX_SNAPSHOT_BYTES, GeoPoint
 from gridwatch_contract.topics import validate_id
+from gridwatch_contract.yaml_config import ConfigFileError, load_yaml_model, validate_document
 from gridwatch_edge.errors import EdgeError
 
 Identifier = Annotated[str, AfterValidator(validate_id)]
 
 
-class ConfigError(EdgeError, ValueError):
+class ConfigError(EdgeError, ConfigFileError):
     """A configuration file that cannot be used; the message names the file and the key."""
 
 
@@ -119,31 +119,10 @@ def _require_unique(what: str, ids: list[str]) -> None:
 
 def load_edge_config(path: Path | str) -> EdgeConfig:
     """Read and validate a YAML edge configuration, or raise ``ConfigError``."""
-    path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read configuration: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    return parse_edge_config(document, source=str(path))
+    return load_yaml_model(EdgeConfig, path, what="edge configuration", error=ConfigError)
 
 
 def parse_edge_config(document: object, *, source: str = "<config>") -> EdgeConfig:
-    if not isinstance(document, dict):
-        raise ConfigError(f"{source}: expected a mapping at the top level")
-    try:
-        return EdgeConfig.model_validate(document)
-    except ValidationError as error:
-        raise ConfigError(_describe(source, error)) from None
-
-
-def _describe(source: str, error: ValidationError) -> str:
-    lines = [f"{source}: invalid edge configuration"]
-    for problem in error.errors(include_url=False, include_input=False):
-        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        message = problem["msg"].removeprefix("Value error, ")
-        if problem["type"] == "extra_forbidden":
-            message = "unknown key"
-        lines.append(f"  {key}: {message}")
-    return "\n".join(lines)
+    return validate_document(
+        EdgeConfig, document, source=source, what="edge configuration", error=ConfigError
+    )

@@ -12,9 +12,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from gridwatch_contract.yaml_config import ConfigFileError, load_yaml_model
 from gridwatch_edge.errors import ModelError
 
 MODELS_DIR_VARIABLE = "GRIDWATCH_MODELS_DIR"
@@ -78,18 +78,12 @@ def discover_manifests(dirs: list[Path]) -> dict[str, ModelManifest]:
     return found
 
 
+class ManifestError(ModelError, ConfigFileError):
+    """A model manifest that cannot be read or does not describe a model."""
+
+
 def load_manifest(path: Path) -> ModelManifest:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return ModelManifest.model_validate(document)
-    except (OSError, yaml.YAMLError) as error:
-        raise ModelError(f"model manifest {path}: cannot read: {error}") from None
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in problem['loc']) or '(top level)'}: {problem['msg']}"
-            for problem in error.errors(include_url=False, include_input=False)
-        )
-        raise ModelError(f"model manifest {path}: {problems}") from None
+    return load_yaml_model(ModelManifest, path, what="model manifest", error=ManifestError)
 
 
 def verify_model_file(manifest: ModelManifest, models_dir: Path) -> ModelFileStatus:

@@ -44,5 +44,5 @@ def test_earlier_directory_overrides(manifest_dirs: list[Path], tmp_path: Path) 
 
 def test_invalid_manifest_names_file_and_key(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text("name: x\nversion: '1'\nformat: darknet\n")
-    with pytest.raises(ModelError, match=r"broken\.yaml.*format"):
+    with pytest.raises(ModelError, match=r"(?s)broken\.yaml.*format"):
         discover_manifests([tmp_path])
