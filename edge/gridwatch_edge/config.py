@@ -125,6 +125,10 @@ class SourceSettings(_Model):
     # One decoder thread per stream: with many streams per box, frame-parallel decoding only
     # adds synchronisation (measured: 2 single-threaded decoders beat 2 two-threaded ones).
     decoder_threads: int = Field(default=1, ge=0, le=16, description="0 lets FFmpeg choose.")
+    # Reader threads run at this Linux nice level so that the one inference thread wins the
+    # cores when both want them: without it, 16 decoders behind schedule starved inference to
+    # 2 frames/s in benchmarks/edge.py. Decoders still get every idle cycle.
+    reader_niceness: int = Field(default=10, ge=0, le=19)
 
     @model_validator(mode="after")
     def _back_off_order(self) -> Self:

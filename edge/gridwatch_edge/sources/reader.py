@@ -15,6 +15,7 @@ are reported through ``on_change`` (``camera_offline`` / ``camera_online`` event
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -145,6 +146,7 @@ class CameraReader:
         )
 
     def _run(self) -> None:
+        self._lower_priority()
         delay_s = self._settings.reconnect_min_s
         attempts = 0
         try:
@@ -160,6 +162,16 @@ class CameraReader:
             self._online = False
             with self._condition:
                 self._condition.notify_all()
+
+    def _lower_priority(self) -> None:
+        if self._settings.reader_niceness <= 0 or not hasattr(os, "setpriority"):
+            return
+        try:  # on Linux a thread is a task: this renices this reader thread only
+            os.setpriority(
+                os.PRIO_PROCESS, threading.get_native_id(), self._settings.reader_niceness
+            )
+        except OSError as error:
+            logger.debug("camera %s: cannot renice reader: %s", self.camera_id, error)
 
     def _read_until_lost(self, *, reconnect: bool) -> bool:
         """Open and read until the stream fails; True if at least one frame arrived."""
