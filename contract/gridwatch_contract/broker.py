@@ -54,6 +54,12 @@ class BrokerConfig(BaseModel):
     def topics(self) -> Topics:
         return Topics(self.topic_prefix)
 
+    def client_id(self, *parts: str) -> str:
+        """A client id unique per deployment: two prefixes on one broker never collide, and a
+        second connection with the same id (which the broker would use to kick the first)
+        means the same process restarted."""
+        return "-".join([self.topic_prefix.replace("/", "_"), *parts])
+
     def display(self) -> str:
         """Printable address, never with credentials."""
         return f"mqtt://{self.host}:{self.port}"

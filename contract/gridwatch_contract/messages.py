@@ -8,7 +8,7 @@ Bytes travel as base64url in JSON (``ser_json_bytes``), raw bytes in Python.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Final, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -189,11 +189,18 @@ class EdgeStatusMessage(_VersionedMessage):
 class CameraStats(_Message):
     camera_id: Identifier
     online: bool
+    connection: Literal["good", "degraded", "offline"] | None = Field(
+        default=None,
+        description="Connection quality: degraded = reconnected this hour or losing frames.",
+    )
     input_fps: float = Field(ge=0)
     analysed_fps: float = Field(ge=0)
     frames_read: int = Field(ge=0)
     frames_analysed: int = Field(ge=0)
     frames_skipped: int = Field(ge=0)
+    frames_motion_skipped: int = Field(
+        default=0, ge=0, description="Analysed frames the motion gate kept from the detector."
+    )
     reconnects_last_hour: int = Field(default=0, ge=0)
     alerts: int = Field(ge=0)
 
@@ -205,3 +212,19 @@ class EdgeStatsMessage(_VersionedMessage):
     cameras: list[CameraStats] = Field(max_length=256)
     outbox_depth: int = Field(default=0, ge=0)
     inference_ms_p50: float | None = Field(default=None, ge=0)
+
+
+class EdgeConfigMessage(_VersionedMessage):
+    """The cameras (with their zones and rules) an edge box should run, published retained on
+    the edge's config topic by central or an integrator.
+
+    The edge applies a revision higher than the one it runs: cameras whose settings did not
+    change keep running untouched. Each camera object is validated by the edge against its
+    camera configuration (the ``cameras`` section of the edge YAML: id, url, zones, rules,
+    ...); an invalid document is rejected as a whole, with the key and the problem logged.
+    """
+
+    edge_id: Identifier
+    revision: int = Field(ge=0, description="Monotonic; an edge ignores revisions it has run.")
+    issued_at: AwareDatetime
+    cameras: list[dict[str, Any]] = Field(max_length=256)

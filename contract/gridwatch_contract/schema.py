@@ -13,7 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from gridwatch_contract.messages import AlertAck, AlertMessage, EdgeStatsMessage, EdgeStatusMessage
+from gridwatch_contract.messages import (
+    AlertAck,
+    AlertMessage,
+    EdgeConfigMessage,
+    EdgeStatsMessage,
+    EdgeStatusMessage,
+)
 
 SCHEMA_DIR = Path(__file__).parent / "schemas" / "v1"
 
@@ -22,6 +28,7 @@ MESSAGES: dict[str, type[BaseModel]] = {
     "alert_ack": AlertAck,
     "edge_status": EdgeStatusMessage,
     "edge_stats": EdgeStatsMessage,
+    "edge_config": EdgeConfigMessage,
 }
 
 

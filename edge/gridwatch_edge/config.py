@@ -37,6 +37,30 @@ class DetectorConfig(_Model):
     # 0.45 is the YOLOX reference value: separates people walking side by side.
     nms_iou_threshold: float = Field(default=0.45, gt=0.0, le=1.0)
     classes: list[str] | None = Field(default=None, description="Keep only these class names.")
+    class_thresholds: dict[str, Annotated[float, Field(gt=0.0, lt=1.0)]] = Field(
+        default_factory=dict,
+        description="Per-class score thresholds overriding score_threshold, e.g. {car: 0.5}.",
+    )
+    providers: list[str] = Field(
+        default_factory=lambda: ["CPUExecutionProvider"],
+        min_length=1,
+        description="ONNX Runtime execution providers in order of preference"
+        " (CUDAExecutionProvider, OpenVINOExecutionProvider when installed).",
+    )
+    # Frames from several cameras go through one session; a model whose batch axis is fixed
+    # at 1 (YOLOX-Nano, YOLOv8 exports) is always run one frame at a time whatever this says.
+    max_batch: int = Field(default=4, ge=1, le=32)
+    warm_up: bool = Field(default=True, description="Run one blank frame before the first camera.")
+
+    @model_validator(mode="after")
+    def _thresholds_for_kept_classes(self) -> Self:
+        if self.classes is not None:
+            dropped = sorted(set(self.class_thresholds) - set(self.classes))
+            if dropped:
+                raise ValueError(
+                    f"class_thresholds names class(es) {dropped} that 'classes' filters out"
+                )
+        return self
 
 
 class ZoneConfig(_Model):
@@ -69,12 +93,70 @@ class CrowdRuleConfig(_Model):
 RuleConfig = Annotated[CrowdRuleConfig, Field(discriminator="type")]
 
 
+class MotionConfig(_Model):
+    """Frame differencing before the detector: a still scene costs no inference."""
+
+    enabled: bool = True
+    # 160 px wide keeps a person at 20 m (about 30 px tall in 720p) a few pixels tall while
+    # making the difference ~40x cheaper than at full resolution.
+    width: int = Field(default=160, ge=32, le=1280)
+    # Grey-level change (0..255) a pixel needs to count as moved: above sensor noise and
+    # H.264 blocking (typically < 10) yet well below a person against tarmac (> 40).
+    pixel_threshold: int = Field(default=25, ge=1, le=254)
+    # Share of pixels that must change: 0.2 % of 160x90 is ~29 pixels, i.e. a walking person
+    # far away, while compression flicker over a whole still frame stays below it.
+    min_changed_fraction: float = Field(default=0.002, gt=0.0, lt=1.0)
+    # Detect at least this often even on a still scene, so that stationary objects (a parked
+    # van, a left bag) stay confirmed by the detector and the rules' dwell timers keep running.
+    max_skip_s: float = Field(default=5.0, gt=0.0, le=3600.0)
+
+
+class SourceSettings(_Model):
+    """How cameras are opened and watched; one setting for every camera of the box."""
+
+    # Cameras on a loaded 4G uplink can take several seconds for DESCRIBE/SETUP.
+    open_timeout_s: float = Field(default=10.0, gt=0.0, le=120.0)
+    # The watchdog: a stream silent this long is released and reopened.
+    stall_timeout_s: float = Field(default=5.0, gt=0.0, le=300.0)
+    # First retry quickly (a camera reboot), then double up to the cap so a dead camera
+    # costs nothing and a recovered one is back within half a minute.
+    reconnect_min_s: float = Field(default=1.0, gt=0.0, le=60.0)
+    reconnect_max_s: float = Field(default=30.0, gt=0.0, le=3600.0)
+    # One decoder thread per stream: with many streams per box, frame-parallel decoding only
+    # adds synchronisation (measured: 2 single-threaded decoders beat 2 two-threaded ones).
+    decoder_threads: int = Field(default=1, ge=0, le=16, description="0 lets FFmpeg choose.")
+    # Reader threads run at this Linux nice level so that the one inference thread wins the
+    # cores when both want them: without it, 16 decoders behind schedule starved inference to
+    # 2 frames/s in benchmarks/edge.py. Decoders still get every idle cycle.
+    reader_niceness: int = Field(default=10, ge=0, le=19)
+
+    @model_validator(mode="after")
+    def _back_off_order(self) -> Self:
+        if self.reconnect_max_s < self.reconnect_min_s:
+            raise ValueError(
+                f"reconnect_max_s ({self.reconnect_max_s}) is below reconnect_min_s"
+                f" ({self.reconnect_min_s})"
+            )
+        return self
+
+
+class MetricsConfig(_Model):
+    """Prometheus /metrics of this box."""
+
+    # Loopback by default: metrics reveal camera ids; expose them on purpose, not by accident.
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=9108, ge=0, le=65535, description="0 picks a free port.")
+
+
 class CameraConfig(_Model):
     id: Identifier
     url: str = Field(min_length=1, description="rtsp://, rtsps:// or a local file path.")
     location: GeoPoint | None = None
     analysis_fps: float = Field(default=5.0, gt=0, le=60)
     realtime: bool = True
+    motion: MotionConfig | None = Field(
+        default=None, description="Overrides the box-wide motion settings for this camera."
+    )
     zones: list[ZoneConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
 
@@ -104,6 +186,11 @@ class EdgeConfig(_Model):
     stats_interval_s: float = Field(default=30.0, gt=0)
     # 512 KiB holds a 1080p frame at good quality and keeps alerts quick on a 4G uplink.
     snapshot_max_bytes: int = Field(default=512 * 1024, ge=16 * 1024, le=MAX_SNAPSHOT_BYTES)
+    sources: SourceSettings = Field(default_factory=SourceSettings)
+    motion: MotionConfig = Field(default_factory=MotionConfig)
+    metrics: MetricsConfig | None = Field(default=None, description="Absent: no /metrics.")
+    # Cameras replaced at run time from the retained per-edge config topic.
+    remote_config: bool = Field(default=True)
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Self:
@@ -126,3 +213,26 @@ def parse_edge_config(document: object, *, source: str = "<config>") -> EdgeConf
     return validate_document(
         EdgeConfig, document, source=source, what="edge configuration", error=ConfigError
     )
+
+
+def parse_camera_configs(documents: object, *, source: str) -> list[CameraConfig]:
+    """Validate a camera list received at run time; ``ConfigError`` names key and problem."""
+    if not isinstance(documents, list):
+        raise ConfigError(f"{source}: expected a list of cameras")
+    cameras = validate_document(
+        _CameraList,
+        {"cameras": documents},
+        source=source,
+        what="camera configuration",
+        error=ConfigError,
+    )
+    return cameras.cameras
+
+
+class _CameraList(_Model):
+    cameras: list[CameraConfig]
+
+    @model_validator(mode="after")
+    def _unique_cameras(self) -> Self:
+        _require_unique("camera", [camera.id for camera in self.cameras])
+        return self

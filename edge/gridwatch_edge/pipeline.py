@@ -1,28 +1,35 @@
-"""Per-camera processing: source → detector → rules → alert → sink, with counters."""
+"""Per-camera processing: reader → motion gate → shared detector → rules → alert → sink."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections import deque
 
 from gridwatch_contract.messages import CameraStats
 from gridwatch_edge.alerts import build_alert
-from gridwatch_edge.config import CameraConfig
-from gridwatch_edge.errors import SourceError
+from gridwatch_edge.camera_health import camera_health_alert
+from gridwatch_edge.config import CameraConfig, MotionConfig, SourceSettings
+from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
+from gridwatch_edge.motion import MotionGate
 from gridwatch_edge.rules import Rule, build_rules
 from gridwatch_edge.shared_detector import SharedDetector
 from gridwatch_edge.sinks import AlertSink
 from gridwatch_edge.snapshot import SnapshotTooLargeError, annotate, encode_jpeg
-from gridwatch_edge.sources import Frame, VideoSource
+from gridwatch_edge.sources import Frame
+from gridwatch_edge.sources.reader import CameraReader, ConnectionChange
+from gridwatch_edge.sources.status import RateMeter
 
 logger = logging.getLogger(__name__)
 
-# Reopening a lost camera: first retry quickly (a camera reboot), then back off so a dead
-# camera costs nothing; a later issue adds reconnect accounting per hour.
-RECONNECT_MIN_S = 1.0
-RECONNECT_MAX_S = 30.0
+# How long the pipeline waits for a frame before checking for a stop request.
+FRAME_POLL_S = 0.25
+# The reader stops within one FFmpeg read timeout at worst; a frame is done in ~50 ms.
+READER_STOP_TIMEOUT_S = 10.0
+# Frame-to-sink latencies kept for the p95: a few minutes of one camera at 2 fps.
+LATENCY_WINDOW = 512
 
 
 class CameraPipeline:
@@ -34,60 +41,95 @@ class CameraPipeline:
         detector: SharedDetector,
         sink: AlertSink,
         snapshot_max_bytes: int,
+        sources: SourceSettings | None = None,
+        motion: MotionConfig | None = None,
     ) -> None:
         self.camera = camera
         self._edge_id = edge_id
         self._detector = detector
         self._sink = sink
         self._snapshot_max_bytes = snapshot_max_bytes
-        self._source = VideoSource(
-            camera.url, analysis_fps=camera.analysis_fps, realtime=camera.realtime
+        self._reader = CameraReader(
+            camera.id,
+            camera.url,
+            analysis_fps=camera.analysis_fps,
+            realtime=camera.realtime,
+            settings=sources or SourceSettings(),
+            on_change=self._on_connection_change,
         )
+        motion = camera.motion or motion or MotionConfig()
+        self._gate = MotionGate(motion) if motion.enabled else None
+        self._last_detections = Detections.empty()
         self._rules: list[Rule] = build_rules(camera, detector.class_names)
-        self.online = False
         self.finished = False
         self.failed = False
         self.frames_analysed = 0
+        self.frames_detected = 0
         self.alerts = 0
-        self._rate_mark = (time.monotonic(), 0, 0)
+        self._analysed_rate = RateMeter()
+        self._latencies_s: deque[float] = deque(maxlen=LATENCY_WINDOW)
+
+    @property
+    def online(self) -> bool:
+        return self._reader.status().online
+
+    @property
+    def reader(self) -> CameraReader:
+        return self._reader
+
+    @property
+    def motion_gate(self) -> MotionGate | None:
+        return self._gate
 
     def run(self, stop: threading.Event) -> None:
-        """Process frames until ``stop`` is set or a file ends; never raises for source trouble."""
-        delay_s = RECONNECT_MIN_S
-        try:
-            while not stop.is_set() and not self.finished:
-                try:
-                    self._run_once(stop)
-                    delay_s = RECONNECT_MIN_S
-                except SourceError as error:
-                    self.online = False
-                    logger.error("camera %s: %s", self.camera.id, error)
-                    if not self._source.live:
-                        self.failed = self.finished = True
-                        return
-                    stop.wait(delay_s)
-                    delay_s = min(delay_s * 2, RECONNECT_MAX_S)
-        finally:
-            self.online = False
-            self._source.close()
+        """Process frames until ``stop`` is set or a file ends; never raises for source trouble.
 
-    def _run_once(self, stop: threading.Event) -> None:
-        self._source.open()
-        self.online = True
-        logger.info("camera %s: reading %s", self.camera.id, self._source.display_name)
-        while not stop.is_set():
-            frame = self._source.read()
-            if frame is None:
-                self.finished = True
-                return
-            self.process(frame)
+        Connection loss, reconnects and back-off are the reader's business; this loop only
+        ever sees the newest frame due for analysis.
+        """
+        self._reader.start()
+        try:
+            while not stop.is_set():
+                frame = self._reader.next_frame(FRAME_POLL_S)
+                if frame is not None:
+                    self.process(frame)
+                elif self._reader.done:
+                    self.failed = self._reader.failed
+                    self.finished = True
+                    return
+        finally:
+            self._reader.stop(READER_STOP_TIMEOUT_S)
 
     def process(self, frame: Frame) -> None:
-        detections = self._detector.detect(frame.image)
+        detections = self._detect(frame)
         self.frames_analysed += 1
+        self._analysed_rate.add()
         for rule in self._rules:
             for event in rule.update(frame, detections):
                 self._emit(event, frame, rule)
+        if frame.arrived_at:
+            self._latencies_s.append(time.monotonic() - frame.arrived_at)
+
+    def _detect(self, frame: Frame) -> Detections:
+        """Fresh detections, or the previous ones when the motion gate saw a still scene."""
+        if self._gate is None or self._gate.should_detect(frame.image, frame.media_time_s):
+            self._last_detections = self._detector.detect(frame.image)
+            self.frames_detected += 1
+        return self._last_detections
+
+    def latencies_s(self) -> list[float]:
+        """Recent frame-to-sink latencies (frame arrival to the end of its rules)."""
+        return list(self._latencies_s)
+
+    def _on_connection_change(self, change: ConnectionChange) -> None:
+        self._sink.publish_alert(
+            camera_health_alert(
+                change,
+                edge_id=self._edge_id,
+                camera=self.camera,
+                model=self._detector.model_info,
+            )
+        )
 
     def _emit(self, event: Event, frame: Frame, rule: Rule) -> None:
         polygon = rule.zone.pixel_polygon(frame.width, frame.height)
@@ -118,18 +160,19 @@ class CameraPipeline:
         )
 
     def stats(self) -> CameraStats:
-        """Counters since start; rates over the time since the previous call."""
-        now, read, analysed = time.monotonic(), self._source.frames_read, self.frames_analysed
-        then, read_before, analysed_before = self._rate_mark
-        self._rate_mark = (now, read, analysed)
-        elapsed = max(now - then, 1e-6)
+        """Counters since start; rates over the last few seconds."""
+        status = self._reader.status()
+        analysed = self.frames_analysed
         return CameraStats(
             camera_id=self.camera.id,
-            online=self.online,
-            input_fps=(read - read_before) / elapsed,
-            analysed_fps=(analysed - analysed_before) / elapsed,
-            frames_read=read,
+            online=status.online,
+            connection=status.quality.value,
+            input_fps=status.input_fps,
+            analysed_fps=self._analysed_rate.rate(),
+            frames_read=status.frames_read,
             frames_analysed=analysed,
-            frames_skipped=max(read - analysed, 0),
+            frames_skipped=max(status.frames_read - analysed, 0),
+            frames_motion_skipped=self._gate.frames_skipped if self._gate else 0,
+            reconnects_last_hour=status.reconnects_last_hour,
             alerts=self.alerts,
         )

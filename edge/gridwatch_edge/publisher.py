@@ -43,7 +43,7 @@ class MqttPublisher:
         self._edge_id = edge_id
         self._topics = broker.topics
         self._software_version = _software_version()
-        self._client = make_client(broker, client_id=f"gridwatch-edge-{edge_id}")
+        self._client = make_client(broker, client_id=broker.client_id("edge", edge_id))
         self._client.will_set(
             self._topics.edge_status(edge_id),
             encode_message(self._status(EdgeAvailability.OFFLINE)),

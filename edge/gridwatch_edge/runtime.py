@@ -1,6 +1,7 @@
-"""The running edge: one thread per camera and one for statistics, around a shared detector.
+"""The running edge: one reader and one pipeline thread per camera around one shared detector.
 
-``run_edge`` is the composition root used by ``gridwatch edge run``.
+``run_edge`` is the composition root used by ``gridwatch edge run``. Cameras can be replaced
+while running (``replace_cameras``): only the cameras whose settings changed are restarted.
 """
 
 from __future__ import annotations
@@ -8,12 +9,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from gridwatch_contract.messages import CameraStats, EdgeStatsMessage
-from gridwatch_edge.config import EdgeConfig
+from gridwatch_edge.config import CameraConfig, EdgeConfig
+from gridwatch_edge.config_subscriber import ConfigSubscriber
 from gridwatch_edge.detector import Detector, load_detector
+from gridwatch_edge.metrics import EdgeMetrics
 from gridwatch_edge.pipeline import CameraPipeline
 from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.shared_detector import SharedDetector
@@ -30,6 +35,13 @@ STOP_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.5
 
 
+@dataclass
+class _RunningCamera:
+    pipeline: CameraPipeline
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+
 class EdgeRuntime:
     """Cameras are built (and their URLs checked) here, started by ``start()``."""
 
@@ -42,63 +54,103 @@ class EdgeRuntime:
         stats_publisher: StatsSink | None = None,
     ) -> None:
         self._config = config
-        self._detector = SharedDetector(detector)
+        self._sink = sink
+        self._detector = SharedDetector(detector, max_batch=config.detector.max_batch)
         self._stats_publisher = stats_publisher
-        self._pipelines = [
-            CameraPipeline(
-                camera,
-                edge_id=config.edge_id,
-                detector=self._detector,
-                sink=sink,
-                snapshot_max_bytes=config.snapshot_max_bytes,
-            )
-            for camera in config.cameras
-        ]
+        self._lock = threading.Lock()  # guards _cameras against replace_cameras
+        self._cameras = {camera.id: self._build(camera) for camera in config.cameras}
+        self._started = False
         self._stop = threading.Event()
-        self._camera_threads: list[threading.Thread] = []
         self._stats_thread: threading.Thread | None = None
         self._started_at = time.monotonic()
 
+    @property
+    def detector(self) -> SharedDetector:
+        return self._detector
+
+    @property
+    def camera_configs(self) -> list[CameraConfig]:
+        with self._lock:
+            return [running.pipeline.camera for running in self._cameras.values()]
+
+    def pipelines(self) -> list[CameraPipeline]:
+        with self._lock:
+            return [running.pipeline for running in self._cameras.values()]
+
+    def inference_ms_recent(self) -> list[float]:
+        return self._detector.inference_ms_recent()
+
     def start(self) -> None:
         self._started_at = time.monotonic()
-        for pipeline in self._pipelines:
-            thread = threading.Thread(
-                target=pipeline.run,
-                args=(self._stop,),
-                name=f"camera-{pipeline.camera.id}",
-                daemon=True,
-            )
-            thread.start()
-            self._camera_threads.append(thread)
+        self._detector.start()
+        with self._lock:
+            self._started = True
+            for running in self._cameras.values():
+                self._launch(running)
         if self._stats_publisher is not None:
             self._stats_thread = threading.Thread(
                 target=self._publish_stats_periodically, name="edge-stats", daemon=True
             )
             self._stats_thread.start()
 
+    def replace_cameras(self, cameras: Sequence[CameraConfig]) -> None:
+        """Run exactly ``cameras`` from now on: new ones start, removed ones stop, changed ones
+        restart; a camera whose settings are unchanged keeps running untouched.
+
+        Every new camera is built (URL checked, rules compiled) before anything is stopped,
+        so a bad camera raises here and leaves the running set as it was.
+        """
+        with self._lock:
+            wanted = {camera.id: camera for camera in cameras}
+            changed = {
+                camera_id: camera
+                for camera_id, camera in wanted.items()
+                if camera_id not in self._cameras
+                or self._cameras[camera_id].pipeline.camera != camera
+            }
+            built = {camera_id: self._build(camera) for camera_id, camera in changed.items()}
+            retired = [
+                self._cameras.pop(camera_id)
+                for camera_id in list(self._cameras)
+                if camera_id not in wanted or camera_id in changed
+            ]
+            self._cameras.update(built)
+            if self._started:
+                for running in built.values():
+                    self._launch(running)
+        self._retire(retired)
+        logger.info(
+            "cameras replaced: %d started or restarted, %d stopped, %d untouched",
+            len(built),
+            len(retired),
+            len(wanted) - len(changed),
+        )
+
     def wait(self, timeout: float | None = None) -> bool:
         """True once every camera's source finished (only files do); False on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        for thread in self._camera_threads:
+        with self._lock:
+            threads = [r.thread for r in self._cameras.values() if r.thread is not None]
+        for thread in threads:
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
             thread.join(remaining)
-        return all(pipeline.finished for pipeline in self._pipelines)
+        return all(pipeline.finished for pipeline in self.pipelines())
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
         self._stop.set()
-        deadline = time.monotonic() + timeout
-        threads = [*self._camera_threads, *([self._stats_thread] if self._stats_thread else [])]
-        for thread in threads:
-            thread.join(max(deadline - time.monotonic(), 0.0))
-            if thread.is_alive():
-                logger.warning("thread %s did not stop within %.0f s", thread.name, timeout)
+        with self._lock:
+            running = list(self._cameras.values())
+        self._retire(running, timeout)
+        if self._stats_thread is not None:
+            self._stats_thread.join(timeout)
+        self._detector.close()
 
     @property
     def failed_cameras(self) -> list[str]:
-        return [pipeline.camera.id for pipeline in self._pipelines if pipeline.failed]
+        return [pipeline.camera.id for pipeline in self.pipelines() if pipeline.failed]
 
     def camera_stats(self) -> list[CameraStats]:
-        return [pipeline.stats() for pipeline in self._pipelines]
+        return [pipeline.stats() for pipeline in self.pipelines()]
 
     def stats_message(self) -> EdgeStatsMessage:
         return EdgeStatsMessage(
@@ -108,6 +160,40 @@ class EdgeRuntime:
             cameras=self.camera_stats(),
             inference_ms_p50=self._detector.inference_ms_p50(),
         )
+
+    def _build(self, camera: CameraConfig) -> _RunningCamera:
+        return _RunningCamera(
+            CameraPipeline(
+                camera,
+                edge_id=self._config.edge_id,
+                detector=self._detector,
+                sink=self._sink,
+                snapshot_max_bytes=self._config.snapshot_max_bytes,
+                sources=self._config.sources,
+                motion=self._config.motion,
+            )
+        )
+
+    def _launch(self, running: _RunningCamera) -> None:
+        running.thread = threading.Thread(
+            target=running.pipeline.run,
+            args=(running.stop,),
+            name=f"camera-{running.pipeline.camera.id}",
+            daemon=True,
+        )
+        running.thread.start()
+
+    @staticmethod
+    def _retire(cameras: list[_RunningCamera], timeout: float = STOP_TIMEOUT_S) -> None:
+        for running in cameras:
+            running.stop.set()
+        deadline = time.monotonic() + timeout
+        for running in cameras:
+            if running.thread is None:
+                continue
+            running.thread.join(max(deadline - time.monotonic(), 0.0))
+            if running.thread.is_alive():
+                logger.warning("thread %s did not stop within %.0f s", running.thread.name, timeout)
 
     def _publish_stats_periodically(self) -> None:
         assert self._stats_publisher is not None  # only started with a publisher
@@ -126,11 +212,17 @@ def run_edge(
     detector = load_detector(config.detector, models_dir=models_dir, manifest_dirs=manifest_dirs)
     publisher = MqttPublisher(config.broker, config.edge_id)
     runtime = EdgeRuntime(config, detector=detector, sink=publisher, stats_publisher=publisher)
+    metrics = EdgeMetrics(runtime)
+    subscriber = ConfigSubscriber(config.broker, config.edge_id, runtime)
     publisher.start()
     try:
         if not publisher.wait_connected(CONNECT_WAIT_S):
             logger.warning("broker %s not reachable yet; retrying", config.broker.display())
+        if config.metrics is not None:
+            metrics.serve(config.metrics.host, config.metrics.port)
         runtime.start()
+        if config.remote_config:
+            subscriber.start()
         while not stop.is_set():
             if runtime.wait(POLL_INTERVAL_S):
                 logger.info("every source finished")
@@ -138,6 +230,8 @@ def run_edge(
         runtime.stop()
         publisher.publish_stats(runtime.stats_message())
     finally:
+        subscriber.close()
         runtime.stop()
+        metrics.close()
         publisher.close()
     return 1 if runtime.failed_cameras else 0

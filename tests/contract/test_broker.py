@@ -24,3 +24,10 @@ def test_bad_broker_urls_are_refused(url: str) -> None:
 def test_redact_url_hides_user_info() -> None:
     assert redact_url("rtsp://admin:12345@10.0.0.5:554/ch1") == "rtsp://***@10.0.0.5:554/ch1"
     assert redact_url("rtsp://10.0.0.5/ch1") == "rtsp://10.0.0.5/ch1"
+
+
+def test_client_ids_differ_between_deployments_on_one_broker() -> None:
+    city = BrokerConfig(topic_prefix="city/a").client_id("edge", "box-1")
+    other = BrokerConfig(topic_prefix="city/b").client_id("edge", "box-1")
+    assert city == "city_a-edge-box-1"
+    assert city != other

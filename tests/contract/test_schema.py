@@ -14,6 +14,7 @@ from gridwatch_contract.messages import (
     AlertAck,
     CameraStats,
     EdgeAvailability,
+    EdgeConfigMessage,
     EdgeStatsMessage,
     EdgeStatusMessage,
 )
@@ -41,9 +42,18 @@ EXAMPLES: dict[str, BaseModel] = {
                 frames_read=120,
                 frames_analysed=60,
                 frames_skipped=60,
+                frames_motion_skipped=12,
+                connection="degraded",
+                reconnects_last_hour=1,
                 alerts=1,
             )
         ],
+    ),
+    "edge_config": EdgeConfigMessage(
+        edge_id="edge-01",
+        revision=3,
+        issued_at=NOW,
+        cameras=[{"id": "cam-01", "url": "rtsp://10.0.0.7/main", "zones": []}],
     ),
 }
 

@@ -19,6 +19,15 @@ class Detector(Protocol):
     @property
     def model_info(self) -> ModelInfo: ...
 
+    @property
+    def accepts_batches(self) -> bool:
+        """Whether ``detect_batch`` runs several images in one inference."""
+        ...
+
     def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
         """Objects in a BGR image, boxes in its own pixel coordinates. Not thread-safe."""
+        ...
+
+    def detect_batch(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[Detections]:
+        """``detect`` for several images at once (one inference when the model allows)."""
         ...

@@ -24,6 +24,7 @@ class Postprocess:
     score_threshold: float
     nms_iou_threshold: float
     class_mask: BoolArray | None  # (C,) True for classes to keep; None keeps all
+    class_thresholds: FloatArray | None = None  # (C,) per-class minimum score, when any differ
 
 
 def to_detections(
@@ -39,7 +40,10 @@ def to_detections(
         scores = np.where(settings.class_mask[np.newaxis, :], scores, np.float32(0))
     class_id = scores.argmax(axis=1)
     confidence = scores[np.arange(len(scores)), class_id]
-    keep = confidence >= settings.score_threshold
+    if settings.class_thresholds is None:
+        keep = confidence >= settings.score_threshold
+    else:
+        keep = confidence >= settings.class_thresholds[class_id]
     if not keep.any():
         return Detections.empty()
     cxcywh, confidence, class_id = candidates.cxcywh[keep], confidence[keep], class_id[keep]
@@ -49,7 +53,7 @@ def to_detections(
         xywh,
         confidence,
         class_id.astype(np.int32),
-        settings.score_threshold,
+        0.0,  # every candidate left already passed its class's threshold
         settings.nms_iou_threshold,
     )
     index = np.asarray(kept, dtype=np.int64).reshape(-1)

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from gridwatch_edge.config import DetectorConfig
-from gridwatch_edge.detector.base import Detector
 from gridwatch_edge.detector.candidates import Postprocess
 from gridwatch_edge.detector.manifest import ModelManifest, discover_manifests
 from gridwatch_edge.detector.onnx_detector import Decoder, OnnxDetector
@@ -20,7 +19,7 @@ from gridwatch_edge.errors import ModelError
 
 def load_detector(
     config: DetectorConfig, *, models_dir: Path, manifest_dirs: list[Path]
-) -> Detector:
+) -> OnnxDetector:
     manifests = discover_manifests(manifest_dirs)
     manifest = manifests.get(config.model)
     if manifest is None:
@@ -31,15 +30,26 @@ def load_detector(
     return build_detector(config, manifest, models_dir)
 
 
-def build_detector(config: DetectorConfig, manifest: ModelManifest, models_dir: Path) -> Detector:
-    session = open_session(manifest, models_dir, intra_op_threads=config.intra_op_threads)
+def build_detector(
+    config: DetectorConfig, manifest: ModelManifest, models_dir: Path
+) -> OnnxDetector:
+    session = open_session(
+        manifest,
+        models_dir,
+        intra_op_threads=config.intra_op_threads,
+        providers=config.providers,
+    )
     decoder = _decoder_for(session, manifest, manifest.path_in(models_dir).absolute())
     postprocess = Postprocess(
         score_threshold=config.score_threshold,
         nms_iou_threshold=config.nms_iou_threshold,
         class_mask=_class_mask(config.classes, manifest),
+        class_thresholds=_class_thresholds(config, manifest),
     )
-    return OnnxDetector(session, manifest, decoder, postprocess)
+    detector = OnnxDetector(session, manifest, decoder, postprocess)
+    if config.warm_up:
+        detector.warm_up()
+    return detector
 
 
 def _decoder_for(session: Any, manifest: ModelManifest, path: Path) -> Decoder:
@@ -59,3 +69,18 @@ def _class_mask(classes: list[str] | None, manifest: ModelManifest) -> np.ndarra
     if unknown:
         raise ModelError(f"model {manifest.name!r} has no class(es) {unknown}")
     return np.isin(np.asarray(manifest.class_names), classes)
+
+
+def _class_thresholds(config: DetectorConfig, manifest: ModelManifest) -> np.ndarray | None:
+    if not config.class_thresholds:
+        return None
+    names = list(manifest.class_names)
+    unknown = sorted(set(config.class_thresholds) - set(names))
+    if unknown:
+        raise ModelError(
+            f"detector.class_thresholds: model {manifest.name!r} has no class(es) {unknown}"
+        )
+    thresholds = np.full(len(names), config.score_threshold, dtype=np.float32)
+    for name, threshold in config.class_thresholds.items():
+        thresholds[names.index(name)] = threshold
+    return thresholds

@@ -20,21 +20,43 @@ logger = logging.getLogger(__name__)
 # Parallelism across graph branches buys nothing for these single-branch detectors and would
 # compete with the camera threads for the two cores.
 INTER_OP_THREADS = 1
+# ONNX Runtime's worker threads spin for a while after each parallel section, waiting for
+# more work. On a box where camera decoders need the same cores that spinning is stolen time,
+# so the one shared session sleeps instead (measured in benchmarks/edge.py).
+ALLOW_SPINNING = "0"
 
 
-def open_session(manifest: ModelManifest, models_dir: Path, *, intra_op_threads: int) -> Any:
-    """An ``onnxruntime.InferenceSession`` on CPU whose input matches the manifest."""
+def check_providers(requested: list[str]) -> list[str]:
+    """``requested`` if ONNX Runtime on this box offers every one, else ``ModelError``."""
+    available = ort.get_available_providers()
+    missing = [provider for provider in requested if provider not in available]
+    if missing:
+        raise ModelError(
+            f"detector.providers: {missing} not available in this onnxruntime build"
+            f" (available: {available}); install onnxruntime-gpu or onnxruntime-openvino"
+        )
+    return requested
+
+
+def open_session(
+    manifest: ModelManifest,
+    models_dir: Path,
+    *,
+    intra_op_threads: int,
+    providers: list[str] | None = None,
+) -> Any:
+    """An ``onnxruntime.InferenceSession`` (CPU unless told) whose input matches the manifest."""
     path = manifest.path_in(models_dir).absolute()
     if not path.is_file():
         raise ModelError(missing_model_message(manifest, path))
+    chosen = check_providers(providers or ["CPUExecutionProvider"])
     _warn_on_checksum(manifest, path)
     options = ort.SessionOptions()
     options.intra_op_num_threads = intra_op_threads
     options.inter_op_num_threads = INTER_OP_THREADS
+    options.add_session_config_entry("session.intra_op.allow_spinning", ALLOW_SPINNING)
     try:
-        session = ort.InferenceSession(
-            str(path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        session = ort.InferenceSession(str(path), sess_options=options, providers=chosen)
     except Exception as error:  # onnxruntime raises its own untyped exception classes
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ModelError(
@@ -47,17 +69,28 @@ def open_session(manifest: ModelManifest, models_dir: Path, *, intra_op_threads:
 def check_input(session: Any, manifest: ModelManifest, path: Path) -> None:
     inputs = session.get_inputs()
     spec = manifest.input
-    expected = [1, 3, spec.height, spec.width]
+    expected = [3, spec.height, spec.width]
     actual = [(i.name, list(i.shape), i.type) for i in inputs]
     if len(inputs) == 1:
         name, shape, element_type = actual[0]
-        if name == spec.name and shape == expected and element_type == "tensor(float)":
+        batch_ok = bool(shape) and (shape[0] == 1 or not isinstance(shape[0], int))
+        if (
+            name == spec.name
+            and batch_ok
+            and shape[1:] == expected
+            and element_type == "tensor(float)"
+        ):
             return
     described = ", ".join(f"{name!r} {kind} {shape}" for name, shape, kind in actual)
     raise ModelError(
         f"model file {path} does not match manifest {manifest.name!r}: it has input {described},"
         f" expected input {spec.describe()}"
     )
+
+
+def accepts_batches(session: Any) -> bool:
+    """True when the input's batch axis is symbolic (``'N'``, ``None``), not fixed at 1."""
+    return not isinstance(session.get_inputs()[0].shape[0], int)
 
 
 def check_output(session: Any, expected: list[int | None], path: Path, manifest_name: str) -> None:
@@ -67,7 +100,10 @@ def check_output(session: Any, expected: list[int | None], path: Path, manifest_
     if (
         shape is not None
         and len(shape) == len(expected)
-        and all(want is None or want == have for want, have in zip(expected, shape, strict=True))
+        and all(
+            want is None or want == have or (axis == 0 and not isinstance(have, int))
+            for axis, (want, have) in enumerate(zip(expected, shape, strict=True))
+        )
     ):
         return
     actual = [list(output.shape) for output in outputs]

@@ -18,6 +18,9 @@ class Frame:
     media_time_s: float
     captured_at: datetime  # timezone-aware wall clock
     live: bool  # True for cameras, False for recorded files
+    # time.monotonic() when the frame became available: when grab() returned for a camera, the
+    # frame's due time for a file paced in real time. Latency is measured from here.
+    arrived_at: float = 0.0
 
     @property
     def width(self) -> int:

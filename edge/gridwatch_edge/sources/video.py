@@ -7,7 +7,6 @@ but never converted to BGR or copied, which is most of the per-frame cost we can
 from __future__ import annotations
 
 import logging
-import os
 import time
 from datetime import UTC, datetime
 
@@ -16,15 +15,12 @@ import numpy as np
 
 from gridwatch_contract.broker import redact_url
 from gridwatch_edge.errors import SourceError
+from gridwatch_edge.sources.capture import open_capture
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.sources.url import SourceKind, check_source_url
 
 logger = logging.getLogger(__name__)
 
-FFMPEG_OPTIONS_VARIABLE = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
-# TCP interleaving survives NAT and lossy Wi-Fi links where UDP RTP drops whole frames.
-# Every open sets the same value, so concurrent camera threads writing it cannot disagree.
-FFMPEG_CAPTURE_OPTIONS = "rtsp_transport;tcp"
 # Cameras on a loaded 4G uplink can take several seconds for DESCRIBE/SETUP.
 OPEN_TIMEOUT_S = 10.0
 # A stream silent this long is treated as lost (the pipeline reopens it).
@@ -42,12 +38,14 @@ class VideoSource:
         realtime: bool = True,
         open_timeout_s: float = OPEN_TIMEOUT_S,
         read_timeout_s: float = READ_TIMEOUT_S,
+        decoder_threads: int = 1,
     ) -> None:
         self._kind = check_source_url(url)
         self._url = url
         self._analysis_period_s = 1.0 / analysis_fps
         self._realtime = realtime
-        self._timeouts_ms = (round(open_timeout_s * 1000), round(read_timeout_s * 1000))
+        self._timeouts_s = (open_timeout_s, read_timeout_s)
+        self._decoder_threads = decoder_threads
         self._capture: cv2.VideoCapture | None = None
         self._fps = FALLBACK_FPS
         self._index = -1
@@ -70,17 +68,23 @@ class VideoSource:
         return self._fps
 
     @property
+    def frames_per_analysis(self) -> float:
+        """Input frames per analysed frame (at least 1)."""
+        return max(self._fps * self._analysis_period_s, 1.0)
+
+    @property
     def display_name(self) -> str:
         return redact_url(self._url)
 
     def open(self) -> None:
         self.close()
-        os.environ[FFMPEG_OPTIONS_VARIABLE] = FFMPEG_CAPTURE_OPTIONS
-        open_ms, read_ms = self._timeouts_ms
-        capture = cv2.VideoCapture(
+        open_timeout_s, read_timeout_s = self._timeouts_s
+        capture = open_capture(
             self._url,
-            cv2.CAP_FFMPEG,
-            [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, open_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms],
+            self._kind,
+            open_timeout_s=open_timeout_s,
+            read_timeout_s=read_timeout_s,
+            decoder_threads=self._decoder_threads,
         )
         if not capture.isOpened():
             capture.release()
@@ -123,9 +127,11 @@ class VideoSource:
             ok, image = capture.retrieve()
             if not ok or image is None:
                 raise SourceError(f"cannot decode frame {self._index} of {self.display_name}")
-            self._pace(media_time_s)
+            arrived_at = self._pace(media_time_s)
             pixels = np.asarray(image, dtype=np.uint8)  # no copy: FFmpeg frames are 8-bit BGR
-            return Frame(pixels, self._index, media_time_s, datetime.now(UTC), self.live)
+            return Frame(
+                pixels, self._index, media_time_s, datetime.now(UTC), self.live, arrived_at
+            )
 
     def _require_open(self) -> cv2.VideoCapture:
         if self._capture is None:
@@ -137,11 +143,15 @@ class VideoSource:
             return time.monotonic() - self._opened_at
         return self._index / self._fps
 
-    def _pace(self, media_time_s: float) -> None:
-        if self._realtime and not self.live:
-            delay = self._opened_at + media_time_s - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+    def _pace(self, media_time_s: float) -> float:
+        """Wait for a paced file's frame to be due; return when it arrived (see ``Frame``)."""
+        now = time.monotonic()
+        if not self._realtime or self.live:
+            return now
+        due = self._opened_at + media_time_s
+        if due > now:
+            time.sleep(due - now)
+        return due
 
     def _end_of_stream(self) -> None:
         if self.live:

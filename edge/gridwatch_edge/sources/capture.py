@@ -1,0 +1,85 @@
+"""Opening an OpenCV/FFmpeg capture so that a camera URL can only ever reach a camera.
+
+OpenCV passes ``OPENCV_FFMPEG_CAPTURE_OPTIONS`` (``key;value|key;value``) to FFmpeg's
+``avformat_open_input``; it is read from the process environment at every open. We put a
+``protocol_whitelist`` there: network cameras may use RTSP and its transports only, files the
+``file`` protocol only. So even if an address slipped past ``check_source_url`` (``concat:``,
+``subfile:``, a local path configured as a camera, an ``http`` redirect inside RTSP), FFmpeg
+itself refuses to open it.
+
+The variable is process-wide, so opens with different options must not overlap: ``_OptionsGate``
+lets any number of opens with the *same* options run together (every RTSP camera reconnecting
+at once) and makes an open with other options wait until they are done.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import cv2
+
+from gridwatch_edge.sources.url import SourceKind
+
+OPTIONS_VARIABLE = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+# TCP interleaving survives NAT and lossy links where UDP RTP drops whole frames; rtp/udp stay
+# whitelisted because RTSP negotiates them internally, tls for rtsps://.
+LIVE_OPTIONS = "rtsp_transport;tcp|protocol_whitelist;rtsp,rtsps,rtp,srtp,udp,tcp,tls"
+FILE_OPTIONS = "protocol_whitelist;file"
+
+
+def ffmpeg_options(kind: SourceKind) -> str:
+    return LIVE_OPTIONS if kind is SourceKind.LIVE else FILE_OPTIONS
+
+
+class _OptionsGate:
+    """A shared lock keyed by the options value (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._value: str | None = None
+        self._holders = 0
+
+    @contextmanager
+    def holding(self, value: str) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: self._holders == 0 or self._value == value)
+            if self._value != value:
+                os.environ[OPTIONS_VARIABLE] = value
+                self._value = value
+            self._holders += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._holders -= 1
+                self._condition.notify_all()
+
+
+# The environment is process-global state, so its guard must be too (created, not used, at
+# import: no side effect happens before an open).
+_GATE = _OptionsGate()
+
+
+def open_capture(
+    url: str,
+    kind: SourceKind,
+    *,
+    open_timeout_s: float,
+    read_timeout_s: float,
+    decoder_threads: int,
+) -> cv2.VideoCapture:
+    """A ``VideoCapture`` (maybe not opened: check ``isOpened()``) restricted to ``kind``'s
+    protocols, with FFmpeg's interrupt timeouts set for opening and for every read."""
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        round(open_timeout_s * 1000),
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        round(read_timeout_s * 1000),
+    ]
+    if decoder_threads > 0:
+        params += [cv2.CAP_PROP_N_THREADS, decoder_threads]
+    with _GATE.holding(ffmpeg_options(kind)):
+        return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
