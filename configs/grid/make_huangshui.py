@@ -1,6 +1,6 @@
 """Generate the 黄水镇 "5+13+50" example deployment: the grid and the cameras placed in it.
 
-    python configs/grid/make_huangshui.py        # rewrites huangshui.geojson, cameras.huangshui.yaml
+    .venv/bin/python configs/grid/make_huangshui.py   # rewrites both example files
 
 The geometry is illustrative, not surveyed: an irregular town outline around 30.23 N 108.40 E
 tiled by centroidal Voronoi cells (5 一级 片区, 13 二级 村/社区, 50 三级 微网格), so that the
@@ -105,18 +105,24 @@ def build_grid(rng: random.Random) -> tuple[dict[str, Any], dict[str, Polygon]]:
     features: list[dict[str, Any]] = []
     shapes: dict[str, Polygon] = {}
     counts = iter(MICRO_GRIDS)
-    for t, (town, town_shape) in enumerate(zip(TOWNS, tile(town_outline(rng), 5, rng)), 1):
+    for t, (town, town_shape) in enumerate(
+        zip(TOWNS, tile(town_outline(rng), 5, rng), strict=True), 1
+    ):
         town_code = f"{DISTRICT}{100 + t:03d}000000"
         features.append(feature(town_code, f"黄水镇{town}", 1, None, town_shape))
         names = COMMUNITIES[t - 1]
-        for c, (name, shape) in enumerate(zip(names, tile(town_shape, len(names), rng)), 1):
+        for c, (name, shape) in enumerate(
+            zip(names, tile(town_shape, len(names), rng), strict=True), 1
+        ):
             community_code = f"{town_code[:9]}{c:03d}000"
             features.append(feature(community_code, name, 2, town_code, shape))
             shapes[community_code] = shape
             micro = next(counts)
             for n, cell in enumerate(tile(shape, micro, rng), 1):
                 code = f"{community_code[:12]}{n:03d}"
-                features.append(feature(code, f"{name}第{NUMERALS[n - 1]}网格", 3, community_code, cell))
+                features.append(
+                    feature(code, f"{name}第{NUMERALS[n - 1]}网格", 3, community_code, cell)
+                )
                 shapes[code] = cell
     document = {
         "type": "FeatureCollection",

@@ -51,6 +51,10 @@ class HomographyIn(_In):
 
     @model_validator(mode="after")
     def _fits(self) -> HomographyIn:
+        size = f"{self.frame.width}x{self.frame.height}"
+        for number, point in enumerate(self.points, start=1):
+            if point.x > self.frame.width or point.y > self.frame.height:
+                raise ValueError(f"reference point {number} lies outside the {size} frame")
         mapping = self.fit()
         if mapping.max_error_m > MAX_REPROJECTION_ERROR_M:
             worst = mapping.errors_m.index(mapping.max_error_m) + 1
@@ -58,9 +62,6 @@ class HomographyIn(_In):
                 f"reference point {worst} is {mapping.max_error_m:.1f} m from where the fitted"
                 f" homography puts it (at most {MAX_REPROJECTION_ERROR_M:g} m): check it"
             )
-        for number, point in enumerate(self.points, start=1):
-            if point.x > self.frame.width or point.y > self.frame.height:
-                raise ValueError(f"reference point {number} lies outside the {self.frame} frame")
         return self
 
     def fit(self) -> GroundMapping:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from shapely.geometry import Point, shape
 
 from gridwatch_central.grid import GridCodeScheme, GridValidationReport
 from gridwatch_central.grid.validation import validate_document
@@ -102,8 +103,6 @@ def test_gap_lists_area_and_a_point_inside_it() -> None:
     assert gap.area_m2 is not None
     assert gap.area_m2 > 100_000
     # The point lies in the removed micro-grid, the part its community lost.
-    from shapely.geometry import Point, shape
-
     assert shape(removed["geometry"]).contains(Point(gap.point.lon, gap.point.lat))
 
 
@@ -135,7 +134,9 @@ def test_a_wider_code_scheme_is_configurable() -> None:
     scheme = GridCodeScheme(street_digits=4)
     assert scheme.length == 16
     assert scheme.problem("5002400101001001", 3) is None
-    assert scheme.problem("500240101001001", 3) == "code '500240101001001' must be exactly 16 digits"
+    assert (
+        scheme.problem("500240101001001", 3) == "code '500240101001001' must be exactly 16 digits"
+    )
     assert scheme.problem("5002400101000000", 1) is None
     assert scheme.problem("5002400000000000", 1) == (
         "level-1 code 5002400000000000 has 0000 as its street segment (digits 7-10)"
