@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gridwatch_central.yamlfile import load_yaml_model
 from gridwatch_contract.messages import EventType
 
 LOCAL_CLASS_PREFIX = "9"
@@ -127,18 +127,4 @@ def load_category_map(path: Path | str | None) -> CategoryMap:
     """The categories of ``path`` (YAML), or the built-in table for None."""
     if path is None:
         return CategoryMap(default_category_table())
-    path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise CategoryError(f"{path}: cannot read: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise CategoryError(f"{path}: not valid YAML: {error}") from None
-    try:
-        return CategoryMap(CategoryTable.model_validate(document))
-    except ValidationError as error:
-        problems = [
-            f"{'.'.join(str(part) for part in p['loc']) or '(root)'}: {p['msg']}"
-            for p in error.errors(include_url=False, include_input=False)
-        ]
-        raise CategoryError(f"{path}: " + "; ".join(problems)) from None
+    return CategoryMap(load_yaml_model(path, CategoryTable, CategoryError))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gridwatch_central.grid.codes import GridCodeScheme
+from gridwatch_central.yamlfile import load_yaml_model
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.codec import DEFAULT_MAX_PAYLOAD_BYTES
 
@@ -76,20 +76,4 @@ class CentralConfig(BaseModel):
 
 def load_central_config(path: Path | str) -> CentralConfig:
     """Read and validate a YAML config file; raise ``ConfigError`` naming file, key and problem."""
-    path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(document, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings, got {type(document).__name__}")
-    try:
-        return CentralConfig.model_validate(document)
-    except ValidationError as error:
-        problems = [
-            f"key '{'.'.join(str(part) for part in p['loc']) or '(root)'}': {p['msg']}"
-            for p in error.errors(include_url=False, include_input=False)
-        ]
-        raise ConfigError(f"{path}: " + "; ".join(problems)) from None
+    return load_yaml_model(path, CentralConfig, ConfigError, what="config file")

@@ -41,7 +41,7 @@ def test_event_types_map_to_national_codes_and_marked_local_extensions() -> None
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("categories: []\nevent_types: {}\n", "categories: List should have at least 1 item"),
+        ("categories: []\nevent_types: {}\n", "key 'categories': List should have at least 1 item"),
         (
             "categories: [{code: '90001', name: x, major_class: y}]\nevent_types: {}\n",
             "code 90001 is in the local class: mark it local_extension",

@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.cameras.models import CameraIn
 from gridwatch_central.cameras.service import CameraService
 from gridwatch_central.db import grid_repository
 from gridwatch_central.grid.index import GridIndex
+from gridwatch_central.yamlfile import load_yaml_model
 
 log = logging.getLogger(__name__)
 
@@ -32,22 +32,7 @@ class CameraFile(BaseModel):
 
 
 def read_camera_file(path: Path | str) -> list[CameraIn]:
-    path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise CameraFileError(f"{path}: cannot read: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise CameraFileError(f"{path}: not valid YAML: {error}") from None
-    try:
-        return CameraFile.model_validate(document).cameras
-    except ValidationError as error:
-        # include_input=False: the offending value may be a URL with a password in it.
-        problems = [
-            f"{'.'.join(str(part) for part in p['loc'])}: {p['msg']}"
-            for p in error.errors(include_url=False, include_input=False)
-        ]
-        raise CameraFileError(f"{path}: " + "; ".join(problems)) from None
+    return load_yaml_model(path, CameraFile, CameraFileError).cameras
 
 
 def seed_cameras(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import pytest
@@ -11,19 +10,8 @@ from shapely.geometry import Point, shape
 
 from gridwatch_central.grid import GridCodeScheme, GridValidationReport
 from gridwatch_central.grid.validation import validate_document
-from tests.central.helpers import EXAMPLE_GRID, HUANGSHUI_GRID
-
-
-def _document(path: Any = EXAMPLE_GRID) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return document
-
-
-def _feature(document: dict[str, Any], code: str) -> dict[str, Any]:
-    feature: dict[str, Any] = next(
-        f for f in document["features"] if f["properties"]["code"] == code
-    )
-    return feature
+from tests.central.grid.documents import grid_document, grid_feature
+from tests.central.helpers import HUANGSHUI_GRID
 
 
 def _report(document: Any, scheme: GridCodeScheme | None = None) -> GridValidationReport:
@@ -35,19 +23,19 @@ def _kinds(report: GridValidationReport) -> list[tuple[str, str | None]]:
 
 
 def test_huangshui_5_13_50_validates_with_zero_problems() -> None:
-    report = _report(_document(HUANGSHUI_GRID))
+    report = _report(grid_document(HUANGSHUI_GRID))
     assert report.problems == []
     assert report.valid
     assert report.cells_by_level == {1: 5, 2: 13, 3: 50}
 
 
 def test_example_district_validates_with_zero_problems() -> None:
-    assert _report(_document()).problems == []
+    assert _report(grid_document()).problems == []
 
 
 def test_overlap_is_reported_with_area_and_point() -> None:
-    document = _document()
-    moved = _feature(document, "500240101001001")
+    document = grid_document()
+    moved = grid_feature(document, "500240101001001")
     # 0.002° east (~190 m): onto its sibling, and out of its community on the east side.
     moved["geometry"]["coordinates"] = [
         [[x + 0.002, y] for x, y in ring] for ring in moved["geometry"]["coordinates"]
@@ -67,9 +55,9 @@ def test_overlap_is_reported_with_area_and_point() -> None:
 
 
 def test_child_outside_parent_says_how_much_and_why_it_is_refused() -> None:
-    document = _document()
+    document = grid_document()
     # A level-3 cell re-parented to the other town's community: wholly outside its new parent.
-    cell = _feature(document, "500240102001002")
+    cell = grid_feature(document, "500240102001002")
     cell["properties"]["parent_code"] = "500240102002000"
     cell["properties"]["code"] = "500240102002009"
     report = _report(document)
@@ -81,10 +69,10 @@ def test_child_outside_parent_says_how_much_and_why_it_is_refused() -> None:
 
 
 def test_self_intersection_and_unclosed_ring_are_explained() -> None:
-    document = _document()
+    document = grid_document()
     bowtie = [[108.40, 30.22], [108.41, 30.23], [108.41, 30.22], [108.40, 30.23], [108.40, 30.22]]
-    _feature(document, "500240102001002")["geometry"]["coordinates"] = [bowtie]
-    ring = _feature(document, "500240102002001")["geometry"]["coordinates"][0]
+    grid_feature(document, "500240102001002")["geometry"]["coordinates"] = [bowtie]
+    ring = grid_feature(document, "500240102002001")["geometry"]["coordinates"][0]
     ring.pop()  # drop the closing position
     report = _report(document)
     geometry = {p.code: p.message for p in report.problems if p.kind == "geometry"}
@@ -93,8 +81,8 @@ def test_self_intersection_and_unclosed_ring_are_explained() -> None:
 
 
 def test_gap_lists_area_and_a_point_inside_it() -> None:
-    document = _document()
-    removed = _feature(document, "500240101001003")
+    document = grid_document()
+    removed = grid_feature(document, "500240101001003")
     document["features"].remove(removed)
     report = _report(document)
     assert _kinds(report) == [("gap", "500240101001000")]
@@ -115,16 +103,16 @@ def test_gap_lists_area_and_a_point_inside_it() -> None:
     ],
 )
 def test_bad_codes_are_reported(code: str, expected: str) -> None:
-    document = _document()
-    _feature(document, "500240101001003")["properties"]["code"] = code
+    document = grid_document()
+    grid_feature(document, "500240101001003")["properties"]["code"] = code
     report = _report(document)
     assert any(expected in message for message in report.messages())
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    document = _document()
-    document["features"].append(copy.deepcopy(_feature(document, "500240102002002")))
-    _feature(document, "500240101001003")["properties"]["code"] = "5002401010010XX"
+    document = grid_document()
+    document["features"].append(copy.deepcopy(grid_feature(document, "500240102002002")))
+    grid_feature(document, "500240101001003")["properties"]["code"] = "5002401010010XX"
     document["features"].append({"type": "Feature", "properties": {"code": "1"}})
     kinds = {p.kind for p in _report(document).problems}
     assert kinds >= {"code", "document", "overlap"}
@@ -142,7 +130,7 @@ def test_a_wider_code_scheme_is_configurable() -> None:
         "level-1 code 5002400000000000 has 0000 as its street segment (digits 7-10)"
     )
     # The default 15-digit file is refused, with a reason, under a 16-digit scheme.
-    report = _report(_document(), scheme)
+    report = _report(grid_document(), scheme)
     assert not report.valid
     assert all(p.kind in {"code", "parent"} for p in report.problems)
 
