@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gridwatch_central.grid.codes import GridCodeScheme
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.codec import DEFAULT_MAX_PAYLOAD_BYTES
 from gridwatch_contract.yaml_config import ConfigFileError, load_yaml_model
@@ -35,7 +36,17 @@ class CentralConfig(BaseModel):
     # alerts it had been sent but never acked; None derives one from the host name.
     client_id: str | None = None
     session_expiry_s: int = Field(default=3600, ge=0)
+    # Imported into the database at start when its content differs from the last import of this
+    # file; a grid imported later through the API stays in force until the file changes.
     grid_file: Path
+    grid_code_scheme: GridCodeScheme = Field(default_factory=GridCodeScheme)
+    # How long a grid or camera change made by another central process may take to reach this
+    # one: a few seconds is invisible to operators and costs one tiny query per interval.
+    geography_refresh_s: float = Field(default=5, gt=0)
+    # Category table (GB/T 47678.5 codes) and event type mapping; None uses the built-in table.
+    categories_file: Path | None = None
+    # Cameras registered at start if not registered yet (YAML, see configs/cameras.*.yaml).
+    cameras_file: Path | None = None
     snapshot_dir: Path = Path("var/gridwatch/snapshots")
     http: HttpConfig = Field(default_factory=HttpConfig)
     max_payload_bytes: int = Field(default=DEFAULT_MAX_PAYLOAD_BYTES, gt=0)

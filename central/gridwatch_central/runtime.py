@@ -13,11 +13,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.api import create_app
+from gridwatch_central.cameras.directory import CameraDirectory
+from gridwatch_central.cameras.seed import seed_cameras
+from gridwatch_central.cameras.service import CameraService
+from gridwatch_central.categories import CategoryMap, load_category_map
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.db import repository
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
-from gridwatch_central.grid import GridIndex
+from gridwatch_central.grid.locate import Locator
+from gridwatch_central.grid.store import GridStore
 from gridwatch_central.ingest.cases import CasePolicy
 from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
 from gridwatch_central.ingest.metrics import IngestMetrics
@@ -45,21 +50,28 @@ class CentralRuntime:
         self._ingest: IngestService | None = None
         self._consumer: AlertConsumer | None = None
         self._app: FastAPI | None = None
+        self._grid: GridStore | None = None
+        self._cameras: CameraService | None = None
+        self.categories: CategoryMap = load_category_map(config.categories_file)
 
     def start(self) -> None:
         """Migrate, load the grid, open the database and subscribe; raises on any failure."""
         config = self.config
         upgrade_to_head(config.database_url)
-        grid = GridIndex.from_file(config.grid_file)
         self._engine = make_engine(config.database_url)
         self._sessions = make_sessions(self._engine)
+        try:
+            locator = self._start_geography()
+        except BaseException:
+            self._engine.dispose()
+            raise
         policy = CasePolicy(
             time_limit=timedelta(hours=config.case_time_limit_hours),
             timezone=ZoneInfo(config.timezone),
         )
         self._ingest = IngestService(
             self._sessions,
-            grid,
+            locator,
             self.snapshots,
             self.ingest_metrics,
             policy,
@@ -78,8 +90,22 @@ class CentralRuntime:
             self._engine.dispose()
             raise
         log.info(
-            "central started: %d grid cells, broker %s", len(grid.cells), config.broker.display()
+            "central started: %d grid cells, broker %s",
+            len(self.grid_store.index.cells),
+            config.broker.display(),
         )
+
+    def _start_geography(self) -> Locator:
+        """The grid (seeded from grid_file), the camera directory and the alert locator."""
+        config, sessions = self.config, self.sessions
+        refresh_s = config.geography_refresh_s
+        self._grid = GridStore(sessions, config.grid_code_scheme, refresh_s=refresh_s)
+        self._grid.seed_from_file(config.grid_file)
+        directory = CameraDirectory(sessions, refresh_s=refresh_s)
+        self._cameras = CameraService(directory)
+        if config.cameras_file is not None:
+            seed_cameras(config.cameras_file, sessions, self._cameras, self._grid.index)
+        return Locator(self._grid, directory)
 
     def stop(self) -> None:
         if self._consumer is not None:
@@ -99,6 +125,18 @@ class CentralRuntime:
         if self._ingest is None:
             raise RuntimeNotStartedError
         return self._ingest
+
+    @property
+    def grid_store(self) -> GridStore:
+        if self._grid is None:
+            raise RuntimeNotStartedError
+        return self._grid
+
+    @property
+    def camera_service(self) -> CameraService:
+        if self._cameras is None:
+            raise RuntimeNotStartedError
+        return self._cameras
 
     @property
     def mqtt_connected(self) -> bool:

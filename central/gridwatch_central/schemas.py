@@ -44,7 +44,11 @@ class AlertOut(GridCodes):
     confidence: float
     objects: list[dict[str, Any]]
     measurements: dict[str, float]
-    location: GeoPointOut | None
+    location: GeoPointOut | None = Field(description="The point the grid was assigned from")
+    location_source: Literal["ground", "alert", "camera"] | None = Field(
+        description="ground: objects' position through the camera homography; alert: the edge's"
+        " location; camera: the registered camera position"
+    )
     snapshot_sha256: str | None
     snapshot_url: str | None = Field(description="API path of the JPEG, when there is one")
     model_name: str

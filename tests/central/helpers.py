@@ -19,6 +19,8 @@ from tests.contract.factories import make_alert as make_contract_alert
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_GRID = REPO_ROOT / "configs" / "grid" / "example-district.geojson"
+HUANGSHUI_GRID = REPO_ROOT / "configs" / "grid" / "huangshui.geojson"
+HUANGSHUI_CAMERAS = REPO_ROOT / "configs" / "cameras.huangshui.yaml"
 DEMO_POINT = GeoPoint(lat=30.2290, lon=108.3985)
 DEMO_CODES = ("500240101000000", "500240101001000", "500240101001002")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gridwatch_central.api.deps import AppContext
-from gridwatch_central.api.routes import alerts, cases, health, ingest
+from gridwatch_central.api.routes import alerts, cameras, cases, categories, grids, health, ingest
 
 API_PREFIX = "/api/v1"
 
@@ -17,7 +17,14 @@ def create_app(runtime: AppContext) -> FastAPI:
         version="0.1.0",
     )
     app.state.context = runtime
-    for router in (alerts.router, cases.router, ingest.router):
+    for router in (
+        alerts.router,
+        cases.router,
+        ingest.router,
+        grids.router,
+        cameras.router,
+        categories.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     return app

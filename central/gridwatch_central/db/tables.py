@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from gridwatch_central.grid.codes import MAX_GRID_CODE_LENGTH
+
 # Explicit constraint names so that migrations are reproducible across databases.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -30,7 +32,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-GRID_CODE_LENGTH = 15
+# Codes follow the configurable GridCodeScheme; columns are as wide as the widest it allows.
+GRID_CODE_LENGTH = MAX_GRID_CODE_LENGTH
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -99,6 +102,9 @@ class AlertRow(Base):
     measurements: Mapped[dict[str, float]] = mapped_column(JSON)
     lat: Mapped[float | None] = mapped_column(Double)
     lon: Mapped[float | None] = mapped_column(Double)
+    # Where lat/lon came from: "ground" (camera homography), "camera" (registered camera
+    # position) or "alert" (the edge's location); None when the alert could not be placed.
+    location_source: Mapped[str | None] = mapped_column(String(16))
     grid_l1_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
     grid_l2_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
     grid_l3_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
@@ -134,3 +140,53 @@ class QuarantineRow(Base):
     error_code: Mapped[str] = mapped_column(String(32), index=True)
     reason: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Geography (migration 0002_grids_cameras): the imported grid and the registered cameras.
+# ---------------------------------------------------------------------------------------------
+
+
+class GridImportRow(Base):
+    """One accepted grid import; the newest row is the grid in force (its id is the version)."""
+
+    __tablename__ = "grid_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # "api" or "file:<path>"; the start-up loader re-imports a file only when its sha256 changed.
+    source: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    cell_count: Mapped[int] = mapped_column(Integer)
+
+
+class GridCellRow(Base):
+    """A cell of the grid in force, with its GeoJSON geometry and properties as imported."""
+
+    __tablename__ = "grid_cells"
+
+    code: Mapped[str] = mapped_column(String(GRID_CODE_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(Integer, index=True)
+    parent_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH))
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CameraRow(Base):
+    """A camera source registered by an integrator. ``rtsp_url`` holds credentials: never
+    return or log it unredacted."""
+
+    __tablename__ = "cameras"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    edge_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    rtsp_url: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+    # Reference points and frame size; the matrix is refitted from them on load.
+    homography: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from shapely import STRtree
 from shapely.geometry import Point
 
-from gridwatch_central.grid.cells import LEVELS, GridAssignment, GridCell, GridRef
+from gridwatch_central.grid.cells import GridAssignment, GridCell, GridRef
+from gridwatch_central.grid.codes import LEVELS, GridCodeScheme
 from gridwatch_central.grid.loader import load_grid
 
 
 class GridIndex:
-    def __init__(self, cells: list[GridCell]) -> None:
+    """An immutable snapshot of the grid; replaced whole, never changed, when a grid is imported."""
+
+    def __init__(self, cells: list[GridCell], name: str | None = None) -> None:
+        self.name = name
         self._by_code = {cell.code: cell for cell in cells}
         self._levels = {level: [c for c in cells if c.level == level] for level in LEVELS}
         self._trees = {
@@ -20,12 +25,15 @@ class GridIndex:
         }
 
     @classmethod
-    def from_file(cls, path: Path | str) -> GridIndex:
-        return cls(load_grid(path))
+    def from_file(cls, path: Path | str, scheme: GridCodeScheme | None = None) -> GridIndex:
+        return cls(load_grid(path, scheme))
 
     @property
     def cells(self) -> list[GridCell]:
         return list(self._by_code.values())
+
+    def get(self, code: str) -> GridCell | None:
+        return self._by_code.get(code)
 
     def locate(self, lat: float, lon: float) -> GridAssignment | None:
         """The cells containing a WGS-84 point at each level, or None outside the grid."""
@@ -36,10 +44,15 @@ class GridIndex:
             hits = self._trees[level].query(point, predicate="intersects")
             if len(hits):
                 deepest = min((self._levels[level][int(i)] for i in hits), key=lambda c: c.code)
-                return self._assignment(deepest)
+                return self.assignment(deepest)
         return None
 
-    def _assignment(self, cell: GridCell) -> GridAssignment:
+    def intersecting(self, geometry: Any, level: int) -> list[GridCell]:
+        """Cells of ``level`` that share area or boundary with ``geometry``, by code."""
+        hits = self._trees[level].query(geometry, predicate="intersects")
+        return sorted((self._levels[level][int(i)] for i in hits), key=lambda c: c.code)
+
+    def assignment(self, cell: GridCell) -> GridAssignment:
         refs: dict[int, GridRef] = {}
         current: GridCell | None = cell
         while current is not None:

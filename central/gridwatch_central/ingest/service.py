@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.db import repository
-from gridwatch_central.grid import GridAssignment, GridIndex
+from gridwatch_central.grid.locate import Located, Locator
 from gridwatch_central.ingest.cases import CasePolicy, attach_to_case
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.snapshots import SnapshotStore
@@ -44,7 +44,7 @@ class IngestService:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        grid: GridIndex,
+        locator: Locator,
         snapshots: SnapshotStore,
         metrics: IngestMetrics,
         policy: CasePolicy,
@@ -53,7 +53,7 @@ class IngestService:
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._sessions = sessions
-        self._grid = grid
+        self._locator = locator
         self._snapshots = snapshots
         self._metrics = metrics
         self._policy = policy
@@ -77,15 +77,19 @@ class IngestService:
         # Saved before the transaction: content-addressed, so a rollback leaves at worst an
         # unreferenced file, and a redelivery rewrites nothing.
         snapshot_hash = self._snapshots.save(snapshot) if snapshot is not None else None
-        location = alert.location
-        grid = self._grid.locate(location.lat, location.lon) if location is not None else None
+        located = self._locator.locate(alert)
         with self._sessions.begin() as session:
-            values = _alert_values(alert, received_at, grid, snapshot_hash)
+            values = _alert_values(alert, received_at, located, snapshot_hash)
             row_id = repository.insert_alert(session, values)
             if row_id is None:
                 return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
             case_id = attach_to_case(
-                session, alert, row_id, grid=grid, received_at=received_at, policy=self._policy
+                session,
+                alert,
+                row_id,
+                grid=located.grid,
+                received_at=received_at,
+                policy=self._policy,
             )
         return IngestOutcome("stored", alert.alert_id, alert.edge_id, case_id=case_id)
 
@@ -110,11 +114,10 @@ class IngestService:
 def _alert_values(
     alert: AlertMessage,
     received_at: datetime,
-    grid: GridAssignment | None,
+    located: Located,
     snapshot_hash: str | None,
 ) -> dict[str, Any]:
-    cells = (grid.level1, grid.level2, grid.level3) if grid else (None, None, None)
-    codes = [cell.code if cell else None for cell in cells]
+    codes = located.grid.codes if located.grid else (None, None, None)
     return {
         "alert_id": alert.alert_id,
         "event_id": alert.event_id,
@@ -131,8 +134,10 @@ def _alert_values(
         "confidence": alert.confidence,
         "objects": [obj.model_dump(mode="json") for obj in alert.objects],
         "measurements": dict(alert.measurements),
-        "lat": alert.location.lat if alert.location else None,
-        "lon": alert.location.lon if alert.location else None,
+        # The point the grid was assigned from (see grid.locate), not necessarily the edge's.
+        "lat": located.lat,
+        "lon": located.lon,
+        "location_source": located.source,
         "grid_l1_code": codes[0],
         "grid_l2_code": codes[1],
         "grid_l3_code": codes[2],

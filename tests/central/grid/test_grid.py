@@ -8,19 +8,8 @@ from typing import Any
 import pytest
 
 from gridwatch_central.grid import GridError, GridIndex, load_grid
+from tests.central.grid.documents import grid_document, grid_feature
 from tests.central.helpers import DEMO_CODES, EXAMPLE_GRID
-
-
-def _document() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(EXAMPLE_GRID.read_text(encoding="utf-8"))
-    return document
-
-
-def _feature(document: dict[str, Any], code: str) -> dict[str, Any]:
-    feature: dict[str, Any] = next(
-        f for f in document["features"] if f["properties"]["code"] == code
-    )
-    return feature
 
 
 def _write(tmp_path: Path, document: dict[str, Any]) -> Path:
@@ -57,8 +46,8 @@ def test_a_point_in_the_other_town_and_one_outside() -> None:
 
 
 def test_child_outside_its_parent_and_overlapping_its_sibling_is_reported(tmp_path: Path) -> None:
-    document = _document()
-    moved = _feature(document, "500240101001001")
+    document = grid_document()
+    moved = grid_feature(document, "500240101001001")
     # Shift the micro-grid 0.01° east: onto its sibling and partly out of its community.
     moved["geometry"]["coordinates"] = [
         [[x + 0.01, y] for x, y in ring] for ring in moved["geometry"]["coordinates"]
@@ -72,9 +61,9 @@ def test_child_outside_its_parent_and_overlapping_its_sibling_is_reported(tmp_pa
 
 
 def test_self_intersecting_polygon_is_explained(tmp_path: Path) -> None:
-    document = _document()
+    document = grid_document()
     bowtie = [[108.40, 30.22], [108.41, 30.23], [108.41, 30.22], [108.40, 30.23], [108.40, 30.22]]
-    _feature(document, "500240102001002")["geometry"]["coordinates"] = [bowtie]
+    grid_feature(document, "500240102001002")["geometry"]["coordinates"] = [bowtie]
     with pytest.raises(GridError) as raised:
         load_grid(_write(tmp_path, document))
     assert "500240102001002 (冷水社区第二网格): invalid polygon: Self-intersection" in str(
@@ -94,18 +83,18 @@ def test_self_intersecting_polygon_is_explained(tmp_path: Path) -> None:
     ],
 )
 def test_bad_codes_are_reported(tmp_path: Path, code: str, expected: str) -> None:
-    document = _document()
-    _feature(document, "500240101001003")["properties"]["code"] = code
+    document = grid_document()
+    grid_feature(document, "500240101001003")["properties"]["code"] = code
     with pytest.raises(GridError) as raised:
         load_grid(_write(tmp_path, document))
     assert expected in str(raised.value)
 
 
 def test_duplicate_codes_and_missing_parents_are_reported(tmp_path: Path) -> None:
-    document = _document()
+    document = grid_document()
     features = document["features"]
-    features.append(copy.deepcopy(_feature(document, "500240102002002")))
-    _feature(document, "500240101002001")["properties"]["parent_code"] = "500240101009000"
+    features.append(copy.deepcopy(grid_feature(document, "500240102002002")))
+    grid_feature(document, "500240101002001")["properties"]["parent_code"] = "500240101009000"
     with pytest.raises(GridError) as raised:
         load_grid(_write(tmp_path, document))
     assert "code 500240102002002 is used by more than one feature" in raised.value.problems

@@ -1,0 +1,127 @@
+"""What an integrator sends and gets back for a camera. The RTSP URL goes in whole and comes
+out redacted: credentials are stored for the edge, never shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from gridwatch_central.cameras.urls import validate_rtsp_url
+from gridwatch_central.grid.homography import (
+    GroundMapping,
+    HomographyError,
+    ReferencePoint,
+    fit_ground_mapping,
+)
+from gridwatch_contract.topics import validate_id
+
+CameraId = Annotated[str, AfterValidator(validate_id)]
+RtspUrl = Annotated[str, AfterValidator(validate_rtsp_url)]
+# Largest reprojection error accepted: a ground point 5 m off can put an event in the wrong
+# micro-grid only right at a boundary, and reference points measured from a map are no better.
+MAX_REPROJECTION_ERROR_M = 5.0
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GeoPointIn(_In):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class ReferencePointIn(GeoPointIn):
+    x: float = Field(ge=0, description="Pixel column in the reference frame")
+    y: float = Field(ge=0, description="Pixel row in the reference frame")
+
+
+class FrameSizeIn(_In):
+    width: int = Field(gt=0, le=16384)
+    height: int = Field(gt=0, le=16384)
+
+
+class HomographyIn(_In):
+    """Four or more points seen by the camera, each with its position on a map."""
+
+    frame: FrameSizeIn = Field(description="Size of the image the pixel positions refer to")
+    points: list[ReferencePointIn] = Field(min_length=4, max_length=64)
+
+    @model_validator(mode="after")
+    def _fits(self) -> HomographyIn:
+        size = f"{self.frame.width}x{self.frame.height}"
+        for number, point in enumerate(self.points, start=1):
+            if point.x > self.frame.width or point.y > self.frame.height:
+                raise ValueError(f"reference point {number} lies outside the {size} frame")
+        mapping = self.fit()
+        if mapping.max_error_m > MAX_REPROJECTION_ERROR_M:
+            worst = mapping.errors_m.index(mapping.max_error_m) + 1
+            raise ValueError(
+                f"reference point {worst} is {mapping.max_error_m:.1f} m from where the fitted"
+                f" homography puts it (at most {MAX_REPROJECTION_ERROR_M:g} m): check it"
+            )
+        return self
+
+    def fit(self) -> GroundMapping:
+        points = [ReferencePoint(x=p.x, y=p.y, lat=p.lat, lon=p.lon) for p in self.points]
+        try:
+            return fit_ground_mapping(points, self.frame.width, self.frame.height)
+        except HomographyError as error:
+            raise ValueError(str(error)) from None
+
+
+class CameraFields(_In):
+    edge_id: CameraId = Field(description="The edge box that analyses this camera")
+    name: str = Field(min_length=1, max_length=200)
+    rtsp_url: RtspUrl = Field(
+        description="rtsp:// or rtsps:// URL, credentials included; responses show it redacted."
+        " Sending back a redacted URL (user ***) keeps the stored credentials."
+    )
+    location: GeoPointIn = Field(description="Where the camera stands (WGS-84)")
+    homography: HomographyIn | None = Field(
+        default=None, description="Pixel ↔ ground reference points, to place events on the ground"
+    )
+
+
+class CameraIn(CameraFields):
+    id: CameraId = Field(description="Unique in the deployment, as the edge names it in alerts")
+
+
+class GridRefOut(BaseModel):
+    code: str
+    name: str
+    level: int
+
+
+class HomographyOut(BaseModel):
+    frame: FrameSizeIn
+    points: list[ReferencePointIn]
+    matrix: list[list[float]] = Field(description="Pixel → local east/north metres, row-major")
+    rms_error_m: float = Field(description="Root-mean-square reprojection error of the points")
+    max_error_m: float
+    point_errors_m: list[float]
+
+
+class CameraOut(BaseModel):
+    id: str
+    edge_id: str
+    name: str
+    rtsp_url: str = Field(description="With user name, password and secret parameters as ***")
+    has_credentials: bool
+    location: GeoPointIn
+    homography: HomographyOut | None
+    grids: list[GridRefOut] = Field(description="The cells holding the camera, level 1 to 3")
+    viewed_grids: list[GridRefOut] = Field(
+        description="Micro-grids (level 3) within the ground area its reference points span"
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class CameraPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[CameraOut]
