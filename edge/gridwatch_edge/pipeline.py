@@ -1,4 +1,4 @@
-"""Per-camera processing: source → detector → rules → alert → sink, with counters."""
+"""Per-camera processing: source → detector → tracker → rules → alert → sink, with counters."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from gridwatch_edge.shared_detector import SharedDetector
 from gridwatch_edge.sinks import AlertSink
 from gridwatch_edge.snapshot import SnapshotTooLargeError, annotate, encode_jpeg
 from gridwatch_edge.sources import Frame, VideoSource
+from gridwatch_edge.tracking import ByteTracker
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ class CameraPipeline:
         self._source = VideoSource(
             camera.url, analysis_fps=camera.analysis_fps, realtime=camera.realtime
         )
-        self._rules: list[Rule] = build_rules(camera, detector.class_names)
+        self._tracker = ByteTracker(camera.tracker)
+        self._rules: list[Rule] = build_rules(camera, detector.class_names, self._tracker)
         self.online = False
         self.finished = False
         self.failed = False
@@ -83,15 +85,15 @@ class CameraPipeline:
             self.process(frame)
 
     def process(self, frame: Frame) -> None:
-        detections = self._detector.detect(frame.image)
+        detections = self._tracker.update(self._detector.detect(frame.image), frame.media_time_s)
         self.frames_analysed += 1
         for rule in self._rules:
             for event in rule.update(frame, detections):
                 self._emit(event, frame, rule)
 
     def _emit(self, event: Event, frame: Frame, rule: Rule) -> None:
-        polygon = rule.zone.pixel_polygon(frame.width, frame.height)
-        annotated = annotate(frame.image, event.detections, self._detector.class_names, [polygon])
+        overlays = rule.overlays(frame.width, frame.height)
+        annotated = annotate(frame.image, event.detections, self._detector.class_names, overlays)
         try:
             snapshot = encode_jpeg(annotated, max_bytes=self._snapshot_max_bytes)
         except SnapshotTooLargeError as error:

@@ -25,3 +25,21 @@ def run(args: argparse.Namespace) -> int:
     except EdgeError as error:  # configuration, model and source problems found at start
         print(f"gridwatch: {error}", file=sys.stderr)
         return 2
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    """Print each alert of the config's file cameras as one JSON line, as fast as possible."""
+    from gridwatch_edge.detector import load_detector
+    from gridwatch_edge.replay import alert_json_line, replay
+
+    paths = AssetPaths.from_environment()
+    try:
+        config = load_edge_config(args.config)
+        detector = load_detector(
+            config.detector, models_dir=paths.models_dir, manifest_dirs=list(paths.manifest_dirs)
+        )
+        replay(config, detector, on_alert=lambda alert: print(alert_json_line(alert), flush=True))
+    except EdgeError as error:
+        print(f"gridwatch: {error}", file=sys.stderr)
+        return 2
+    return 0
