@@ -27,29 +27,74 @@ from gridwatch_edge.rules.background import BackgroundChange
 from gridwatch_edge.rules.base import TrackLookup, class_ids, make_event
 from gridwatch_edge.rules.lifecycle import Lifecycle
 from gridwatch_edge.sources.frame import Frame
+from gridwatch_edge.tracking.geometry import intersection_over_smaller
 from gridwatch_edge.zones import Zone, ZoneMembership
 
 PERSON_CLASS = "person"
+# A new track whose box lies at least this much inside a reported object's box is that object
+# seen again (partly hidden boxes are smaller, so overlap is measured on the smaller box).
+SAME_OBJECT_OVERLAP = 0.5
 
 
 class _Unattended:
-    """Since when each candidate (by key) has had nobody near it."""
+    """Since when each candidate (by tracker id) has had nobody near it.
+
+    Once a candidate has been reported as left it stays left while it is there: a passer-by
+    walking close to an abandoned bag does not make it attended again (and must not end the
+    event); the owner taking it back removes the object, which does.
+    """
 
     def __init__(self) -> None:
-        self._since: dict[tuple[str, int], float] = {}
+        self._since: dict[int, float] = {}
+        self._left: set[int] = set()
+        self._boxes: dict[int, npt.NDArray[np.float32]] = {}  # last box of each left object
+
+    def inherit(self, candidates: Detections) -> None:
+        """A new track mostly inside the last box of a reported object is that object.
+
+        Someone walking right past a bag cuts its outline; the tracker may then give the
+        whole bag a new id when it reappears. It must not start a new dwell.
+        """
+        for index, track_id in enumerate(candidates.tracker_id.tolist()):
+            if track_id < 0 or track_id in self._left or track_id in self._since:
+                continue
+            box = candidates.xyxy[index]
+            for known, known_box in list(self._boxes.items()):
+                if intersection_over_smaller(box, known_box) >= SAME_OBJECT_OVERLAP:
+                    self._left.add(track_id)
+                    self._since[track_id] = self._since.get(known, 0.0)
+                    break
 
     def durations(
-        self, keys: list[tuple[str, int]], attended: list[bool], now_s: float
+        self, candidates: Detections, attended: list[bool], now_s: float
     ) -> npt.NDArray[np.float64]:
-        result = np.zeros(len(keys))
-        for index, (key, near) in enumerate(zip(keys, attended, strict=True)):
-            if near:
-                self._since.pop(key, None)
+        track_ids = candidates.tracker_id.tolist()
+        for index, track_id in enumerate(track_ids):
+            if track_id in self._left:
+                self._boxes[track_id] = candidates.xyxy[index]
+        result = np.zeros(len(track_ids))
+        for index, (track_id, near) in enumerate(zip(track_ids, attended, strict=True)):
+            if near and track_id not in self._left:
+                self._since.pop(track_id, None)
                 continue
-            result[index] = now_s - self._since.setdefault(key, now_s)
-        for key in set(self._since) - set(keys):
-            del self._since[key]
+            result[index] = now_s - self._since.setdefault(track_id, now_s)
+        for track_id in set(self._since) - set(track_ids) - self._left:
+            del self._since[track_id]
         return result
+
+    def mark_left(self, track_ids: list[int]) -> None:
+        self._left.update(track_ids)
+
+    def still_left(self, tracks: TrackLookup) -> int:
+        """Objects reported as left that their tracker still knows, even while hidden.
+
+        A passer-by hides a bag for a few seconds; the event must not end and restart.
+        """
+        for track_id in [t for t in self._left if tracks.get(t) is None]:
+            self._left.discard(track_id)
+            self._since.pop(track_id, None)
+            self._boxes.pop(track_id, None)
+        return len(self._left)
 
 
 class LeftObjectRule:
@@ -105,11 +150,14 @@ class LeftObjectRule:
                 self._left(blobs, "blob", persons, now, self._background.tracker)
             )
         count = len(left_objects) + len(self._left_blobs)
-        step = self._lifecycle.step(now, frame.captured_at, raised=count > 0)
+        remembered = self._unattended["object"].still_left(self._tracks)
+        if self._background is not None:
+            remembered += self._unattended["blob"].still_left(self._background.tracker)
+        step = self._lifecycle.step(now, frame.captured_at, raised=count + remembered > 0)
         if step is None:
             return []
         measurements = {
-            "object_count": float(count),
+            "object_count": float(max(count, remembered)),
             "detected_objects": float(len(left_objects)),
             "changed_regions": float(len(self._left_blobs)),
             "changed_area": self._relative_area(self._left_blobs, frame),
@@ -142,16 +190,20 @@ class LeftObjectRule:
         now_s: float,
         tracks: TrackLookup,
     ) -> npt.NDArray[np.bool_]:
-        keys, still = [], np.zeros(len(candidates))
-        for index, track_id in enumerate(candidates.tracker_id.tolist()):
-            keys.append((kind, track_id))
+        track_ids = candidates.tracker_id.tolist()
+        still = np.zeros(len(candidates))
+        for index, track_id in enumerate(track_ids):
             track = tracks.get(track_id)
             if track is not None:
                 still[index] = track.stationary_for_s(now_s)
-        attended = self._attended(candidates, persons)
-        unattended = self._unattended[kind].durations(keys, attended, now_s)
-        tracked = candidates.tracker_id >= 0
-        return tracked & (np.minimum(still, unattended) + 1e-6 >= self._config.dwell_s)
+        unattended = self._unattended[kind]
+        unattended.inherit(candidates)
+        durations = unattended.durations(candidates, self._attended(candidates, persons), now_s)
+        left = (candidates.tracker_id >= 0) & (
+            np.minimum(still, durations) + 1e-6 >= self._config.dwell_s
+        )
+        unattended.mark_left(candidates.tracker_id[left].tolist())
+        return left
 
     def _attended(self, candidates: Detections, persons: Detections) -> list[bool]:
         if len(persons) == 0:

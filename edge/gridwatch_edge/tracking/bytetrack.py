@@ -90,7 +90,15 @@ class ByteTracker:
         if len(candidates) == 0 or not track_indices:
             return []
         tracks = [self._tracks[index] for index in track_indices]
-        iou = iou_matrix(np.stack([track.box for track in tracks]), detections.xyxy[candidates])
+        boxes = detections.xyxy[candidates]
+        iou = iou_matrix(np.stack([track.box for track in tracks]), boxes)
+        # A lost track may also be recovered where it was last seen (the observation-centric
+        # recovery of OC-SORT): an occluder that cut its box gave it a velocity it never had,
+        # and a parked car or a left bag reappears exactly where it was.
+        lost = np.array([track.state is TrackState.LOST for track in tracks])
+        if lost.any():
+            observed = iou_matrix(np.stack([track.observed_box for track in tracks]), boxes)
+            iou = np.where(lost[:, None], np.maximum(iou, observed), iou)
         same_class = (
             np.array([track.class_id for track in tracks])[:, None]
             == (detections.class_id[candidates][None, :])

@@ -21,6 +21,18 @@ def iou_matrix(boxes_a: npt.ArrayLike, boxes_b: npt.ArrayLike) -> npt.NDArray[np
     return np.where(union > 0, intersection / np.maximum(union, 1e-9), 0.0)
 
 
+def intersection_over_smaller(box_a: npt.ArrayLike, box_b: npt.ArrayLike) -> float:
+    """Overlap of two xyxy boxes relative to the smaller one: 1 when one holds the other."""
+    a = np.asarray(box_a, dtype=np.float64)
+    b = np.asarray(box_b, dtype=np.float64)
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    smaller = min(np.prod(a[2:] - a[:2]), np.prod(b[2:] - b[:2]))
+    if width <= 0 or height <= 0 or smaller <= 0:
+        return 0.0
+    return float(width * height / smaller)
+
+
 def side_of_line(start: Points, end: Points, point: Points) -> float:
     """Signed area: > 0 when ``point`` is on the right of start→end as seen on screen.
 

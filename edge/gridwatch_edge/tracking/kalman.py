@@ -56,6 +56,9 @@ class KalmanBoxFilter:
         self.mean[2:4] = np.maximum(self.mean[2:4], 1.0)
         self.covariance = transition @ self.covariance @ transition.T + noise
 
+    def stop_resizing(self) -> None:
+        self.mean[6:8] = 0.0
+
     def update(self, box: npt.ArrayLike) -> None:
         measured = xyxy_to_state(box)
         observation = np.hstack([np.eye(4), np.zeros((4, 4))])

@@ -47,6 +47,7 @@ class Track:
         self.misses = 0
         self.first_seen_s = media_time_s
         self.last_seen_s = media_time_s
+        self.observed_box = np.asarray(box, dtype=np.float64)  # last detection matched to it
         self._filter = KalmanBoxFilter(box)
         self._predicted_at_s = media_time_s
         self._history_s = history_s
@@ -60,11 +61,16 @@ class Track:
         return self._filter.xyxy()
 
     def predict(self, media_time_s: float) -> None:
+        if self.state is TrackState.LOST:
+            # As in ByteTrack: an unseen object's size is not extrapolated; a box cut down by
+            # an occluder would otherwise keep "shrinking" to nothing.
+            self._filter.stop_resizing()
         self._filter.predict(media_time_s - self._predicted_at_s)
         self._predicted_at_s = media_time_s
 
     def hit(self, box: npt.NDArray[np.float32], score: float, media_time_s: float) -> None:
         self._filter.update(box)
+        self.observed_box = np.asarray(box, dtype=np.float64)
         self.score = score
         self.hits += 1
         self.misses = 0
