@@ -8,7 +8,9 @@ import sys
 from gridwatch.commands.signals import stop_on_signals
 from gridwatch.paths import AssetPaths
 from gridwatch_edge.config import load_edge_config
+from gridwatch_edge.detector import load_detector
 from gridwatch_edge.errors import EdgeError
+from gridwatch_edge.replay import alert_json_line, replay
 from gridwatch_edge.runtime import run_edge
 
 
@@ -29,9 +31,6 @@ def run(args: argparse.Namespace) -> int:
 
 def replay_command(args: argparse.Namespace) -> int:
     """Print each alert of the config's file cameras as one JSON line, as fast as possible."""
-    from gridwatch_edge.detector import load_detector
-    from gridwatch_edge.replay import alert_json_line, replay
-
     paths = AssetPaths.from_environment()
     try:
         config = load_edge_config(args.config)

@@ -112,8 +112,8 @@ def test_the_parked_van_raises_one_illegal_parking_event_after_the_dwell(
 
 
 def test_walkers_are_counted_in_the_direction_they_cross(alerts: list[AlertMessage]) -> None:
-    outgoing = [a.media_time_s for a in _of(alerts, "walk-out", AlertState.NEW)]
-    incoming = [a.media_time_s for a in _of(alerts, "walk-in", AlertState.NEW)]
+    outgoing = [a.media_time_s or 0.0 for a in _of(alerts, "walk-out", AlertState.NEW)]
+    incoming = [a.media_time_s or 0.0 for a in _of(alerts, "walk-in", AlertState.NEW)]
     # The man walking left → right near 2.8 s crosses "out"; the woman walking right → left
     # near 16 s crosses "in"; neither is counted the other way at that moment.
     assert outgoing[0] == pytest.approx(2.8, abs=0.6)

@@ -43,9 +43,10 @@ def composite_clip(
     index = 0
     try:
         while True:
-            ok, image = capture.read()
+            ok, frame = capture.read()
             if not ok:
                 break
+            image: Image = np.asarray(frame, dtype=np.uint8)
             if index / fps + 1e-6 >= from_s:
                 draw_suitcase(image, *box)
             writer.write(image)
