@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     edge_run = edge.add_parser("run", help="run the cameras of one box")
     edge_run.add_argument("--config", type=Path, required=True, help="edge YAML file")
     edge_run.set_defaults(handler="gridwatch.commands.edge:run")
+    edge_replay = edge.add_parser(
+        "replay", help="run the file cameras to their end, print alerts as JSON lines"
+    )
+    edge_replay.add_argument("--config", type=Path, required=True, help="edge YAML file")
+    edge_replay.set_defaults(handler="gridwatch.commands.edge:replay_command")
 
     central = commands.add_parser("central", help="central service").add_subparsers(required=True)
     serve = central.add_parser("serve", help="ingest alerts and serve the API")

@@ -1,4 +1,4 @@
-"""Per-camera processing: reader → motion gate → shared detector → rules → alert → sink."""
+"""Per-camera processing: reader → motion gate → detector → tracker → rules → alert → sink."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from gridwatch_edge.snapshot import SnapshotTooLargeError, annotate, encode_jpeg
 from gridwatch_edge.sources import Frame
 from gridwatch_edge.sources.reader import CameraReader, ConnectionChange
 from gridwatch_edge.sources.status import RateMeter
+from gridwatch_edge.tracking import ByteTracker
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ class CameraPipeline:
         motion = camera.motion or motion or MotionConfig()
         self._gate = MotionGate(motion) if motion.enabled else None
         self._last_detections = Detections.empty()
-        self._rules: list[Rule] = build_rules(camera, detector.class_names)
+        self._tracker = ByteTracker(camera.tracker)
+        self._rules: list[Rule] = build_rules(camera, detector.class_names, self._tracker)
         self.finished = False
         self.failed = False
         self.frames_analysed = 0
@@ -101,7 +103,9 @@ class CameraPipeline:
             self._reader.stop(READER_STOP_TIMEOUT_S)
 
     def process(self, frame: Frame) -> None:
-        detections = self._detect(frame)
+        # On a still frame the gate hands back the previous detections; the tracker then sees
+        # every object where it was, which is exactly what a still scene means.
+        detections = self._tracker.update(self._detect(frame), frame.media_time_s)
         self.frames_analysed += 1
         self._analysed_rate.add()
         for rule in self._rules:
@@ -132,8 +136,8 @@ class CameraPipeline:
         )
 
     def _emit(self, event: Event, frame: Frame, rule: Rule) -> None:
-        polygon = rule.zone.pixel_polygon(frame.width, frame.height)
-        annotated = annotate(frame.image, event.detections, self._detector.class_names, [polygon])
+        overlays = rule.overlays(frame.width, frame.height)
+        annotated = annotate(frame.image, event.detections, self._detector.class_names, overlays)
         try:
             snapshot = encode_jpeg(annotated, max_bytes=self._snapshot_max_bytes)
         except SnapshotTooLargeError as error:

@@ -8,7 +8,9 @@ import sys
 from gridwatch.commands.signals import stop_on_signals
 from gridwatch.paths import AssetPaths
 from gridwatch_edge.config import load_edge_config
+from gridwatch_edge.detector import load_detector
 from gridwatch_edge.errors import EdgeError
+from gridwatch_edge.replay import alert_json_line, replay
 from gridwatch_edge.runtime import run_edge
 
 
@@ -25,3 +27,18 @@ def run(args: argparse.Namespace) -> int:
     except EdgeError as error:  # configuration, model and source problems found at start
         print(f"gridwatch: {error}", file=sys.stderr)
         return 2
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    """Print each alert of the config's file cameras as one JSON line, as fast as possible."""
+    paths = AssetPaths.from_environment()
+    try:
+        config = load_edge_config(args.config)
+        detector = load_detector(
+            config.detector, models_dir=paths.models_dir, manifest_dirs=list(paths.manifest_dirs)
+        )
+        replay(config, detector, on_alert=lambda alert: print(alert_json_line(alert), flush=True))
+    except EdgeError as error:
+        print(f"gridwatch: {error}", file=sys.stderr)
+        return 2
+    return 0

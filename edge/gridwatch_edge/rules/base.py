@@ -1,34 +1,86 @@
-"""The rule protocol and the construction of a camera's rules from its config."""
+"""The rule protocol, what rules share, and building a camera's rules from its config."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from gridwatch_edge.config import CameraConfig, CrowdRuleConfig
+import numpy as np
+import numpy.typing as npt
+
+from gridwatch_contract.messages import EventType
+from gridwatch_edge.config import ConfigError
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
-from gridwatch_edge.rules.crowd import CrowdRule
+from gridwatch_edge.rules.lifecycle import Step
 from gridwatch_edge.sources.frame import Frame
-from gridwatch_edge.zones import Zone
+from gridwatch_edge.tracking import Track
 
 
 class Rule(Protocol):
     @property
     def rule_id(self) -> str: ...
 
-    @property
-    def zone(self) -> Zone: ...
+    def overlays(self, width: int, height: int) -> list[npt.NDArray[np.int32]]:
+        """Pixel polylines (zones, lines) drawn on this rule's annotated snapshots."""
+        ...
 
     def update(self, frame: Frame, detections: Detections) -> list[Event]:
         """Feed one analysed frame; return the events this frame starts, updates or ends."""
         ...
 
 
-def build_rules(camera: CameraConfig, class_names: Sequence[str]) -> list[Rule]:
-    zones = {zone.id: Zone(zone) for zone in camera.zones}
-    rules: list[Rule] = []
-    for config in camera.rules:
-        if isinstance(config, CrowdRuleConfig):
-            rules.append(CrowdRule(config, zones[config.zone], class_names))
-    return rules
+class TrackLookup(Protocol):
+    """What rules may ask the tracker: a confirmed track by its id."""
+
+    def get(self, tracker_id: int) -> Track | None: ...
+
+
+def class_ids(names: Iterable[str], class_names: Sequence[str], rule_id: str) -> list[int]:
+    """Indices of ``names`` in the model's classes, or a ``ConfigError`` naming the unknown."""
+    known = list(class_names)
+    missing = [name for name in names if name not in known]
+    if missing:
+        raise ConfigError(
+            f"rule {rule_id!r}: the model has no class {', '.join(map(repr, missing))}"
+        )
+    return [known.index(name) for name in names]
+
+
+def make_event(
+    step: Step,
+    *,
+    event_type: EventType,
+    rule_id: str,
+    zone_id: str | None,
+    frame: Frame,
+    objects: Detections,
+    confidence: float,
+    measurements: Mapping[str, float],
+) -> Event:
+    return Event(
+        event_id=step.event.event_id,
+        sequence=step.event.sequence,
+        state=step.state,
+        event_type=event_type,
+        rule_id=rule_id,
+        zone_id=zone_id,
+        started_at=step.event.started_at,
+        updated_at=max(frame.captured_at, step.event.started_at),
+        media_time_s=frame.media_time_s,
+        confidence=confidence,
+        detections=objects,
+        measurements=dict(measurements),
+    )
+
+
+class ConfidenceMemory:
+    """The mean score of the objects last involved: an ``end`` frame may hold none of them."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def of(self, objects: Detections) -> float:
+        if len(objects):
+            self.value = float(np.mean(objects.confidence))
+        return self.value

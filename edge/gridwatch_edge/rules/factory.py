@@ -1,0 +1,40 @@
+"""Building a camera's rules from its config."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gridwatch_edge.config import (
+    CameraConfig,
+    CrowdRuleConfig,
+    IllegalParkingRuleConfig,
+    LeftObjectRuleConfig,
+    LineCrossingRuleConfig,
+    RoadBlockageRuleConfig,
+)
+from gridwatch_edge.rules.base import Rule, TrackLookup
+from gridwatch_edge.rules.crowd import CrowdRule
+from gridwatch_edge.rules.left_object import LeftObjectRule
+from gridwatch_edge.rules.line_crossing import LineCrossingRule
+from gridwatch_edge.rules.stationary import StationaryRule
+from gridwatch_edge.zones import Zone
+
+
+def build_rules(
+    camera: CameraConfig, class_names: Sequence[str], tracks: TrackLookup
+) -> list[Rule]:
+    """The camera's rules, or a ``ConfigError`` when one needs a class the model lacks."""
+    zones = {zone.id: Zone(zone) for zone in camera.zones}
+    rules: list[Rule] = []
+    for config in camera.rules:
+        match config:
+            case CrowdRuleConfig():
+                rules.append(CrowdRule(config, zones[config.zone], class_names))
+            case RoadBlockageRuleConfig() | IllegalParkingRuleConfig():
+                rules.append(StationaryRule(config, zones[config.zone], class_names, tracks))
+            case LeftObjectRuleConfig():
+                rules.append(LeftObjectRule(config, zones[config.zone], class_names, tracks))
+            case LineCrossingRuleConfig():
+                zone = None if config.zone is None else zones[config.zone]
+                rules.append(LineCrossingRule(config, zone, class_names, tracks))
+    return rules
