@@ -7,14 +7,13 @@ import threading
 import time
 
 from gridwatch_contract.messages import CameraStats
-from gridwatch_edge.alerts import build_alert
+from gridwatch_edge.alerts import AlertSizeLimits, build_alert
 from gridwatch_edge.config import CameraConfig
 from gridwatch_edge.errors import SourceError
 from gridwatch_edge.events import Event
 from gridwatch_edge.rules import Rule, build_rules
 from gridwatch_edge.shared_detector import SharedDetector
 from gridwatch_edge.sinks import AlertSink
-from gridwatch_edge.snapshot import SnapshotTooLargeError, annotate, encode_jpeg
 from gridwatch_edge.sources import Frame, VideoSource
 
 logger = logging.getLogger(__name__)
@@ -34,12 +33,13 @@ class CameraPipeline:
         detector: SharedDetector,
         sink: AlertSink,
         snapshot_max_bytes: int,
+        message_max_bytes: int,
     ) -> None:
         self.camera = camera
         self._edge_id = edge_id
         self._detector = detector
         self._sink = sink
-        self._snapshot_max_bytes = snapshot_max_bytes
+        self._size_limits = AlertSizeLimits(message_max_bytes, snapshot_max_bytes)
         self._source = VideoSource(
             camera.url, analysis_fps=camera.analysis_fps, realtime=camera.realtime
         )
@@ -90,21 +90,15 @@ class CameraPipeline:
                 self._emit(event, frame, rule)
 
     def _emit(self, event: Event, frame: Frame, rule: Rule) -> None:
-        polygon = rule.zone.pixel_polygon(frame.width, frame.height)
-        annotated = annotate(frame.image, event.detections, self._detector.class_names, [polygon])
-        try:
-            snapshot = encode_jpeg(annotated, max_bytes=self._snapshot_max_bytes)
-        except SnapshotTooLargeError as error:
-            logger.warning("camera %s: alert without snapshot: %s", self.camera.id, error)
-            snapshot = None
         alert = build_alert(
             event,
             edge_id=self._edge_id,
             camera=self.camera,
             frame=frame,
-            snapshot=snapshot,
+            zone_polygons=[rule.zone.pixel_polygon(frame.width, frame.height)],
             model=self._detector.model_info,
             class_names=self._detector.class_names,
+            limits=self._size_limits,
         )
         self._sink.publish_alert(alert)
         self.alerts += 1

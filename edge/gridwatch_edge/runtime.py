@@ -14,6 +14,7 @@ from pathlib import Path
 from gridwatch_contract.messages import CameraStats, EdgeStatsMessage
 from gridwatch_edge.config import EdgeConfig
 from gridwatch_edge.detector import Detector, load_detector
+from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.pipeline import CameraPipeline
 from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.shared_detector import SharedDetector
@@ -22,7 +23,7 @@ from gridwatch_edge.sinks import AlertSink, StatsSink
 logger = logging.getLogger(__name__)
 
 # How long run_edge waits for the first broker connection before starting anyway; alerts
-# raised meanwhile queue in paho's memory.
+# raised meanwhile wait in the outbox.
 CONNECT_WAIT_S = 5.0
 # Camera threads finish their current frame (~15 ms) and close the stream well within this.
 STOP_TIMEOUT_S = 10.0
@@ -51,6 +52,7 @@ class EdgeRuntime:
                 detector=self._detector,
                 sink=sink,
                 snapshot_max_bytes=config.snapshot_max_bytes,
+                message_max_bytes=config.alert_payload_max_bytes,
             )
             for camera in config.cameras
         ]
@@ -120,24 +122,37 @@ def run_edge(
 ) -> int:
     """Run the edge until ``stop`` is set or every (file) source ended.
 
-    Raises ``EdgeError`` (``ModelError``, ``SourceError``) for problems found before starting.
-    Returns 0, or 1 when a camera failed for good (a file that cannot be decoded).
+    Raises ``EdgeError`` (``ModelError``, ``SourceError``, ``OutboxError``) for problems found
+    before starting. Returns 0, or 1 when a camera failed for good (a file that cannot be
+    decoded). Alerts still unacknowledged at the end stay in the outbox for the next start.
     """
     detector = load_detector(config.detector, models_dir=models_dir, manifest_dirs=manifest_dirs)
-    publisher = MqttPublisher(config.broker, config.edge_id)
-    runtime = EdgeRuntime(config, detector=detector, sink=publisher, stats_publisher=publisher)
-    publisher.start()
+    outbox = open_outbox(config.outbox)
     try:
-        if not publisher.wait_connected(CONNECT_WAIT_S):
-            logger.warning("broker %s not reachable yet; retrying", config.broker.display())
-        runtime.start()
-        while not stop.is_set():
-            if runtime.wait(POLL_INTERVAL_S):
-                logger.info("every source finished")
-                break
-        runtime.stop()
-        publisher.publish_stats(runtime.stats_message())
+        publisher = MqttPublisher(
+            config.broker,
+            config.edge_id,
+            outbox,
+            settings=config.outbox,
+            max_payload_bytes=config.alert_payload_max_bytes,
+        )
+        runtime = EdgeRuntime(config, detector=detector, sink=publisher, stats_publisher=publisher)
+        publisher.start()
+        try:
+            if not publisher.wait_connected(CONNECT_WAIT_S):
+                logger.warning("broker %s not reachable yet; retrying", config.broker.display())
+            runtime.start()
+            while not stop.is_set():
+                if runtime.wait(POLL_INTERVAL_S):
+                    logger.info("every source finished")
+                    break
+            runtime.stop()
+            publisher.publish_stats(runtime.stats_message())
+            if not publisher.drain(config.outbox.drain_timeout_s):
+                logger.warning("%d alerts not yet acknowledged; sent at next start", outbox.depth())
+        finally:
+            runtime.stop()
+            publisher.close()
     finally:
-        runtime.stop()
-        publisher.close()
+        outbox.close()
     return 1 if runtime.failed_cameras else 0
