@@ -37,7 +37,8 @@ from gridwatch_edge.publisher import MqttPublisher
 from tests.central.helpers import wait_until
 from tests.edge.mqtt_helpers import Subscriber
 
-EDGE_ID = "edge-test-1"
+# Unique per run: the client id derives from it, and other test runs share the broker.
+EDGE_ID = f"edge-test-{uuid.uuid4().hex[:8]}"
 # Short enough that a resend after a timeout shows within a test, long enough that nothing is
 # resent while an ack is on its way over loopback.
 ACK_TIMEOUT_S = 0.5

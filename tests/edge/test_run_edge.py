@@ -4,6 +4,7 @@ the real central service acknowledging every alert."""
 from __future__ import annotations
 
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ def test_replays_the_clip_and_central_acknowledges_every_alert(
         (REPO_ROOT / "configs" / "edge.example.yaml").read_text(encoding="utf-8")
     )
     document["broker"] = broker.model_dump(mode="json")
+    # Unique: the MQTT client id derives from it, and other test runs share the broker.
+    document["edge_id"] = f"edge-{uuid.uuid4().hex[:8]}"
     document["cameras"][0].update(url=str(vtest_clip), realtime=False)
     document["outbox"] = {"path": str(tmp_path / "outbox.db")}
     config = parse_edge_config(document)

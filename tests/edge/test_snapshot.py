@@ -77,7 +77,8 @@ def street(vtest_clip: Path) -> Frame:
     ok, image = capture.read()
     capture.release()
     assert ok
-    return Frame(image, index=0, media_time_s=0.0, captured_at=datetime.now(UTC), live=False)
+    pixels = np.asarray(image, dtype=np.uint8)
+    return Frame(pixels, index=0, media_time_s=0.0, captured_at=datetime.now(UTC), live=False)
 
 
 def _event(frame: Frame) -> Event:
@@ -117,8 +118,9 @@ def _decode(snapshot: Snapshot | None) -> np.ndarray:
     assert snapshot is not None
     assert snapshot.data is not None
     image = cv2.imdecode(np.frombuffer(snapshot.data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
     assert image.shape[:2] == (snapshot.height, snapshot.width)
-    return image
+    return np.asarray(image, dtype=np.uint8)
 
 
 def test_alert_carries_annotated_and_clean_snapshots_at_full_size(street: Frame) -> None:
