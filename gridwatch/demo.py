@@ -119,20 +119,14 @@ def _run(
     print(f"broker:  {broker.display()}")
     print(f"central: {api.url}/api/v1/cases  (alerts: {api.url}/api/v1/alerts)", flush=True)
 
-    outbox = open_outbox(plan.edge.outbox)
+    edge_config = plan.edge.model_copy(update={"broker": broker})
+    outbox = open_outbox(edge_config.outbox)
     stack.callback(outbox.close)
-    publisher = MqttPublisher(
-        broker,
-        plan.edge.edge_id,
-        outbox,
-        settings=plan.edge.outbox,
-        max_payload_bytes=plan.edge.alert_payload_max_bytes,
-    )
+    publisher = MqttPublisher.for_edge(edge_config, outbox)
     publisher.start()
     stack.callback(publisher.close)
     if not publisher.wait_connected(CONNECT_TIMEOUT_S):
         raise DemoSetupError(f"the edge could not connect to the broker at {broker.display()}")
-    edge_config = plan.edge.model_copy(update={"broker": broker})
     edge = EdgeRuntime(
         edge_config, detector=plan.detector, sink=publisher, stats_publisher=publisher
     )

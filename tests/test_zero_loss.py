@@ -158,13 +158,7 @@ def test_broker_kill_9_mid_stream_loses_and_duplicates_nothing(
     )
     central = _start_central(central_config)
     outbox = open_outbox(config.outbox)
-    publisher = MqttPublisher(
-        config.broker,
-        EDGE_ID,
-        outbox,
-        settings=config.outbox,
-        max_payload_bytes=config.alert_payload_max_bytes,
-    )
+    publisher = MqttPublisher.for_edge(config, outbox)
     edge = EdgeRuntime(config, detector=detector, sink=publisher, stats_publisher=publisher)
     publisher.start()
     try:

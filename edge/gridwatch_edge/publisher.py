@@ -31,7 +31,7 @@ from gridwatch_contract.messages import (
     EdgeStatusMessage,
 )
 from gridwatch_edge.alerts import with_snapshots
-from gridwatch_edge.config import OutboxConfig
+from gridwatch_edge.config import EdgeConfig, OutboxConfig
 from gridwatch_edge.outbox import OutboxError, OutboxStore, ResendPolicy, ResendSchedule
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,17 @@ class MqttPublisher:
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._sender = threading.Thread(target=self._send_loop, name="outbox-sender", daemon=True)
+
+    @classmethod
+    def for_edge(cls, config: EdgeConfig, outbox: OutboxStore) -> MqttPublisher:
+        """The publisher of the box ``config`` describes, delivering through ``outbox``."""
+        return cls(
+            config.broker,
+            config.edge_id,
+            outbox,
+            settings=config.outbox,
+            max_payload_bytes=config.alert_payload_max_bytes,
+        )
 
     def start(self) -> None:
         """Connect in the background; a broker that is down now is retried by paho."""

@@ -129,13 +129,7 @@ def run_edge(
     detector = load_detector(config.detector, models_dir=models_dir, manifest_dirs=manifest_dirs)
     outbox = open_outbox(config.outbox)
     try:
-        publisher = MqttPublisher(
-            config.broker,
-            config.edge_id,
-            outbox,
-            settings=config.outbox,
-            max_payload_bytes=config.alert_payload_max_bytes,
-        )
+        publisher = MqttPublisher.for_edge(config, outbox)
         runtime = EdgeRuntime(config, detector=detector, sink=publisher, stats_publisher=publisher)
         publisher.start()
         try:
