@@ -26,6 +26,7 @@ from gridwatch_contract.broker import BrokerConfig
 from gridwatch_edge.config import EdgeConfig, load_edge_config
 from gridwatch_edge.detector import Detector, load_detector
 from gridwatch_edge.errors import EdgeError
+from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.runtime import EdgeRuntime
 
@@ -85,7 +86,8 @@ def prepare(options: DemoOptions, paths: AssetPaths, data_dir: Path) -> DemoPlan
         )
     edge = load_edge_config(paths.configs_dir / "edge.example.yaml")
     camera = edge.cameras[0].model_copy(update={"url": str(clip.resolve())})
-    edge = edge.model_copy(update={"edge_id": "demo-edge", "cameras": [camera]})
+    outbox = edge.outbox.model_copy(update={"path": (data_dir / "edge-outbox.db").resolve()})
+    edge = edge.model_copy(update={"edge_id": "demo-edge", "cameras": [camera], "outbox": outbox})
     detector = load_detector(
         edge.detector, models_dir=paths.models_dir, manifest_dirs=list(paths.manifest_dirs)
     )
@@ -117,12 +119,14 @@ def _run(
     print(f"broker:  {broker.display()}")
     print(f"central: {api.url}/api/v1/cases  (alerts: {api.url}/api/v1/alerts)", flush=True)
 
-    publisher = MqttPublisher(broker, plan.edge.edge_id)
+    edge_config = plan.edge.model_copy(update={"broker": broker})
+    outbox = open_outbox(edge_config.outbox)
+    stack.callback(outbox.close)
+    publisher = MqttPublisher.for_edge(edge_config, outbox)
     publisher.start()
     stack.callback(publisher.close)
     if not publisher.wait_connected(CONNECT_TIMEOUT_S):
         raise DemoSetupError(f"the edge could not connect to the broker at {broker.display()}")
-    edge_config = plan.edge.model_copy(update={"broker": broker})
     edge = EdgeRuntime(
         edge_config, detector=plan.detector, sink=publisher, stats_publisher=publisher
     )
@@ -131,6 +135,7 @@ def _run(
     _watch(edge, central, options.seconds, stop, started)
 
     edge.stop()
+    publisher.drain(DRAIN_TIMEOUT_S)
     publisher.close()
     published = sum(camera.alerts for camera in edge.camera_stats())
     _drain(central, published)

@@ -19,9 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_edge.config import DetectorConfig
 from gridwatch_edge.detector import Detector, load_detector
+from tests.central.helpers import make_config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("GRIDWATCH_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -116,3 +118,15 @@ def database_url(request: pytest.FixtureRequest) -> str:
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+@pytest.fixture
+def central_runtime(
+    sqlite_url: str, broker: BrokerConfig, tmp_path: Path
+) -> Iterator[CentralRuntime]:
+    """A real central on SQLite listening on the test's broker: it stores and acks alerts, so
+    the edge outbox lets them go."""
+    runtime = CentralRuntime(make_config(sqlite_url, broker, tmp_path))
+    runtime.start()
+    yield runtime
+    runtime.stop()

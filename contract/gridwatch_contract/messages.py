@@ -157,7 +157,12 @@ class AlertMessage(_VersionedMessage):
     )
     frame: FrameSize
     location: GeoPoint | None = None
-    snapshot: Snapshot | None = None
+    snapshot: Snapshot | None = Field(
+        default=None, description="The frame with the zone and the involved objects drawn."
+    )
+    clean_snapshot: Snapshot | None = Field(
+        default=None, description="The same frame without drawings, as evidence for the case."
+    )
     model: ModelInfo
 
     @model_validator(mode="after")

@@ -1,10 +1,22 @@
-"""Turning a rule's ``Event`` into the contract's ``AlertMessage``."""
+"""Turning a rule's ``Event`` into the contract's ``AlertMessage``, sized for the broker.
+
+An alert carries two JPEGs (annotated and clean) inline, so its size is dominated by them. The
+broker refuses a PUBLISH above its packet limit, and paho then reconnects and resends the same
+QoS 1 message forever, blocking everything queued behind it; so the check here is on the final
+encoded JSON bytes, and the pictures step down until the whole message fits.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
+from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import (
     AlertMessage,
     BoundingBox,
@@ -16,8 +28,21 @@ from gridwatch_contract.messages import (
 from gridwatch_edge.config import CameraConfig
 from gridwatch_edge.detections import UNTRACKED, Detections
 from gridwatch_edge.events import Event
-from gridwatch_edge.snapshot import EncodedSnapshot
+from gridwatch_edge.snapshot import EncodedSnapshot, SnapshotPair, annotate, encode_pair
 from gridwatch_edge.sources.frame import Frame
+
+logger = logging.getLogger(__name__)
+
+# JSON around one inline snapshot besides its base64 data:
+# {"content_type":"image/jpeg","data":"","url":null,"width":16384,"height":16384} is 80 bytes;
+# 128 leaves room without ever making the estimate too small.
+SNAPSHOT_JSON_OVERHEAD_BYTES = 128
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSizeLimits:
+    message_max_bytes: int  # the whole encoded JSON payload
+    snapshot_max_bytes: int  # each JPEG on its own
 
 
 def build_alert(
@@ -26,10 +51,53 @@ def build_alert(
     edge_id: str,
     camera: CameraConfig,
     frame: Frame,
-    snapshot: EncodedSnapshot | None,
+    zone_polygons: Sequence[npt.NDArray[np.int32]],
+    model: ModelInfo,
+    class_names: Sequence[str],
+    limits: AlertSizeLimits,
+) -> AlertMessage:
+    """The alert with the largest annotated + clean snapshots that keep it within ``limits``.
+
+    If even the smallest step does not fit, the alert goes without snapshots (and says so in
+    the log): an alert without a picture is still an alert, a message the broker refuses is not.
+    """
+    bare = bare_alert(
+        event, edge_id=edge_id, camera=camera, frame=frame, model=model, class_names=class_names
+    )
+    body_bytes = len(encode_message(bare))
+
+    def fits(pair: SnapshotPair) -> bool:
+        if any(len(snapshot.data) > limits.snapshot_max_bytes for snapshot in pair):
+            return False
+        estimate = body_bytes + sum(_inline_bytes(snapshot) for snapshot in pair)
+        return estimate <= limits.message_max_bytes
+
+    annotated = annotate(frame.image, event.detections, class_names, zone_polygons)
+    pair = encode_pair(annotated, frame.image, fits)
+    if pair is not None:
+        alert = with_snapshots(bare, *pair)
+        if len(encode_message(alert)) <= limits.message_max_bytes:  # the estimate's proof
+            return alert
+    logger.warning(
+        "camera %s: alert %s sent without snapshots: even the smallest JPEGs exceed the"
+        " message limit of %d bytes",
+        camera.id,
+        bare.alert_id,
+        limits.message_max_bytes,
+    )
+    return bare
+
+
+def bare_alert(
+    event: Event,
+    *,
+    edge_id: str,
+    camera: CameraConfig,
+    frame: Frame,
     model: ModelInfo,
     class_names: Sequence[str],
 ) -> AlertMessage:
+    """The alert without pictures."""
     return AlertMessage(
         alert_id=uuid.uuid4(),
         event_id=event.event_id,
@@ -49,11 +117,30 @@ def build_alert(
         measurements=event.measurements,
         frame=FrameSize(width=frame.width, height=frame.height),
         location=camera.location,
-        snapshot=None
-        if snapshot is None
-        else Snapshot(data=snapshot.data, width=snapshot.width, height=snapshot.height),
         model=model,
     )
+
+
+def with_snapshots(
+    alert: AlertMessage, annotated: EncodedSnapshot | None, clean: EncodedSnapshot | None
+) -> AlertMessage:
+    return alert.model_copy(
+        update={
+            "snapshot": _contract_snapshot(annotated),
+            "clean_snapshot": _contract_snapshot(clean),
+        }
+    )
+
+
+def _contract_snapshot(snapshot: EncodedSnapshot | None) -> Snapshot | None:
+    if snapshot is None:
+        return None
+    return Snapshot(data=snapshot.data, width=snapshot.width, height=snapshot.height)
+
+
+def _inline_bytes(snapshot: EncodedSnapshot) -> int:
+    """Bytes one snapshot adds to the JSON: base64 (4 per 3, padded) plus its fields."""
+    return 4 * ((len(snapshot.data) + 2) // 3) + SNAPSHOT_JSON_OVERHEAD_BYTES
 
 
 def detected_objects(detections: Detections, class_names: Sequence[str]) -> list[DetectedObject]:

@@ -332,6 +332,43 @@ class CameraConfig(_Model):
         return next(zone for zone in self.zones if zone.id == zone_id)
 
 
+KIB = 1024
+MIB = 1024 * KIB
+# What a PUBLISH packet adds around the JSON payload: fixed header, topic (prefix + three ids of
+# at most 64 characters), packet id and properties. 2 KiB is more than any of our topics needs.
+MQTT_PACKET_OVERHEAD_BYTES = 2 * KIB
+
+
+class OutboxConfig(_Model):
+    """The durable on-disk queue of alerts awaiting central's acknowledgement."""
+
+    path: Path = Field(
+        default=Path("var/gridwatch/edge-outbox.db"),
+        description="SQLite file; relative paths are relative to the working directory.",
+    )
+    # 10 000 alerts is days of backlog for a busy box (a few alerts per camera per hour).
+    max_entries: int = Field(default=10_000, ge=1)
+    # 512 MiB holds ~2000 alerts at the 256 KiB packet limit: bounded on a 16 GB eMMC edge box.
+    max_bytes: int = Field(default=512 * MIB, ge=MIB)
+    # An alert a week old no longer helps anyone act on the street; dropping it (counted and
+    # logged) frees room for current ones after a long outage.
+    ttl_s: float = Field(default=7 * 24 * 3600.0, gt=0)
+    # Central acks within milliseconds of its commit; 15 s without one means the message or
+    # the ack was lost (or central is down), so it is sent again, then at doubling intervals.
+    ack_timeout_s: float = Field(default=15.0, gt=0)
+    # Cap of that doubling: a long central outage costs one resend per camera per 5 minutes.
+    max_resend_interval_s: float = Field(default=300.0, gt=0)
+    # 1 = stop-and-wait per camera: central stores each camera's alerts strictly in order.
+    # Acks come back in milliseconds, so even a backlog of thousands drains in seconds.
+    in_flight_per_camera: int = Field(default=1, ge=1, le=1000)
+    # Acked and dropped rows are kept without their payload (about 150 bytes each) as an audit
+    # trail of what left the box and how; only the newest ones.
+    history_entries: int = Field(default=10_000, ge=0)
+    # On shutdown, how long to wait for pending alerts to be acknowledged; what is still
+    # pending stays on disk and is sent at the next start.
+    drain_timeout_s: float = Field(default=10.0, ge=0)
+
+
 class EdgeConfig(_Model):
     edge_id: Identifier
     broker: BrokerConfig = Field(default_factory=BrokerConfig)
@@ -346,11 +383,31 @@ class EdgeConfig(_Model):
     metrics: MetricsConfig | None = Field(default=None, description="Absent: no /metrics.")
     # Cameras replaced at run time from the retained per-edge config topic.
     remote_config: bool = Field(default=True)
+    # Largest MQTT packet the broker accepts (Mosquitto: max_packet_size / message_size_limit).
+    # 256 KiB is below the defaults of Mosquitto (256 MiB) and EMQX (1 MiB), holds two good
+    # 720p JPEGs, and keeps an alert quick over a 4G uplink; set it to the broker's own limit.
+    # The snapshots of each alert step down until the whole message fits.
+    broker_max_packet_bytes: int = Field(default=256 * KIB, ge=32 * KIB, le=256 * MIB)
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Self:
         _require_unique("camera", [camera.id for camera in self.cameras])
         return self
+
+    @model_validator(mode="after")
+    def _outbox_holds_an_alert(self) -> Self:
+        if self.outbox.max_bytes < self.broker_max_packet_bytes:
+            raise ValueError(
+                f"outbox.max_bytes ({self.outbox.max_bytes}) must be at least"
+                f" broker_max_packet_bytes ({self.broker_max_packet_bytes}) to hold one alert"
+            )
+        return self
+
+    @property
+    def alert_payload_max_bytes(self) -> int:
+        """Largest encoded alert JSON that fits in one packet with its topic and headers."""
+        return self.broker_max_packet_bytes - MQTT_PACKET_OVERHEAD_BYTES
 
 
 def _require_unique(what: str, ids: list[str]) -> None:

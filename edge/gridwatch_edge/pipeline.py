@@ -8,7 +8,7 @@ import time
 from collections import deque
 
 from gridwatch_contract.messages import CameraStats
-from gridwatch_edge.alerts import build_alert
+from gridwatch_edge.alerts import AlertSizeLimits, build_alert
 from gridwatch_edge.camera_health import camera_health_alert
 from gridwatch_edge.config import CameraConfig, MotionConfig, SourceSettings
 from gridwatch_edge.detections import Detections
@@ -17,7 +17,6 @@ from gridwatch_edge.motion import MotionGate
 from gridwatch_edge.rules import Rule, build_rules
 from gridwatch_edge.shared_detector import SharedDetector
 from gridwatch_edge.sinks import AlertSink
-from gridwatch_edge.snapshot import SnapshotTooLargeError, annotate, encode_jpeg
 from gridwatch_edge.sources import Frame
 from gridwatch_edge.sources.reader import CameraReader, ConnectionChange
 from gridwatch_edge.sources.status import RateMeter
@@ -42,6 +41,7 @@ class CameraPipeline:
         detector: SharedDetector,
         sink: AlertSink,
         snapshot_max_bytes: int,
+        message_max_bytes: int,
         sources: SourceSettings | None = None,
         motion: MotionConfig | None = None,
     ) -> None:
@@ -49,7 +49,7 @@ class CameraPipeline:
         self._edge_id = edge_id
         self._detector = detector
         self._sink = sink
-        self._snapshot_max_bytes = snapshot_max_bytes
+        self._size_limits = AlertSizeLimits(message_max_bytes, snapshot_max_bytes)
         self._reader = CameraReader(
             camera.id,
             camera.url,
@@ -136,21 +136,15 @@ class CameraPipeline:
         )
 
     def _emit(self, event: Event, frame: Frame, rule: Rule) -> None:
-        overlays = rule.overlays(frame.width, frame.height)
-        annotated = annotate(frame.image, event.detections, self._detector.class_names, overlays)
-        try:
-            snapshot = encode_jpeg(annotated, max_bytes=self._snapshot_max_bytes)
-        except SnapshotTooLargeError as error:
-            logger.warning("camera %s: alert without snapshot: %s", self.camera.id, error)
-            snapshot = None
         alert = build_alert(
             event,
             edge_id=self._edge_id,
             camera=self.camera,
             frame=frame,
-            snapshot=snapshot,
+            zone_polygons=rule.overlays(frame.width, frame.height),
             model=self._detector.model_info,
             class_names=self._detector.class_names,
+            limits=self._size_limits,
         )
         self._sink.publish_alert(alert)
         self.alerts += 1

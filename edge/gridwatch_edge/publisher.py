@@ -1,8 +1,13 @@
-"""MQTT publishing of alerts, statistics and the retained online/offline status.
+"""MQTT publishing of alerts through the durable outbox, of statistics and of the status.
 
-paho's background thread (``loop_start``) owns the socket and reconnects with back-off;
-publishing while disconnected queues the message in paho's memory until the link is back.
-The durable outbox (a later issue) will take over that buffering across restarts.
+An alert is committed to the outbox (``OutboxStore``) before anything else; a sender thread
+publishes pending alerts (at most ``in_flight_per_camera`` per camera at a time, in enqueue
+order) and an alert leaves the outbox only when central's ``AlertAck`` for its ``alert_id``
+arrives on the edge's ack topic. A broker ``PUBACK`` proves nothing: Mosquitto keeps queued
+messages in memory and loses them on ``kill -9``. Unacked alerts are sent again after a timeout
+(doubling) and on every reconnect, and at start pending ones from a previous run go out first.
+
+paho's background thread (``loop_start``) owns the socket and reconnects with back-off.
 """
 
 from __future__ import annotations
@@ -17,31 +22,56 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from gridwatch_contract.broker import BrokerConfig, make_client
-from gridwatch_contract.codec import encode_message
+from gridwatch_contract.codec import ContractError, decode_message, encode_message
 from gridwatch_contract.messages import (
+    AlertAck,
     AlertMessage,
     EdgeAvailability,
     EdgeStatsMessage,
     EdgeStatusMessage,
 )
+from gridwatch_edge.alerts import with_snapshots
+from gridwatch_edge.config import EdgeConfig, OutboxConfig
+from gridwatch_edge.outbox import OutboxError, OutboxStore, ResendPolicy, ResendSchedule
 
 logger = logging.getLogger(__name__)
 
 # Alerts must arrive at least once (central deduplicates by alert_id); stats are disposable.
 ALERT_QOS = 1
+ACK_QOS = 1
 STATS_QOS = 0
 STATUS_QOS = 1
 # How long close() waits for the offline status to leave before disconnecting anyway.
 CLOSE_TIMEOUT_S = 3.0
+# The sender wakes at least this often (new alerts and acks wake it at once): it checks ack
+# deadlines and the TTL. 1 s is far below any sensible ack timeout.
+SENDER_TICK_S = 1.0
+# How often drain() looks at the outbox depth.
+DRAIN_POLL_S = 0.05
 
 
 class MqttPublisher:
-    """Implements ``AlertSink`` and ``StatsSink`` over one MQTT 5 connection."""
+    """Implements ``AlertSink`` (through the outbox) and ``StatsSink`` over one MQTT 5 link."""
 
-    def __init__(self, broker: BrokerConfig, edge_id: str) -> None:
+    def __init__(
+        self,
+        broker: BrokerConfig,
+        edge_id: str,
+        outbox: OutboxStore,
+        *,
+        settings: OutboxConfig,
+        max_payload_bytes: int,
+    ) -> None:
         self._broker = broker
         self._edge_id = edge_id
         self._topics = broker.topics
+        self._acks_topic = self._topics.alert_acks(edge_id)
+        self._outbox = outbox
+        self._in_flight_per_camera = settings.in_flight_per_camera
+        self._schedule = ResendSchedule(
+            ResendPolicy(settings.ack_timeout_s, settings.max_resend_interval_s)
+        )
+        self._max_payload_bytes = max_payload_bytes
         self._software_version = _software_version()
         self._client = make_client(broker, client_id=broker.client_id("edge", edge_id))
         self._client.will_set(
@@ -52,13 +82,29 @@ class MqttPublisher:
         )
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
         self._started = False
         self._connected = threading.Event()
+        self._wake = threading.Event()
+        self._closing = threading.Event()
+        self._sender = threading.Thread(target=self._send_loop, name="outbox-sender", daemon=True)
+
+    @classmethod
+    def for_edge(cls, config: EdgeConfig, outbox: OutboxStore) -> MqttPublisher:
+        """The publisher of the box ``config`` describes, delivering through ``outbox``."""
+        return cls(
+            config.broker,
+            config.edge_id,
+            outbox,
+            settings=config.outbox,
+            max_payload_bytes=config.alert_payload_max_bytes,
+        )
 
     def start(self) -> None:
         """Connect in the background; a broker that is down now is retried by paho."""
         self._client.connect_async(self._broker.host, self._broker.port, self._broker.keepalive_s)
         self._client.loop_start()
+        self._sender.start()
         self._started = True
 
     def wait_connected(self, timeout_s: float) -> bool:
@@ -66,15 +112,43 @@ class MqttPublisher:
         return self._connected.wait(timeout_s)
 
     def publish_alert(self, alert: AlertMessage) -> None:
+        """Commit ``alert`` to the outbox; the sender thread publishes it."""
+        payload = self._fitting_payload(alert)
+        if payload is None:
+            return
         topic = self._topics.alert(alert.edge_id, alert.camera_id, alert.event_type.value)
-        self._publish(topic, encode_message(alert), ALERT_QOS, retain=False)
+        try:
+            self._outbox.add(alert.alert_id, alert.camera_id, topic, payload)
+        except OutboxError:
+            self._outbox.count_dropped("unwritable")
+            logger.exception("alert %s could not be written to the outbox; lost", alert.alert_id)
+            return
+        self._wake.set()
 
     def publish_stats(self, stats: EdgeStatsMessage) -> None:
+        stats = stats.model_copy(update={"outbox_depth": self._outbox.depth()})
         self._publish(self._topics.edge_stats(self._edge_id), encode_message(stats), STATS_QOS)
+
+    @property
+    def resends(self) -> int:
+        """Publishes of an alert this process had already published (timeouts, reconnects)."""
+        return self._schedule.resends
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait until every pending alert is acknowledged; False if some are left."""
+        deadline = time.monotonic() + timeout_s
+        while self._outbox.depth() > 0:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(DRAIN_POLL_S)
+        return True
 
     def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
         if not self._started:
             return
+        self._closing.set()
+        self._wake.set()
+        self._sender.join()
         info = self._publish_status(EdgeAvailability.OFFLINE)
         deadline = time.monotonic() + timeout_s
         while not info.is_published() and time.monotonic() < deadline:
@@ -82,6 +156,77 @@ class MqttPublisher:
         self._started = False
         self._client.disconnect()
         self._client.loop_stop()
+
+    def _fitting_payload(self, alert: AlertMessage) -> bytes | None:
+        """The encoded alert, without its snapshots if it would exceed the packet limit.
+
+        The pipeline sizes snapshots already; this guard keeps one oversized message (which
+        the broker would refuse, and paho resend forever) from ever entering the outbox.
+        """
+        payload = encode_message(alert)
+        if len(payload) <= self._max_payload_bytes:
+            return payload
+        slim = encode_message(with_snapshots(alert, None, None))
+        if len(slim) <= self._max_payload_bytes:
+            logger.warning(
+                "alert %s is %d bytes, over the %d-byte limit: sent without snapshots",
+                alert.alert_id,
+                len(payload),
+                self._max_payload_bytes,
+            )
+            return slim
+        self._outbox.count_dropped("too_large")
+        logger.error(
+            "alert %s is %d bytes even without snapshots, over the %d-byte limit: dropped",
+            alert.alert_id,
+            len(slim),
+            self._max_payload_bytes,
+        )
+        return None
+
+    def _send_loop(self) -> None:
+        """Publish due alerts whenever woken (new alert, ack, reconnect) or a deadline passes."""
+        while not self._closing.is_set():
+            self._wake.clear()
+            try:
+                self._outbox.expire()
+                if self._connected.is_set():
+                    self._send_due()
+            except Exception:  # a failing disk must not end delivery for good
+                logger.exception("outbox sender failed; retrying")
+            next_due = self._schedule.next_due_in()
+            self._wake.wait(SENDER_TICK_S if next_due is None else min(next_due, SENDER_TICK_S))
+
+    def _send_due(self) -> None:
+        for entry in self._schedule.due(self._outbox.heads(self._in_flight_per_camera)):
+            payload = self._outbox.payload(entry.seq)
+            if payload is None:  # acked or dropped since heads() read it
+                continue
+            info = self._client.publish(entry.topic, payload, qos=ALERT_QOS)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                # Disconnected meanwhile: the reconnect makes everything due again.
+                logger.info("alert %s not sent: %s", entry.alert_id, mqtt.error_string(info.rc))
+                return
+            self._schedule.sent(entry)
+            self._outbox.record_attempt(entry.seq)
+
+    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if message.topic != self._acks_topic:
+            return
+        try:
+            ack = decode_message(AlertAck, bytes(message.payload))
+        except ContractError as error:
+            logger.warning("ignoring an invalid ack on %s: %s", message.topic, error)
+            return
+        try:
+            left = self._outbox.ack(ack.alert_id, ack.status)
+        except OutboxError:
+            logger.exception("could not record the ack of %s; it will be resent", ack.alert_id)
+            return
+        self._schedule.acked(ack.alert_id)
+        if ack.status == "rejected" and left:
+            logger.error("central rejected alert %s (%s); dropped", ack.alert_id, ack.reason)
+        self._wake.set()
 
     def _publish(
         self, topic: str, payload: bytes, qos: int, *, retain: bool = False
@@ -105,14 +250,19 @@ class MqttPublisher:
         )
 
     def _on_connect(
-        self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
+        self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
     ) -> None:
         if reason.is_failure:
             logger.error("broker %s refused the connection: %s", self._broker.display(), reason)
             return
         logger.info("connected to %s", self._broker.display())
+        # Subscribed before any alert goes out on this connection (the broker handles one
+        # client's packets in order), so no ack can be missed.
+        client.subscribe(self._acks_topic, qos=ACK_QOS)
         self._publish_status(EdgeAvailability.ONLINE)
+        self._schedule.reconnected()
         self._connected.set()
+        self._wake.set()
 
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any

@@ -19,6 +19,7 @@ from gridwatch_edge.config import CameraConfig, EdgeConfig
 from gridwatch_edge.config_subscriber import ConfigSubscriber
 from gridwatch_edge.detector import Detector, load_detector
 from gridwatch_edge.metrics import EdgeMetrics
+from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.pipeline import CameraPipeline
 from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.shared_detector import SharedDetector
@@ -27,7 +28,7 @@ from gridwatch_edge.sinks import AlertSink, StatsSink
 logger = logging.getLogger(__name__)
 
 # How long run_edge waits for the first broker connection before starting anyway; alerts
-# raised meanwhile queue in paho's memory.
+# raised meanwhile wait in the outbox.
 CONNECT_WAIT_S = 5.0
 # Camera threads finish their current frame (~15 ms) and close the stream well within this.
 STOP_TIMEOUT_S = 10.0
@@ -169,6 +170,7 @@ class EdgeRuntime:
                 detector=self._detector,
                 sink=self._sink,
                 snapshot_max_bytes=self._config.snapshot_max_bytes,
+                message_max_bytes=self._config.alert_payload_max_bytes,
                 sources=self._config.sources,
                 motion=self._config.motion,
             )
@@ -206,32 +208,60 @@ def run_edge(
 ) -> int:
     """Run the edge until ``stop`` is set or every (file) source ended.
 
-    Raises ``EdgeError`` (``ModelError``, ``SourceError``) for problems found before starting.
-    Returns 0, or 1 when a camera failed for good (a file that cannot be decoded).
+    Raises ``EdgeError`` (``ModelError``, ``SourceError``, ``OutboxError``) for problems found
+    before starting. Returns 0, or 1 when a camera failed for good (a file that cannot be
+    decoded). Alerts still unacknowledged at the end stay in the outbox for the next start.
     """
     detector = load_detector(config.detector, models_dir=models_dir, manifest_dirs=manifest_dirs)
-    publisher = MqttPublisher(config.broker, config.edge_id)
-    runtime = EdgeRuntime(config, detector=detector, sink=publisher, stats_publisher=publisher)
-    metrics = EdgeMetrics(runtime)
-    subscriber = ConfigSubscriber(config.broker, config.edge_id, runtime)
-    publisher.start()
+    outbox = open_outbox(config.outbox)
     try:
-        if not publisher.wait_connected(CONNECT_WAIT_S):
-            logger.warning("broker %s not reachable yet; retrying", config.broker.display())
-        if config.metrics is not None:
-            metrics.serve(config.metrics.host, config.metrics.port)
-        runtime.start()
-        if config.remote_config:
-            subscriber.start()
-        while not stop.is_set():
-            if runtime.wait(POLL_INTERVAL_S):
-                logger.info("every source finished")
-                break
-        runtime.stop()
-        publisher.publish_stats(runtime.stats_message())
+        publisher = MqttPublisher.for_edge(config, outbox)
+        runtime = EdgeRuntime(config, detector=detector, sink=publisher, stats_publisher=publisher)
+        metrics = EdgeMetrics(runtime)
+        metrics.set_outbox_depth(outbox.depth)
+        subscriber = ConfigSubscriber(config.broker, config.edge_id, runtime)
+        publisher.start()
+        try:
+            _run_until_done(
+                config,
+                runtime,
+                publisher=publisher,
+                metrics=metrics,
+                subscriber=subscriber,
+                stop=stop,
+            )
+            if not publisher.drain(config.outbox.drain_timeout_s):
+                logger.warning("%d alerts not yet acknowledged; sent at next start", outbox.depth())
+        finally:
+            subscriber.close()
+            runtime.stop()
+            metrics.close()
+            publisher.close()
     finally:
-        subscriber.close()
-        runtime.stop()
-        metrics.close()
-        publisher.close()
+        outbox.close()
     return 1 if runtime.failed_cameras else 0
+
+
+def _run_until_done(
+    config: EdgeConfig,
+    runtime: EdgeRuntime,
+    *,
+    publisher: MqttPublisher,
+    metrics: EdgeMetrics,
+    subscriber: ConfigSubscriber,
+    stop: threading.Event,
+) -> None:
+    """Start everything, then wait for a stop request or for every file to end."""
+    if not publisher.wait_connected(CONNECT_WAIT_S):
+        logger.warning("broker %s not reachable yet; retrying", config.broker.display())
+    if config.metrics is not None:
+        metrics.serve(config.metrics.host, config.metrics.port)
+    runtime.start()
+    if config.remote_config:
+        subscriber.start()
+    while not stop.is_set():
+        if runtime.wait(POLL_INTERVAL_S):
+            logger.info("every source finished")
+            break
+    runtime.stop()
+    publisher.publish_stats(runtime.stats_message())

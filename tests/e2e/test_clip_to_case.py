@@ -20,6 +20,7 @@ from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_edge.config import EdgeConfig, load_edge_config
 from gridwatch_edge.detector import Detector
+from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.runtime import EdgeRuntime
 from tests.conftest import REPO_ROOT
@@ -45,24 +46,31 @@ def central(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Iterator
     runtime.stop()
 
 
-def _edge_config(clip: Path, broker: BrokerConfig) -> EdgeConfig:
+def _edge_config(clip: Path, broker: BrokerConfig, outbox: Path) -> EdgeConfig:
     config = load_edge_config(REPO_ROOT / "configs" / "edge.example.yaml")
     camera = config.cameras[0].model_copy(update={"url": str(clip), "realtime": False})
-    return config.model_copy(update={"broker": broker, "cameras": [camera]})
+    outbox_config = config.outbox.model_copy(update={"path": outbox})
+    return config.model_copy(
+        update={"broker": broker, "cameras": [camera], "outbox": outbox_config}
+    )
 
 
 def _play_clip(config: EdgeConfig, detector: Detector) -> int:
     """Run the edge over the whole clip; return how many alert messages it published."""
-    publisher = MqttPublisher(config.broker, config.edge_id)
+    outbox = open_outbox(config.outbox)
+    publisher = MqttPublisher.for_edge(config, outbox)
     publisher.start()
     assert publisher.wait_connected(5)
     edge = EdgeRuntime(config, detector=detector, sink=publisher)
     edge.start()
     try:
         assert edge.wait(timeout=300), "the clip did not finish"
+        edge.stop()
+        assert publisher.drain(STORE_TIMEOUT_S), "central did not acknowledge every alert"
     finally:
         edge.stop()
         publisher.close()
+        outbox.close()
     return sum(camera.alerts for camera in edge.camera_stats())
 
 
@@ -74,9 +82,13 @@ def _wait_stored(central: CentralRuntime, count: int) -> dict[str, int]:
 
 
 def test_clip_alerts_become_cases_with_three_grid_codes(
-    central: CentralRuntime, broker: BrokerConfig, vtest_clip: Path, yolox: Detector
+    central: CentralRuntime,
+    broker: BrokerConfig,
+    vtest_clip: Path,
+    yolox: Detector,
+    tmp_path: Path,
 ) -> None:
-    published = _play_clip(_edge_config(vtest_clip, broker), yolox)
+    published = _play_clip(_edge_config(vtest_clip, broker, tmp_path / "outbox.db"), yolox)
     assert published >= 4  # four crowd events, each a 'new' plus its updates/end
 
     summary = _wait_stored(central, published)

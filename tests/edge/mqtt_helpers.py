@@ -39,6 +39,9 @@ class Subscriber:
         with self._lock:
             return list(self.messages)
 
+    def publish(self, topic: str, payload: bytes) -> None:
+        self._client.publish(topic, payload, qos=1).wait_for_publish(5)
+
     def clear_retained(self, topic: str) -> None:
         self._client.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
 

@@ -109,6 +109,7 @@ class AlertRow(Base):
     grid_l2_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
     grid_l3_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
     snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    clean_snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
     model_name: Mapped[str] = mapped_column(String(64))
     model_version: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)

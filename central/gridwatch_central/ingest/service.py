@@ -21,7 +21,7 @@ from gridwatch_central.ingest.cases import CasePolicy, attach_to_case
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.snapshots import SnapshotStore
 from gridwatch_contract.codec import ContractError, decode_alert
-from gridwatch_contract.messages import AlertMessage
+from gridwatch_contract.messages import AlertMessage, Snapshot
 
 Status = Literal["stored", "duplicate", "rejected"]
 
@@ -73,13 +73,14 @@ class IngestService:
         return outcome
 
     def _store(self, alert: AlertMessage, received_at: datetime) -> IngestOutcome:
-        snapshot = alert.snapshot.data if alert.snapshot is not None else None
         # Saved before the transaction: content-addressed, so a rollback leaves at worst an
         # unreferenced file, and a redelivery rewrites nothing.
-        snapshot_hash = self._snapshots.save(snapshot) if snapshot is not None else None
+        snapshot_hash = self._save_snapshot(alert.snapshot)
+        clean_hash = self._save_snapshot(alert.clean_snapshot)
         located = self._locator.locate(alert)
         with self._sessions.begin() as session:
             values = _alert_values(alert, received_at, located, snapshot_hash)
+            values["clean_snapshot_sha256"] = clean_hash
             row_id = repository.insert_alert(session, values)
             if row_id is None:
                 return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
@@ -92,6 +93,11 @@ class IngestService:
                 policy=self._policy,
             )
         return IngestOutcome("stored", alert.alert_id, alert.edge_id, case_id=case_id)
+
+    def _save_snapshot(self, snapshot: Snapshot | None) -> str | None:
+        if snapshot is None or snapshot.data is None:
+            return None
+        return self._snapshots.save(snapshot.data)
 
     def _reject(
         self, topic: str, payload: bytes, error: ContractError, received_at: datetime

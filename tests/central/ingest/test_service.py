@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from gridwatch_central.db import repository
+from gridwatch_central.db.tables import AlertRow
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_central.services import cases
 from gridwatch_contract.codec import encode_message
-from gridwatch_contract.messages import AlertState, GeoPoint
+from gridwatch_contract.messages import AlertState, GeoPoint, Snapshot
 from tests.central.helpers import DEMO_CODES, TINY_JPEG, alert_topic, make_alert
 
 TOPIC = "gridwatch/v1/alerts/edge-01/cam-01/crowd"
@@ -110,3 +113,14 @@ def test_invalid_payload_is_quarantined_not_raised(runtime: CentralRuntime) -> N
     ]
     assert runtime.ingest_metrics.counts().rejected == {"malformed_json": 1}
     assert runtime.summary() == {"alerts": 0, "cases": 0, "rejected": 1}
+
+
+def test_clean_snapshot_is_stored_beside_the_annotated_one(runtime: CentralRuntime) -> None:
+    clean = TINY_JPEG[:-2] + b"\x00\xff\xd9"  # another byte string, so another hash
+    alert = make_alert(clean_snapshot=Snapshot(data=clean, width=8, height=8))
+    runtime.ingest.handle(TOPIC, encode_message(alert))
+    with runtime.sessions() as session:
+        row = session.scalars(select(AlertRow).where(AlertRow.alert_id == alert.alert_id)).one()
+    assert row.clean_snapshot_sha256 is not None
+    assert row.clean_snapshot_sha256 != row.snapshot_sha256
+    assert runtime.snapshots.read(row.clean_snapshot_sha256) == clean

@@ -12,6 +12,7 @@ from gridwatch_contract import EventType, decode_alert
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_edge.config import parse_edge_config
 from gridwatch_edge.detector import Detector
+from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.runtime import EdgeRuntime
 from gridwatch_edge.sources.status import ConnectionQuality
@@ -32,8 +33,13 @@ def _wait_until(condition: object, timeout_s: float) -> bool:
 
 
 @pytest.mark.rtsp
+# The real central acknowledges each camera event, so the outbox lets the next one go.
+@pytest.mark.usefixtures("central_runtime")
 def test_camera_reconnects_and_reports_offline_then_online(
-    samples_dir: Path, broker: BrokerConfig, yolox: Detector
+    samples_dir: Path,
+    broker: BrokerConfig,
+    yolox: Detector,
+    tmp_path: Path,
 ) -> None:
     server = RtspServer(samples_dir / "vtest_h264.mp4")
     url = server.start()
@@ -46,7 +52,8 @@ def test_camera_reconnects_and_reports_offline_then_online(
         }
     )
     subscriber = Subscriber(broker, broker.topics.all_alerts())
-    publisher = MqttPublisher(broker, config.edge_id)
+    outbox = open_outbox(config.outbox.model_copy(update={"path": tmp_path / "outbox.db"}))
+    publisher = MqttPublisher.for_edge(config, outbox)
     publisher.start()
     runtime = EdgeRuntime(config, detector=yolox, sink=publisher)
     runtime.start()
@@ -69,6 +76,7 @@ def test_camera_reconnects_and_reports_offline_then_online(
     finally:
         runtime.stop()
         publisher.close()
+        outbox.close()
         subscriber.close()
         server.stop()
     offline, online = (decode_alert(bytes(m.payload)) for m in subscriber.messages)
