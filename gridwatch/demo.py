@@ -95,6 +95,7 @@ def prepare(options: DemoOptions, paths: AssetPaths, data_dir: Path) -> DemoPlan
             "database_url": f"sqlite:///{(data_dir / 'central.db').resolve()}",
             "snapshot_dir": (data_dir / "snapshots").resolve(),
             "grid_file": (paths.configs_dir / "grid" / "example-district.geojson").resolve(),
+            "routing_file": (paths.configs_dir / "routing.yaml").resolve(),
             "http": HttpConfig(host="127.0.0.1", port=_usable_port(options.http_port)),
             "client_id": f"gridwatch-demo-central-{data_dir.name}",
         }

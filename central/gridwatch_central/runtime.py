@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import uvicorn
@@ -13,15 +12,19 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.api import create_app
+from gridwatch_central.cases.service import CaseService
+from gridwatch_central.clock import Clock, utc_now
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.db import repository
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
+from gridwatch_central.deadlines import DeadlineScheduler
 from gridwatch_central.grid import GridIndex
-from gridwatch_central.ingest.cases import CasePolicy
 from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.service import IngestService
+from gridwatch_central.review import ReviewService
+from gridwatch_central.routing import Router, load_routing_config
 from gridwatch_central.snapshots import SnapshotStore
 
 log = logging.getLogger(__name__)
@@ -35,8 +38,16 @@ class RuntimeNotStartedError(RuntimeError):
 class CentralRuntime:
     """Database, grid, MQTT consumer and HTTP app of one central process."""
 
-    def __init__(self, config: CentralConfig) -> None:
+    def __init__(
+        self, config: CentralConfig, *, clock: Clock = utc_now, run_scheduler: bool = True
+    ) -> None:
         self.config = config
+        # The server clock of every deadline; tests inject one they can advance.
+        self.clock = clock
+        self._run_scheduler = run_scheduler
+        self.router = Router(load_routing_config(config.routing_file))
+        self.case_service = CaseService(self.router, clock)
+        self.review = ReviewService(self.router, clock, ZoneInfo(config.timezone))
         self.registry = CollectorRegistry()
         self.ingest_metrics = IngestMetrics(self.registry)
         self.snapshots = SnapshotStore(config.snapshot_dir)
@@ -44,6 +55,7 @@ class CentralRuntime:
         self._sessions: sessionmaker[Session] | None = None
         self._ingest: IngestService | None = None
         self._consumer: AlertConsumer | None = None
+        self._scheduler: DeadlineScheduler | None = None
         self._app: FastAPI | None = None
 
     def start(self) -> None:
@@ -53,17 +65,21 @@ class CentralRuntime:
         grid = GridIndex.from_file(config.grid_file)
         self._engine = make_engine(config.database_url)
         self._sessions = make_sessions(self._engine)
-        policy = CasePolicy(
-            time_limit=timedelta(hours=config.case_time_limit_hours),
-            timezone=ZoneInfo(config.timezone),
-        )
         self._ingest = IngestService(
             self._sessions,
             grid,
             self.snapshots,
             self.ingest_metrics,
-            policy,
+            router=self.router,
+            review=self.review,
             max_payload_bytes=config.max_payload_bytes,
+            clock=self.clock,
+        )
+        self._scheduler = DeadlineScheduler(
+            self._sessions,
+            self.case_service,
+            self.clock,
+            interval_s=self.router.config.scheduler_interval_s,
         )
         self._consumer = AlertConsumer(
             config.broker,
@@ -77,11 +93,16 @@ class CentralRuntime:
         except BaseException:
             self._engine.dispose()
             raise
+        if self._run_scheduler:
+            self._scheduler.start()
         log.info(
             "central started: %d grid cells, broker %s", len(grid.cells), config.broker.display()
         )
 
     def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.stop()
+            self._scheduler = None
         if self._consumer is not None:
             self._consumer.stop()
             self._consumer = None
@@ -101,6 +122,12 @@ class CentralRuntime:
         return self._ingest
 
     @property
+    def scheduler(self) -> DeadlineScheduler:
+        if self._scheduler is None:
+            raise RuntimeNotStartedError
+        return self._scheduler
+
+    @property
     def mqtt_connected(self) -> bool:
         return self._consumer is not None and self._consumer.connected
 
@@ -111,7 +138,7 @@ class CentralRuntime:
         return self._app
 
     def summary(self) -> dict[str, int]:
-        """Stored totals: ``alerts``, ``cases`` and ``rejected`` (quarantined messages)."""
+        """Stored totals: ``alerts``, ``incidents``, ``cases`` and ``rejected`` (quarantined)."""
         with self.sessions() as session:
             return repository.counts(session)
 

@@ -19,6 +19,7 @@ from tests.contract.factories import make_alert as make_contract_alert
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_GRID = REPO_ROOT / "configs" / "grid" / "example-district.geojson"
+EXAMPLE_ROUTING = REPO_ROOT / "configs" / "routing.yaml"
 DEMO_POINT = GeoPoint(lat=30.2290, lon=108.3985)
 DEMO_CODES = ("500240101000000", "500240101001000", "500240101001002")
 
@@ -59,6 +60,7 @@ def make_config(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Cent
         client_id=f"central-{uuid.uuid4().hex[:12]}",
         session_expiry_s=30,
         grid_file=EXAMPLE_GRID,
+        routing_file=EXAMPLE_ROUTING,
         snapshot_dir=tmp_path / "snapshots",
     )
 

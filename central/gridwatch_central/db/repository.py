@@ -11,7 +11,13 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from gridwatch_central.db.tables import AlertRow, CaseRow, QuarantineRow, TimelineRow
+from gridwatch_central.db.tables import (
+    AlertRow,
+    CaseRow,
+    IncidentRow,
+    QuarantineRow,
+    TimelineRow,
+)
 
 RowT = TypeVar("RowT")
 
@@ -132,8 +138,13 @@ def list_quarantine(session: Session, limit: int, offset: int) -> Page[Quarantin
 
 
 def counts(session: Session) -> dict[str, int]:
-    """Row counts for summaries: alerts, cases and rejected (quarantined) messages."""
-    tables = {"alerts": AlertRow, "cases": CaseRow, "rejected": QuarantineRow}
+    """Row counts for summaries: alerts, incidents, cases and rejected (quarantined) messages."""
+    tables = {
+        "alerts": AlertRow,
+        "incidents": IncidentRow,
+        "cases": CaseRow,
+        "rejected": QuarantineRow,
+    }
     return {
         name: session.scalar(select(func.count()).select_from(model)) or 0
         for name, model in tables.items()

@@ -15,10 +15,14 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridwatch_central.db import incident_repository as incidents
 from gridwatch_central.db import repository
 from gridwatch_central.grid import GridAssignment, GridIndex
-from gridwatch_central.ingest.cases import CasePolicy, attach_to_case
+from gridwatch_central.incidents import attach_to_incident
 from gridwatch_central.ingest.metrics import IngestMetrics
+from gridwatch_central.review import ReviewService
+from gridwatch_central.routing import Router
+from gridwatch_central.routing.router import UnknownCategoryError
 from gridwatch_central.snapshots import SnapshotStore
 from gridwatch_contract.codec import ContractError, decode_alert
 from gridwatch_contract.messages import AlertMessage
@@ -31,6 +35,7 @@ class IngestOutcome:
     status: Status
     alert_id: uuid.UUID | None = None
     edge_id: str | None = None
+    incident_id: int | None = None
     case_id: int | None = None
     code: str | None = None
     reason: str | None = None
@@ -47,8 +52,9 @@ class IngestService:
         grid: GridIndex,
         snapshots: SnapshotStore,
         metrics: IngestMetrics,
-        policy: CasePolicy,
         *,
+        router: Router,
+        review: ReviewService,
         max_payload_bytes: int,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
@@ -56,7 +62,8 @@ class IngestService:
         self._grid = grid
         self._snapshots = snapshots
         self._metrics = metrics
-        self._policy = policy
+        self._router = router
+        self._review = review
         self._max_payload_bytes = max_payload_bytes
         self._clock = clock
 
@@ -84,10 +91,27 @@ class IngestService:
             row_id = repository.insert_alert(session, values)
             if row_id is None:
                 return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
-            case_id = attach_to_case(
-                session, alert, row_id, grid=grid, received_at=received_at, policy=self._policy
+            try:
+                category = self._router.categories.category_for(alert.event_type.value)
+            except UnknownCategoryError:
+                # Stored and acked, but not a governance problem (e.g. camera_offline).
+                return IngestOutcome("stored", alert.alert_id, alert.edge_id)
+            incident = attach_to_incident(
+                session,
+                alert,
+                row_id,
+                policy=self._router.policy(category),
+                grid=grid,
+                received_at=received_at,
+                snapshot_hash=snapshot_hash,
             )
-        return IngestOutcome("stored", alert.alert_id, alert.edge_id, case_id=case_id)
+            case = incidents.case_of_incident(session, incident.id)
+            if case is None:
+                case = self._review.auto_verify(session, incident)
+            case_id = case.id if case is not None else None
+        return IngestOutcome(
+            "stored", alert.alert_id, alert.edge_id, incident_id=incident.id, case_id=case_id
+        )
 
     def _reject(
         self, topic: str, payload: bytes, error: ContractError, received_at: datetime
