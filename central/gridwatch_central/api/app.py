@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from gridwatch_central.api.case_loop_deps import case_loop_error_response
 from gridwatch_central.api.deps import AppContext
-from gridwatch_central.api.routes import alerts, cases, health, ingest
+from gridwatch_central.api.routes import (
+    alerts,
+    case_actions,
+    case_metrics,
+    cases,
+    health,
+    incidents,
+    ingest,
+    supervision,
+)
+from gridwatch_central.cases.errors import CaseLoopError
 
 API_PREFIX = "/api/v1"
 
@@ -17,7 +28,17 @@ def create_app(runtime: AppContext) -> FastAPI:
         version="0.1.0",
     )
     app.state.context = runtime
-    for router in (alerts.router, cases.router, ingest.router):
+    routers = (
+        alerts.router,
+        cases.router,
+        ingest.router,
+        incidents.router,
+        case_actions.router,
+        supervision.router,
+        case_metrics.router,
+    )
+    for router in routers:
         app.include_router(router, prefix=API_PREFIX)
+    app.add_exception_handler(CaseLoopError, case_loop_error_response)
     app.include_router(health.router)
     return app

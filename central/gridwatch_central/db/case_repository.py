@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridwatch_central.cases.scope import Scope
@@ -217,3 +217,22 @@ def incidents_by_id(session: Session, incident_ids: list[int | None]) -> Sequenc
     if not ids:
         return []
     return session.scalars(select(IncidentRow).where(IncidentRow.id.in_(ids))).all()
+
+
+def supervision_counts(
+    session: Session, start: datetime, end: datetime, scope: Scope | None
+) -> dict[str, int]:
+    """Alarms raised in [start, end) by level (``yellow``, ``red``), zeros included."""
+    query = (
+        select(SupervisionRow.level, func.count())
+        .join(CaseRow, CaseRow.id == SupervisionRow.case_id)
+        .where(
+            SupervisionRow.raised_at >= start,
+            SupervisionRow.raised_at < end,
+            scope_clause(CaseRow, scope),
+        )
+        .group_by(SupervisionRow.level)
+    )
+    counts = {"yellow": 0, "red": 0}
+    counts.update({level: int(count) for level, count in session.execute(query).all()})
+    return counts
