@@ -121,6 +121,13 @@ class CaseService:
         except UnknownCategoryError:  # a case from before routing existed
             return self.router.config.default_limits
 
+    def _routed_department(self, case: CaseRow) -> str | None:
+        codes = [case.grid_l1_code, case.grid_l2_code, case.grid_l3_code]
+        try:
+            return self.router.route(case.category, codes).department.code
+        except UnknownCategoryError:  # a case from before routing existed
+            return None
+
     def record(
         self,
         session: Session,
@@ -207,7 +214,9 @@ class CaseService:
         self, session: Session, case: CaseRow, actor: Actor, request: ActionRequest, now: datetime
     ) -> None:
         code = request.department or case.department
-        department = self.router.department(code or "")
+        if code is None:
+            raise InvalidRequestError("no default department after a return: name 'department'")
+        department = self.router.department(code)
         if department is None:
             raise InvalidRequestError(f"unknown department {code!r}")
         case.department = department.code
@@ -218,6 +227,10 @@ class CaseService:
         self, session: Session, case: CaseRow, actor: Actor, request: ActionRequest, now: datetime
     ) -> None:
         returned_by = case.department
+        # Back to dispatch: the routed department is the default again, unless it is the one
+        # that just refused — then the dispatcher has to name one.
+        routed = self._routed_department(case)
+        case.department = routed if routed != returned_by else None
         case.assignee = self.router.staff_of(grid_at_level(case, case.handling_level))
         details = {"returned_by": returned_by}
         self.record(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, false, or_, true
+from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,9 +32,18 @@ def scope_clause(model: Any, scope: Scope | None) -> ColumnElement[bool]:
 def insert_or_ignore(
     session: Session, model: type[Base], values: dict[str, Any], keys: list[str]
 ) -> bool:
-    """``INSERT … ON CONFLICT (keys) DO NOTHING``; True when the row was inserted."""
+    """``INSERT … ON CONFLICT (keys) DO NOTHING RETURNING keys``; True when it inserted.
+
+    Core ``RETURNING``, not ``rowcount``: through the ORM session an insert of a mapped class
+    reports a row count even when PostgreSQL skipped the row.
+    """
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = cast(CursorResult[Any], session.execute(statement))
-    return bool(result.rowcount)
+    table = model.__table__
+    statement = (
+        module.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(*[table.c[key] for key in keys])
+    )
+    return session.execute(statement).first() is not None
