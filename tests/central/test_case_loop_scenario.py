@@ -116,8 +116,21 @@ def _expect(**values: Any) -> dict[str, Any]:
 
 
 def test_the_case_loop_scenario(loop_runtime: CentralRuntime, clock: ManualClock) -> None:
-    runtime = loop_runtime
-    api = Api(runtime, clock)
+    api = Api(loop_runtime, clock)
+    incidents = _alerts_become_incidents(loop_runtime, clock, api)
+    c1, c2, c3, c4 = _review(api, incidents)
+    _first_case_until_overdue(api, c1, c3, c4)
+    _scheduler_escalates(loop_runtime, api, c1, c2)
+    _first_case_closes(api, c1)
+    _second_case_closes(api, c2)
+    clock.at(320)
+    assert loop_runtime.scheduler.tick() == []
+    _check_metrics(api)
+
+
+def _alerts_become_incidents(
+    runtime: CentralRuntime, clock: ManualClock, api: Api
+) -> tuple[int, ...]:
     parking = {"event_type": EventType.ILLEGAL_PARKING, "rule_id": "parking-1"}
     litter = {"event_type": EventType.LITTERING, "rule_id": "litter-1"}
     crowd = {"event_type": EventType.CROWD, "rule_id": "crowd-1"}
@@ -137,8 +150,11 @@ def test_the_case_loop_scenario(loop_runtime: CentralRuntime, clock: ManualClock
     assert (incident["alert_count"], incident["best_confidence"]) == (2, 0.9)
     assert incident["status"] == "PENDING"
     assert api.get("/incidents", status="PENDING")["total"] == 6
+    return i1, i2, i3, i4, i5, i6
 
-    # --- review ------------------------------------------------------------------------------
+
+def _review(api: Api, incidents: tuple[int, ...]) -> list[int]:
+    i1, i2, i3, i4, i5, i6 = incidents
     k1 = api.post(10, f"/incidents/{i1}/verify", OPERATOR, {})["case"]
     api.post(10, f"/incidents/{i3}/reject", OPERATOR, {"reason": "树影晃动, 无人员聚集"})
     dup = api.post(10, f"/incidents/{i4}/duplicate", OPERATOR, {"duplicate_of": i1})
@@ -156,9 +172,11 @@ def test_the_case_loop_scenario(loop_runtime: CentralRuntime, clock: ManualClock
     assert k2["area_class"] == "rural"
     assert (k1["assignee"], k2["assignee"]) == ("hs-wgy-02", "wsb-wgy-01")
     assert k1["case_number"] == f"GW-20261102-{k1['id']:06d}"
-    c1, c2, c3, c4 = (k["id"] for k in (k1, k2, k3, k4))
+    return [k["id"] for k in (k1, k2, k3, k4)]
 
-    # --- K1: wrong department, return, re-dispatch, accept, overdue -------------------------
+
+def _first_case_until_overdue(api: Api, c1: int, c3: int, c4: int) -> None:
+    """K1: wrong department, return, re-dispatch, accept; K3 in progress; K4 voided."""
     api.post(15, f"/cases/{c1}/dispatch", DISPATCHER, {"department": "cgzd"})
     returned = api.post(25, f"/cases/{c1}/return", handler("cgzd"), {"reason": "交通违停归交巡警"})
     assert returned["case"]["state"] == "RETURNED"
@@ -172,7 +190,7 @@ def test_the_case_loop_scenario(loop_runtime: CentralRuntime, clock: ManualClock
     api.post(22, f"/cases/{c4}/void", DISPATCHER, {"reason": "群众电话已报, 重复立案"})
 
     # A case in progress cannot be closed: 409 with the allowed actions.
-    clock.at(40)
+    api.clock.at(40)
     refused = api.client.post(f"/api/v1/cases/{c3}/check-pass", json={}, headers=headers(OPERATOR))
     assert refused.status_code == 409
     body = refused.json()
@@ -188,13 +206,15 @@ def test_the_case_loop_scenario(loop_runtime: CentralRuntime, clock: ManualClock
     )
     assert (foreign.status_code, foreign.json()["code"]) == (403, "forbidden")
 
-    # --- the scheduler: T0+140 min K1 yellow (at 131), K2 yellow (68) + red (80) ------------
-    clock.at(140)
+
+def _scheduler_escalates(runtime: CentralRuntime, api: Api, c1: int, c2: int) -> None:
+    """T0+140 min: K1 yellow (at 131), K2 yellow (68) + red (80); T0+160: K1 red (155)."""
+    api.clock.at(140)
     first = runtime.scheduler.tick()
     assert sorted((a.case_id, a.level) for a in first) == sorted(
         [(c1, "yellow"), (c2, "yellow"), (c2, "red")]
     )
-    clock.at(160)
+    api.clock.at(160)
     second = runtime.scheduler.tick()
     assert [(a.case_id, a.level, a.escalated_to) for a in second] == [(c1, "red", "jxj-head")]
     assert runtime.scheduler.tick() == []  # nothing fires twice
@@ -207,7 +227,9 @@ def test_the_case_loop_scenario(loop_runtime: CentralRuntime, clock: ManualClock
     k2_now = api.get(f"/cases/{c2}")
     assert (k2_now["handling_level"], k2_now["assignee"]) == (2, "wsb-wgz")
 
-    # --- K1: late feedback, failed check (返工), feedback, close, evaluate -----------------
+
+def _first_case_closes(api: Api, c1: int) -> None:
+    """K1: late feedback, failed check (返工), feedback, close, evaluate."""
     api.post(
         165, f"/cases/{c1}/feedback", handler("jxj"), {"note": "已劝离", "attachments": ["sha:1"]}
     )
@@ -216,27 +238,6 @@ def test_the_case_loop_scenario(loop_runtime: CentralRuntime, clock: ManualClock
     api.post(210, f"/cases/{c1}/check-pass", OPERATOR, {})
     evaluated = api.post(215, f"/cases/{c1}/evaluate", DISPATCHER, {"score": 4})
     assert evaluated["case"]["state"] == "EVALUATED"
-
-    # --- K2: dispatch, accept, extension, hold, resume, feedback, close ----------------------
-    api.post(170, f"/cases/{c2}/dispatch", DISPATCHER, {})
-    api.post(180, f"/cases/{c2}/accept", handler("sthb"), {})
-    due_before = api.get(f"/cases/{c2}")["due_at"]
-    requested = api.post(
-        190, f"/cases/{c2}/extensions", handler("sthb"), {"hours": 24, "reason": "需清运车"}
-    )
-    extension_id = requested["entry"]["details"]["extension_id"]
-    api.post(195, f"/cases/{c2}/extensions/{extension_id}/approve", DISPATCHER, {})
-    assert due_before.startswith("2026-11-05T01:20")  # registered 01:20 + 72 h
-    assert api.get(f"/cases/{c2}")["due_at"].startswith("2026-11-06T01:20")  # + 24 h
-    api.post(220, f"/cases/{c2}/hold", DISPATCHER, {"reason": "等待清运车"})
-    resumed = api.post(280, f"/cases/{c2}/resume", DISPATCHER, {})
-    assert resumed["case"]["state"] == "IN_PROGRESS"
-    assert resumed["case"]["due_at"].startswith("2026-11-06T02:20")  # + the 60 min on hold
-    api.post(300, f"/cases/{c2}/feedback", handler("sthb"), {})
-    api.post(310, f"/cases/{c2}/check-pass", OPERATOR, {})
-
-    clock.at(320)
-    assert runtime.scheduler.tick() == []
     timeline = api.get(f"/cases/{c1}/timeline")
     assert [entry["action"] for entry in timeline] == [
         "registered",
@@ -256,7 +257,25 @@ def test_the_case_loop_scenario(loop_runtime: CentralRuntime, clock: ManualClock
     assert timeline[2]["actor_role"] == "handler"
     assert timeline[8]["attachments"] == ["sha:1"]
 
-    _check_metrics(api)
+
+def _second_case_closes(api: Api, c2: int) -> None:
+    """K2: dispatch, accept, extension, hold, resume, feedback, close."""
+    api.post(170, f"/cases/{c2}/dispatch", DISPATCHER, {})
+    api.post(180, f"/cases/{c2}/accept", handler("sthb"), {})
+    due_before = api.get(f"/cases/{c2}")["due_at"]
+    requested = api.post(
+        190, f"/cases/{c2}/extensions", handler("sthb"), {"hours": 24, "reason": "需清运车"}
+    )
+    extension_id = requested["entry"]["details"]["extension_id"]
+    api.post(195, f"/cases/{c2}/extensions/{extension_id}/approve", DISPATCHER, {})
+    assert due_before.startswith("2026-11-05T01:20")  # registered 01:20 + 72 h
+    assert api.get(f"/cases/{c2}")["due_at"].startswith("2026-11-06T01:20")  # + 24 h
+    api.post(220, f"/cases/{c2}/hold", DISPATCHER, {"reason": "等待清运车"})
+    resumed = api.post(280, f"/cases/{c2}/resume", DISPATCHER, {})
+    assert resumed["case"]["state"] == "IN_PROGRESS"
+    assert resumed["case"]["due_at"].startswith("2026-11-06T02:20")  # + the 60 min on hold
+    api.post(300, f"/cases/{c2}/feedback", handler("sthb"), {})
+    api.post(310, f"/cases/{c2}/check-pass", OPERATOR, {})
 
 
 def _metrics(api: Api, group_by: str, level: int = 3) -> dict[str, dict[str, Any]]:

@@ -93,8 +93,10 @@ TRANSITIONS: dict[CaseAction, Transition] = {
             Role.SYSTEM,
         ),
         _t(A.REQUEST_EXTENSION, set(HANDLING), None, Role.HANDLER),
-        _t(A.APPROVE_EXTENSION, set(RUNNING), None, Role.DISPATCHER),
-        _t(A.REJECT_EXTENSION, set(RUNNING) | {S.ON_HOLD}, None, Role.DISPATCHER),
+        # Extensions are for the department's steps; a request outlived by them can still be
+        # turned down (or, on hold, waits).
+        _t(A.APPROVE_EXTENSION, set(HANDLING), None, Role.DISPATCHER),
+        _t(A.REJECT_EXTENSION, set(HANDLING) | {S.FEEDBACK, S.ON_HOLD}, None, Role.DISPATCHER),
     )
 }
 

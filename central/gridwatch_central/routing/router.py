@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gridwatch_central.routing.config import (
@@ -63,7 +64,7 @@ class Router:
     def department(self, code: str) -> Department | None:
         return self._departments.get(code)
 
-    def area_class(self, grid_codes: list[str | None]) -> str:
+    def area_class(self, grid_codes: Sequence[str | None]) -> str:
         """The area class of the deepest grid code that some class lists a prefix of."""
         for code in reversed([c for c in grid_codes if c]):
             for area in self.config.area_classes:
@@ -71,7 +72,7 @@ class Router:
                     return area.name
         return self.config.default_area_class
 
-    def route(self, category: str, grid_codes: list[str | None]) -> Route:
+    def route(self, category: str, grid_codes: Sequence[str | None]) -> Route:
         """First matching route rule, else the department of the category's duty class."""
         policy = self.policy(category)
         area_class = self.area_class(grid_codes)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from gridwatch_central.cases.actor import Actor, Role
 from gridwatch_central.db import repository
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_central.services import cases
 from gridwatch_contract.codec import encode_message
-from gridwatch_central.cases.actor import Actor, Role
 from gridwatch_contract.messages import AlertState, EventType, GeoPoint
 from tests.central.helpers import DEMO_CODES, TINY_JPEG, alert_topic, make_alert
 
