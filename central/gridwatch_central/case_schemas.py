@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gridwatch_central.metrics import GroupBy
-from gridwatch_central.schemas import AlertOut, CaseOut, GeoPointOut, GridCodes
+from gridwatch_central.metrics import Figures, GroupBy
+from gridwatch_central.schemas import AlertOut, CaseOut, GeoPointOut, GridCodes, TimelineEntryOut
 
 
 class _Out(BaseModel):
@@ -129,17 +129,8 @@ class ExtensionRequestIn(_In):
     reason: str = Field(min_length=1)
 
 
-class CaseTimelineEntryOut(_Out):
+class CaseTimelineEntryOut(TimelineEntryOut):
     id: int
-    at: datetime
-    action: str
-    actor: str
-    actor_role: str | None
-    from_state: str | None
-    to_state: str | None
-    note: str | None
-    attachments: list[str] | None
-    details: dict[str, Any] | None
 
 
 class CaseActionOut(BaseModel):
@@ -181,31 +172,11 @@ class SupervisionPage(BaseModel):
 # --- metrics --------------------------------------------------------------------------------
 
 
-class MetricRowOut(BaseModel):
+class MetricRowOut(Figures):
     """One group's figures; formulas in ``gridwatch_central.metrics.formulas``."""
 
     group_by: GroupBy
     key: str
-    cases_due: int = Field(description="应结案数")
-    closed: int = Field(description="结案数")
-    closed_on_time: int
-    with_feedback: int
-    reworked: int
-    dispatched: int
-    dispatched_accurately: int
-    handled_on_time: int
-    incidents_reviewed: int
-    false_alarms: int
-    closure_rate: float | None = Field(description="结案率")
-    on_time_closure_rate: float | None = Field(description="按期结案率")
-    rework_rate: float | None = Field(description="返工率")
-    accurate_dispatch_rate: float | None = Field(description="准确派遣率")
-    on_time_handling_rate: float | None = Field(description="按时处置率")
-    false_alarm_rate: float | None = Field(description="误报率")
-    mean_seconds_to_verify: float | None
-    mean_seconds_to_dispatch: float | None
-    mean_seconds_to_close: float | None
-    mean_score: float | None
 
 
 class MetricsOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -10,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.codec import DEFAULT_MAX_PAYLOAD_BYTES
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ConfigError(ValueError):
@@ -63,8 +66,8 @@ class CentralConfig(BaseModel):
         return value
 
 
-def load_central_config(path: Path | str) -> CentralConfig:
-    """Read and validate a YAML config file; raise ``ConfigError`` naming file, key and problem."""
+def load_yaml_model(path: Path | str, model: type[ModelT]) -> ModelT:
+    """Read a YAML mapping and validate it as ``model``; ``ConfigError`` names file and key."""
     path = Path(path)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -75,10 +78,15 @@ def load_central_config(path: Path | str) -> CentralConfig:
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a mapping of settings, got {type(document).__name__}")
     try:
-        return CentralConfig.model_validate(document)
+        return model.model_validate(document)
     except ValidationError as error:
         problems = [
             f"key '{'.'.join(str(part) for part in p['loc']) or '(root)'}': {p['msg']}"
             for p in error.errors(include_url=False, include_input=False)
         ]
         raise ConfigError(f"{path}: " + "; ".join(problems)) from None
+
+
+def load_central_config(path: Path | str) -> CentralConfig:
+    """Read and validate a YAML config file; raise ``ConfigError`` naming file, key and problem."""
+    return load_yaml_model(path, CentralConfig)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gridwatch_central.cases.scope import Scope
 from gridwatch_central.db.repository import Page, _page
-from gridwatch_central.db.scoping import insert_or_ignore, scope_clause
+from gridwatch_central.db.scoping import grid_match, insert_or_ignore, scope_clause
 from gridwatch_central.db.tables import (
     CaseRow,
     ExtensionRow,
@@ -80,14 +80,7 @@ def list_cases(
         if value is not None:
             query = query.where(column == value)
     if where.grid_code is not None:
-        code = where.grid_code
-        query = query.where(
-            or_(
-                CaseRow.grid_l1_code == code,
-                CaseRow.grid_l2_code == code,
-                CaseRow.grid_l3_code == code,
-            )
-        )
+        query = query.where(grid_match(CaseRow, where.grid_code))
     return _page(session, query, limit, offset)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gridwatch_central.cases.scope import Scope
 from gridwatch_central.db.repository import Page, _page
-from gridwatch_central.db.scoping import insert_or_ignore, scope_clause
+from gridwatch_central.db.scoping import grid_match, insert_or_ignore, scope_clause
 from gridwatch_central.db.tables import (
     AlertRow,
     CaseRow,
@@ -165,12 +165,5 @@ def list_incidents(
     if where.camera_id is not None:
         query = query.where(IncidentRow.camera_id == where.camera_id)
     if where.grid_code is not None:
-        code = where.grid_code
-        query = query.where(
-            or_(
-                IncidentRow.grid_l1_code == code,
-                IncidentRow.grid_l2_code == code,
-                IncidentRow.grid_l3_code == code,
-            )
-        )
+        query = query.where(grid_match(IncidentRow, where.grid_code))
     return _page(session, query, limit, offset)

@@ -29,6 +29,11 @@ def scope_clause(model: Any, scope: Scope | None) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
+def grid_match(model: Any, code: str) -> ColumnElement[bool]:
+    """Rows of ``model`` in grid ``code`` at whichever level the code is."""
+    return or_(model.grid_l1_code == code, model.grid_l2_code == code, model.grid_l3_code == code)
+
+
 def insert_or_ignore(
     session: Session, model: type[Base], values: dict[str, Any], keys: list[str]
 ) -> bool:

@@ -32,6 +32,8 @@ from datetime import datetime
 from statistics import fmean
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 HANDLING_STATES = frozenset({"DISPATCHED", "IN_PROGRESS", "REWORK"})
 # Entries that end no step even when they name a state: pausing and resuming keep the step.
 NON_ENDING = frozenset({"held", "resumed"})
@@ -148,30 +150,31 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return (end - start).total_seconds() if start is not None and end is not None else None
 
 
-@dataclass(frozen=True, slots=True)
-class Figures:
+class Figures(BaseModel):
     """One report row's counts and the rates derived from them (see the module docstring)."""
 
-    cases_due: int  # 应结案数
-    closed: int  # 结案数
-    closed_on_time: int
-    with_feedback: int
-    reworked: int
+    model_config = ConfigDict(frozen=True)
+
+    cases_due: int = Field(description="应结案数")
+    closed: int = Field(description="结案数")
+    closed_on_time: int = Field(description="按期结案数")
+    with_feedback: int = Field(description="Cases that reached 反馈")
+    reworked: int = Field(description="返工 cases")
     dispatched: int
-    dispatched_accurately: int
+    dispatched_accurately: int = Field(description="Dispatched and never returned")
     handled_on_time: int
     incidents_reviewed: int
-    false_alarms: int
-    closure_rate: float | None  # 结案率
-    on_time_closure_rate: float | None  # 按期结案率
-    rework_rate: float | None  # 返工率
-    accurate_dispatch_rate: float | None  # 准确派遣率
-    on_time_handling_rate: float | None  # 按时处置率
-    false_alarm_rate: float | None  # 误报率
+    false_alarms: int = Field(description="误报")
+    closure_rate: float | None = Field(description="结案率")
+    on_time_closure_rate: float | None = Field(description="按期结案率")
+    rework_rate: float | None = Field(description="返工率")
+    accurate_dispatch_rate: float | None = Field(description="准确派遣率")
+    on_time_handling_rate: float | None = Field(description="按时处置率")
+    false_alarm_rate: float | None = Field(description="误报率")
     mean_seconds_to_verify: float | None
     mean_seconds_to_dispatch: float | None
     mean_seconds_to_close: float | None
-    mean_score: float | None
+    mean_score: float | None = Field(description="Mean 评价 score, 1-5")
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

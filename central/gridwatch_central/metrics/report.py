@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 from gridwatch_central.case_schemas import MetricRowOut, MonthlyReportOut
 from gridwatch_central.cases.scope import Scope
 from gridwatch_central.db import case_repository as repo
-from gridwatch_central.metrics.formulas import aggregate
+from gridwatch_central.metrics.formulas import Figures, aggregate
 from gridwatch_central.metrics.service import GroupBy, MetricRow, compute_metrics
 
 
@@ -22,13 +21,13 @@ class BadPeriodError(ValueError):
 
 
 def row_out(row: MetricRow) -> MetricRowOut:
-    return MetricRowOut(group_by=row.group_by, key=row.key, **asdict(row.figures))
+    return MetricRowOut(group_by=row.group_by, key=row.key, **row.figures.model_dump())
 
 
 def to_csv(rows: list[MetricRowOut]) -> str:
     """One line per group, the columns of ``MetricRowOut``; empty cells for undefined rates."""
     buffer = io.StringIO()
-    columns = list(MetricRowOut.model_fields)
+    columns = ["group_by", "key", *Figures.model_fields]
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:

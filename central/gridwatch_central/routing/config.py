@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gridwatch_central.config import ConfigError
+from gridwatch_central.config import load_yaml_model
 
 ANY = "*"
 # The levels a case can be handled at: 3 micro-grid (网格), 2 community (社区/村), 1 street/town
@@ -144,18 +143,4 @@ class RoutingConfig(_Strict):
 
 def load_routing_config(path: Path | str) -> RoutingConfig:
     """Read and validate a routing file; raise ``ConfigError`` naming file, key and problem."""
-    path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read routing file: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    try:
-        return RoutingConfig.model_validate(document)
-    except ValidationError as error:
-        problems = [
-            f"key '{'.'.join(str(part) for part in p['loc']) or '(root)'}': {p['msg']}"
-            for p in error.errors(include_url=False, include_input=False)
-        ]
-        raise ConfigError(f"{path}: " + "; ".join(problems)) from None
+    return load_yaml_model(path, RoutingConfig)
