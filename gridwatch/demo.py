@@ -17,12 +17,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from gridwatch.api_server import ApiServer
 from gridwatch.mosquitto import BrokerUnavailableError, ManagedMosquitto, free_port
 from gridwatch.paths import AssetPaths
+from gridwatch_central.categories import load_category_map
 from gridwatch_central.config import CentralConfig, HttpConfig, load_central_config
+from gridwatch_central.routing import AutoVerifyRule, load_routing_config
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
+from gridwatch_contract.messages import EventType
 from gridwatch_edge.config import EdgeConfig, load_edge_config
 from gridwatch_edge.detector import Detector, load_detector
 from gridwatch_edge.errors import EdgeError
@@ -97,11 +102,31 @@ def prepare(options: DemoOptions, paths: AssetPaths, data_dir: Path) -> DemoPlan
             "database_url": f"sqlite:///{(data_dir / 'central.db').resolve()}",
             "snapshot_dir": (data_dir / "snapshots").resolve(),
             "grid_file": (paths.configs_dir / "grid" / "example-district.geojson").resolve(),
+            "routing_file": crowd_auto_verifying_routing(
+                paths.configs_dir / "routing.yaml", data_dir
+            ),
             "http": HttpConfig(host="127.0.0.1", port=_usable_port(options.http_port)),
             "client_id": f"gridwatch-demo-central-{data_dir.name}",
         }
     )
     return DemoPlan(edge=edge, central=central, detector=detector)
+
+
+def crowd_auto_verifying_routing(base: Path, data_dir: Path) -> Path:
+    """The routing file with crowds verifying themselves, written into ``data_dir``.
+
+    A real deployment leaves crowds to an operator's review; the demo has nobody at the
+    console, so its crowd incidents become cases at once and the user can open them.
+    """
+    routing = load_routing_config(base)
+    crowd = load_category_map(None).category_for(EventType.CROWD).code
+    rule = AutoVerifyRule(category=crowd, min_confidence=0.0)
+    routing = routing.model_copy(update={"auto_verify": [*routing.auto_verify, rule]})
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = (data_dir / "routing.demo.yaml").resolve()
+    document = routing.model_dump(mode="json")
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
 
 
 def _run(

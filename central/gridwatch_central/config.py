@@ -47,11 +47,11 @@ class CentralConfig(BaseModel):
     categories_file: Path | None = None
     # Cameras registered at start if not registered yet (YAML, see configs/cameras.*.yaml).
     cameras_file: Path | None = None
+    # Case routing: categories, departments, time limits, staff (see configs/routing.yaml).
+    routing_file: Path = Path("configs/routing.yaml")
     snapshot_dir: Path = Path("var/gridwatch/snapshots")
     http: HttpConfig = Field(default_factory=HttpConfig)
     max_payload_bytes: int = Field(default=DEFAULT_MAX_PAYLOAD_BYTES, gt=0)
-    # 24 h is the usual 网格 "立案后限时处置" limit for an ordinary street-level event.
-    case_time_limit_hours: float = Field(default=24, gt=0)
     # Case numbers carry the local date of the office that handles them, not the UTC date.
     timezone: str = "Asia/Shanghai"
     # How long start() waits for the broker to confirm the subscription before failing loudly.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import uvicorn
@@ -16,17 +16,21 @@ from gridwatch_central.api import create_app
 from gridwatch_central.cameras.directory import CameraDirectory
 from gridwatch_central.cameras.seed import seed_cameras
 from gridwatch_central.cameras.service import CameraService
+from gridwatch_central.cases.service import CaseService
 from gridwatch_central.categories import CategoryMap, load_category_map
-from gridwatch_central.config import CentralConfig
+from gridwatch_central.clock import Clock, utc_now
+from gridwatch_central.config import CentralConfig, ConfigError
 from gridwatch_central.db import repository
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
+from gridwatch_central.deadlines import DeadlineScheduler
 from gridwatch_central.grid.locate import Locator
 from gridwatch_central.grid.store import GridStore
-from gridwatch_central.ingest.cases import CasePolicy
 from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.service import IngestService
+from gridwatch_central.review import ReviewService
+from gridwatch_central.routing import Router, load_routing_config
 from gridwatch_central.snapshots import SnapshotStore
 
 log = logging.getLogger(__name__)
@@ -40,8 +44,16 @@ class RuntimeNotStartedError(RuntimeError):
 class CentralRuntime:
     """Database, grid, MQTT consumer and HTTP app of one central process."""
 
-    def __init__(self, config: CentralConfig) -> None:
+    def __init__(
+        self, config: CentralConfig, *, clock: Clock = utc_now, run_scheduler: bool = True
+    ) -> None:
         self.config = config
+        # The server clock of every deadline; tests inject one they can advance.
+        self.clock = clock
+        self._run_scheduler = run_scheduler
+        self.router = Router(load_routing_config(config.routing_file))
+        self.case_service = CaseService(self.router, clock)
+        self.review = ReviewService(self.router, clock, ZoneInfo(config.timezone))
         self.registry = CollectorRegistry()
         self.ingest_metrics = IngestMetrics(self.registry)
         self.snapshots = SnapshotStore(config.snapshot_dir)
@@ -49,10 +61,12 @@ class CentralRuntime:
         self._sessions: sessionmaker[Session] | None = None
         self._ingest: IngestService | None = None
         self._consumer: AlertConsumer | None = None
+        self._scheduler: DeadlineScheduler | None = None
         self._app: FastAPI | None = None
         self._grid: GridStore | None = None
         self._cameras: CameraService | None = None
         self.categories: CategoryMap = load_category_map(config.categories_file)
+        _check_policies_name_known_categories(config.routing_file, self.router, self.categories)
 
     def start(self) -> None:
         """Migrate, load the grid, open the database and subscribe; raises on any failure."""
@@ -65,17 +79,22 @@ class CentralRuntime:
         except BaseException:
             self._engine.dispose()
             raise
-        policy = CasePolicy(
-            time_limit=timedelta(hours=config.case_time_limit_hours),
-            timezone=ZoneInfo(config.timezone),
-        )
         self._ingest = IngestService(
             self._sessions,
             locator,
             self.snapshots,
             self.ingest_metrics,
-            policy,
+            categories=self.categories,
+            router=self.router,
+            review=self.review,
             max_payload_bytes=config.max_payload_bytes,
+            clock=self.clock,
+        )
+        self._scheduler = DeadlineScheduler(
+            self._sessions,
+            self.case_service,
+            self.clock,
+            interval_s=self.router.config.scheduler_interval_s,
         )
         self._consumer = AlertConsumer(
             config.broker,
@@ -89,6 +108,8 @@ class CentralRuntime:
         except BaseException:
             self._engine.dispose()
             raise
+        if self._run_scheduler:
+            self._scheduler.start()
         log.info(
             "central started: %d grid cells, broker %s",
             len(self.grid_store.index.cells),
@@ -108,6 +129,9 @@ class CentralRuntime:
         return Locator(self._grid, directory)
 
     def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.stop()
+            self._scheduler = None
         if self._consumer is not None:
             self._consumer.stop()
             self._consumer = None
@@ -139,6 +163,12 @@ class CentralRuntime:
         return self._cameras
 
     @property
+    def scheduler(self) -> DeadlineScheduler:
+        if self._scheduler is None:
+            raise RuntimeNotStartedError
+        return self._scheduler
+
+    @property
     def mqtt_connected(self) -> bool:
         return self._consumer is not None and self._consumer.connected
 
@@ -149,9 +179,22 @@ class CentralRuntime:
         return self._app
 
     def summary(self) -> dict[str, int]:
-        """Stored totals: ``alerts``, ``cases`` and ``rejected`` (quarantined messages)."""
+        """Stored totals: ``alerts``, ``incidents``, ``cases`` and ``rejected`` (quarantined)."""
         with self.sessions() as session:
             return repository.counts(session)
+
+
+def _check_policies_name_known_categories(
+    routing_file: Path, router: Router, categories: CategoryMap
+) -> None:
+    """Routing policies and the category table are two files: refuse to start if they disagree."""
+    known = {category.code for category in categories.categories}
+    unknown = sorted({policy.code for policy in router.config.categories} - known)
+    if unknown:
+        raise ConfigError(
+            f"{routing_file}: routing policies for categories missing from the category"
+            f" table: {', '.join(unknown)}"
+        )
 
 
 def serve(config: CentralConfig) -> None:

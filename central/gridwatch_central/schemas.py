@@ -53,6 +53,7 @@ class AlertOut(GridCodes):
     snapshot_url: str | None = Field(description="API path of the JPEG, when there is one")
     model_name: str
     model_version: str
+    incident_id: int | None = Field(description="The incident the alert was merged into")
     case_id: int | None
 
 
@@ -68,15 +69,27 @@ class CaseOut(GridCodes):
     opened_at: datetime
     due_at: datetime = Field(description="Time limit for handling, from the server clock")
     first_alert_id: uuid.UUID
+    # case loop
+    incident_id: int | None
+    department: str | None = Field(description="Responsible department (routing.yaml)")
+    area_class: str | None
+    handling_level: int = Field(description="3 micro-grid, 2 community, 1 street, 0 district")
+    assignee: str | None
+    emergency: bool
+    step_due_at: datetime | None = Field(description="Deadline of the current step")
+    held_state: str | None = Field(description="State to resume into while ON_HOLD")
 
 
 class TimelineEntryOut(_Out):
     at: datetime
     action: str
     actor: str
+    actor_role: str | None
     from_state: str | None
     to_state: str | None
     note: str | None
+    attachments: list[str] | None
+    details: dict[str, Any] | None
 
 
 class CaseDetailOut(CaseOut):

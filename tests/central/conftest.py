@@ -7,6 +7,7 @@ import pytest
 
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
+from tests.central.case_loop_helpers import ManualClock
 from tests.central.helpers import TestClient, make_config
 
 
@@ -28,3 +29,23 @@ def edge(broker: BrokerConfig) -> Iterator[TestClient]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def loop_runtime(
+    database_url: str, broker: BrokerConfig, tmp_path: Path, clock: ManualClock
+) -> Iterator[CentralRuntime]:
+    """A started central on the test's clock; the test ticks the deadline scheduler itself."""
+    central = CentralRuntime(
+        make_config(database_url, broker, tmp_path), clock=clock, run_scheduler=False
+    )
+    central.start()
+    try:
+        yield central
+    finally:
+        central.stop()

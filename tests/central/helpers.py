@@ -21,6 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_GRID = REPO_ROOT / "configs" / "grid" / "example-district.geojson"
 HUANGSHUI_GRID = REPO_ROOT / "configs" / "grid" / "huangshui.geojson"
 HUANGSHUI_CAMERAS = REPO_ROOT / "configs" / "cameras.huangshui.yaml"
+EXAMPLE_ROUTING = REPO_ROOT / "configs" / "routing.yaml"
 DEMO_POINT = GeoPoint(lat=30.2290, lon=108.3985)
 DEMO_CODES = ("500240101000000", "500240101001000", "500240101001002")
 
@@ -61,6 +62,7 @@ def make_config(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Cent
         client_id=f"central-{uuid.uuid4().hex[:12]}",
         session_expiry_s=30,
         grid_file=EXAMPLE_GRID,
+        routing_file=EXAMPLE_ROUTING,
         snapshot_dir=tmp_path / "snapshots",
     )
 

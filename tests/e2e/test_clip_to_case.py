@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from gridwatch.demo import crowd_auto_verifying_routing
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
@@ -25,6 +26,7 @@ from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.runtime import EdgeRuntime
 from tests.conftest import REPO_ROOT
 
+ROUTING = REPO_ROOT / "configs" / "routing.yaml"
 EXPECTED_GRID = ("500240101000000", "500240101001000", "500240101001002")
 # Ingest of a handful of alerts over loopback takes milliseconds; 20 s absorbs a loaded CI box.
 STORE_TIMEOUT_S = 20.0
@@ -38,6 +40,10 @@ def central(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Iterator
             broker=broker,
             client_id=f"e2e-central-{uuid.uuid4().hex[:8]}",
             grid_file=REPO_ROOT / "configs" / "grid" / "example-district.geojson",
+            # As in the demo: crowds verify themselves, so the slice ends in cases.
+            routing_file=crowd_auto_verifying_routing(
+                REPO_ROOT / "configs" / "routing.yaml", tmp_path
+            ),
             snapshot_dir=tmp_path / "snapshots",
         )
     )
@@ -101,8 +107,10 @@ def test_clip_alerts_become_cases_with_three_grid_codes(
     assert {alert["event_type"] for alert in alerts["items"]} == {"crowd"}
     new_alerts = [alert for alert in alerts["items"] if alert["state"] == "new"]
 
+    # The four crowds form on one stretch of road within minutes: one incident, one case.
+    assert {alert["incident_id"] for alert in alerts["items"]} == {1}
     cases = client.get("/api/v1/cases", params={"limit": 200}).json()
-    assert cases["total"] == len(new_alerts) == summary["cases"]
+    assert cases["total"] == summary["cases"] == summary["incidents"] == 1
     for case in cases["items"]:
         codes = (case["grid_l1_code"], case["grid_l2_code"], case["grid_l3_code"])
         assert codes == EXPECTED_GRID

@@ -7,11 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from gridwatch_central.db.tables import AlertRow, CaseRow, QuarantineRow, TimelineRow
+from gridwatch_central.db.scoping import grid_match
+from gridwatch_central.db.tables import (
+    AlertRow,
+    CaseRow,
+    IncidentRow,
+    QuarantineRow,
+    TimelineRow,
+)
 
 RowT = TypeVar("RowT")
 
@@ -20,12 +27,6 @@ RowT = TypeVar("RowT")
 class AlertFilter:
     camera_id: str | None = None
     event_type: str | None = None
-    grid_code: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CaseFilter:
-    state: str | None = None
     grid_code: str | None = None
 
 
@@ -82,10 +83,6 @@ def insert_quarantine(session: Session, values: dict[str, Any]) -> None:
     session.flush()
 
 
-def _grid_match(model: type[AlertRow] | type[CaseRow], code: str) -> ColumnElement[bool]:
-    return or_(model.grid_l1_code == code, model.grid_l2_code == code, model.grid_l3_code == code)
-
-
 def _page(session: Session, query: Select[RowT], limit: int, offset: int) -> Page[RowT]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = session.scalars(query.limit(limit).offset(offset)).all()
@@ -99,21 +96,12 @@ def list_alerts(session: Session, where: AlertFilter, limit: int, offset: int) -
     if where.event_type is not None:
         query = query.where(AlertRow.event_type == where.event_type)
     if where.grid_code is not None:
-        query = query.where(_grid_match(AlertRow, where.grid_code))
+        query = query.where(grid_match(AlertRow, where.grid_code))
     return _page(session, query, limit, offset)
 
 
 def get_alert(session: Session, alert_id: uuid.UUID) -> AlertRow | None:
     return session.scalar(select(AlertRow).where(AlertRow.alert_id == alert_id))
-
-
-def list_cases(session: Session, where: CaseFilter, limit: int, offset: int) -> Page[CaseRow]:
-    query = select(CaseRow).order_by(CaseRow.opened_at.desc(), CaseRow.id.desc())
-    if where.state is not None:
-        query = query.where(CaseRow.state == where.state)
-    if where.grid_code is not None:
-        query = query.where(_grid_match(CaseRow, where.grid_code))
-    return _page(session, query, limit, offset)
 
 
 def get_case(session: Session, case_id: int) -> CaseRow | None:
@@ -132,8 +120,13 @@ def list_quarantine(session: Session, limit: int, offset: int) -> Page[Quarantin
 
 
 def counts(session: Session) -> dict[str, int]:
-    """Row counts for summaries: alerts, cases and rejected (quarantined) messages."""
-    tables = {"alerts": AlertRow, "cases": CaseRow, "rejected": QuarantineRow}
+    """Row counts for summaries: alerts, incidents, cases and rejected (quarantined) messages."""
+    tables = {
+        "alerts": AlertRow,
+        "incidents": IncidentRow,
+        "cases": CaseRow,
+        "rejected": QuarantineRow,
+    }
     return {
         name: session.scalar(select(func.count()).select_from(model)) or 0
         for name, model in tables.items()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Dialect,
     Double,
@@ -18,7 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -76,6 +79,26 @@ class CaseRow(Base):
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     first_alert_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # --- case loop (migration 0003_case_loop) ---
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id"), index=True, unique=True
+    )
+    department: Mapped[str | None] = mapped_column(String(64), index=True)
+    area_class: Mapped[str | None] = mapped_column(String(32))
+    # 3 micro-grid, 2 community, 1 street/town, 0 district: where the case is handled now.
+    handling_level: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    assignee: Mapped[str | None] = mapped_column(String(64), index=True)
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Deadline of the current step, and the key of the step instance (for supervision records).
+    step_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    step_key: Mapped[str | None] = mapped_column(String(64))
+    # When the yellow (80 %) alarm of the step / the case is due: what the scheduler scans.
+    step_warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    due_warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # Bumped when an extension moves due_at, so the moved deadline can be supervised again.
+    due_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    held_state: Mapped[str | None] = mapped_column(String(32))
+    held_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     timeline: Mapped[list[TimelineRow]] = relationship(
         order_by="TimelineRow.id", lazy="raise", viewonly=True
@@ -113,6 +136,8 @@ class AlertRow(Base):
     model_name: Mapped[str] = mapped_column(String(64))
     model_version: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # --- case loop (migration 0003_case_loop) ---
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
 
 
 class TimelineRow(Base):
@@ -128,6 +153,11 @@ class TimelineRow(Base):
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+    # --- case loop (migration 0003_case_loop) ---
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    attachments: Mapped[list[str] | None] = mapped_column(JSON)
+    # Facts the metrics need, as they were at this moment: deadlines, department, level, score.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class QuarantineRow(Base):
@@ -191,3 +221,103 @@ class CameraRow(Base):
     homography: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# ======================================================================================
+# Case loop (migration 0003_case_loop): incidents, review, extensions, supervision.
+# ======================================================================================
+
+
+class IncidentRow(Base):
+    """One real-world problem: alerts of one category close in space and time, merged."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    # PENDING (awaiting review), VERIFIED, FALSE_ALARM (误报), DUPLICATE.
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    lat: Mapped[float | None] = mapped_column(Double)
+    lon: Mapped[float | None] = mapped_column(Double)
+    grid_l1_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
+    grid_l2_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
+    grid_l3_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
+    place: Mapped[str | None] = mapped_column(String(100), doc="Name of the deepest grid")
+    # The source of the first alert: false-alarm rates are counted against it.
+    camera_id: Mapped[str] = mapped_column(String(64), index=True)
+    edge_id: Mapped[str] = mapped_column(String(64))
+    rule_id: Mapped[str] = mapped_column(String(64))
+    model_name: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    alert_count: Mapped[int] = mapped_column(Integer)
+    first_alert_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    first_event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    best_alert_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    best_confidence: Mapped[float] = mapped_column(Double)
+    best_snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    review_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class IncidentEventRow(Base):
+    """Which incident an edge event belongs to: later alerts of the event follow it there."""
+
+    __tablename__ = "incident_events"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+
+
+class IncidentTimelineRow(Base):
+    """Append-only history of an incident (opened, merged, verified, rejected, duplicate)."""
+
+    __tablename__ = "incident_timeline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ExtensionRow(Base):
+    """A request for more time (延期); an approved one moves the deadlines by ``hours``."""
+
+    __tablename__ = "case_extensions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    hours: Mapped[float] = mapped_column(Double)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # PENDING/APPROVED/REJECTED
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SupervisionRow(Base):
+    """A deadline alarm: yellow (预警, 80 %) or red (督办, overdue, escalated).
+
+    Unique per (case, step instance, level): two scheduler processes racing on one deadline
+    insert one row, and only the winner escalates.
+    """
+
+    __tablename__ = "supervisions"
+    __table_args__ = (UniqueConstraint("case_id", "step_key", "level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    step_key: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(32))  # a case state, or CASE for the whole case
+    level: Mapped[str] = mapped_column(String(8), index=True)  # yellow / red
+    deadline_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    escalated_to: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)

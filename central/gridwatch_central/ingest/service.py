@@ -15,10 +15,14 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridwatch_central.categories import CategoryMap
+from gridwatch_central.db import incident_repository as incidents
 from gridwatch_central.db import repository
 from gridwatch_central.grid.locate import Located, Locator
-from gridwatch_central.ingest.cases import CasePolicy, attach_to_case
+from gridwatch_central.incidents import attach_to_incident
 from gridwatch_central.ingest.metrics import IngestMetrics
+from gridwatch_central.review import ReviewService
+from gridwatch_central.routing import Router
 from gridwatch_central.snapshots import SnapshotStore
 from gridwatch_contract.codec import ContractError, decode_alert
 from gridwatch_contract.messages import AlertMessage, Snapshot
@@ -31,6 +35,7 @@ class IngestOutcome:
     status: Status
     alert_id: uuid.UUID | None = None
     edge_id: str | None = None
+    incident_id: int | None = None
     case_id: int | None = None
     code: str | None = None
     reason: str | None = None
@@ -47,8 +52,10 @@ class IngestService:
         locator: Locator,
         snapshots: SnapshotStore,
         metrics: IngestMetrics,
-        policy: CasePolicy,
         *,
+        categories: CategoryMap,
+        router: Router,
+        review: ReviewService,
         max_payload_bytes: int,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
@@ -56,7 +63,9 @@ class IngestService:
         self._locator = locator
         self._snapshots = snapshots
         self._metrics = metrics
-        self._policy = policy
+        self._categories = categories
+        self._router = router
+        self._review = review
         self._max_payload_bytes = max_payload_bytes
         self._clock = clock
 
@@ -84,15 +93,27 @@ class IngestService:
             row_id = repository.insert_alert(session, values)
             if row_id is None:
                 return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
-            case_id = attach_to_case(
+            category = self._categories.category_for(alert.event_type.value)
+            policy = self._router.policy_or_none(category.code)
+            if policy is None:
+                # Stored and acked, but nothing to govern (e.g. camera_offline has no route).
+                return IngestOutcome("stored", alert.alert_id, alert.edge_id)
+            incident = attach_to_incident(
                 session,
                 alert,
                 row_id,
+                policy=policy,
                 grid=located.grid,
                 received_at=received_at,
-                policy=self._policy,
+                snapshot_hash=snapshot_hash,
             )
-        return IngestOutcome("stored", alert.alert_id, alert.edge_id, case_id=case_id)
+            case = incidents.case_of_incident(session, incident.id)
+            if case is None:
+                case = self._review.auto_verify(session, incident)
+            case_id = case.id if case is not None else None
+        return IngestOutcome(
+            "stored", alert.alert_id, alert.edge_id, incident_id=incident.id, case_id=case_id
+        )
 
     def _save_snapshot(self, snapshot: Snapshot | None) -> str | None:
         if snapshot is None or snapshot.data is None:

@@ -22,6 +22,11 @@ def test_migrations_match_the_models(database_url: str) -> None:
                 "cases",
                 "case_timeline",
                 "quarantined_messages",
+                "incidents",
+                "incident_events",
+                "incident_timeline",
+                "case_extensions",
+                "supervisions",
             }
     finally:
         engine.dispose()

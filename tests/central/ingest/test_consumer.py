@@ -33,7 +33,7 @@ def test_alert_published_twice_is_stored_once_and_acked_twice(
         (alert.alert_id, "stored"),
         (alert.alert_id, "duplicate"),
     ]
-    assert runtime.summary() == {"alerts": 1, "cases": 1, "rejected": 0}
+    assert runtime.summary() == {"alerts": 1, "incidents": 1, "cases": 0, "rejected": 0}
 
 
 def test_bad_messages_are_quarantined_and_the_consumer_keeps_going(
@@ -57,7 +57,7 @@ def test_bad_messages_are_quarantined_and_the_consumer_keeps_going(
     edge.publish(topic, good)
 
     wait_until(lambda: runtime.summary()["alerts"] == 1)
-    assert runtime.summary() == {"alerts": 1, "cases": 1, "rejected": 4}
+    assert runtime.summary() == {"alerts": 1, "incidents": 1, "cases": 0, "rejected": 4}
     assert runtime.ingest_metrics.counts().rejected == {
         "malformed_json": 1,
         "unknown_field": 2,

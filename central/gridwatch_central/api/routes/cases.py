@@ -4,8 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
+from gridwatch_central.api.case_loop_deps import ScopeDep
 from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, SessionDep
-from gridwatch_central.db.repository import CaseFilter
+from gridwatch_central.cases.states import CaseState
+from gridwatch_central.db.case_repository import CaseListFilter
 from gridwatch_central.schemas import CaseDetailOut, CasePage, ErrorOut
 from gridwatch_central.services import cases
 
@@ -15,12 +17,24 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 @router.get("", response_model=CasePage)
 def list_cases(
     session: SessionDep,
+    scope: ScopeDep,
+    *,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
-    state: str | None = None,
+    state: CaseState | None = None,
     grid_code: Annotated[str | None, Query(description="A grid code of any level")] = None,
+    department: str | None = None,
+    category: str | None = None,
+    assignee: str | None = None,
 ) -> CasePage:
-    return cases.list_cases(session, CaseFilter(state=state, grid_code=grid_code), limit, offset)
+    where = CaseListFilter(
+        state=state.value if state is not None else None,
+        grid_code=grid_code,
+        department=department,
+        category=category,
+        assignee=assignee,
+    )
+    return cases.list_cases(session, where, limit, offset, scope)
 
 
 @router.get(
@@ -28,8 +42,8 @@ def list_cases(
     response_model=CaseDetailOut,
     responses={404: {"model": ErrorOut, "description": "No such case"}},
 )
-def get_case(session: SessionDep, case_id: int) -> CaseDetailOut:
-    case = cases.get_case(session, case_id)
+def get_case(session: SessionDep, scope: ScopeDep, case_id: int) -> CaseDetailOut:
+    case = cases.get_case(session, case_id, scope)
     if case is None:
         raise HTTPException(404, detail=f"case {case_id} not found")
     return case

@@ -1,0 +1,97 @@
+"""Incidents and their review: verify (立案), reject as false alarm (误报), mark duplicate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+
+from gridwatch_central.api.case_loop_deps import WRITE_ERRORS, ActorDep, LoopDep, ScopeDep
+from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, SessionDep
+from gridwatch_central.case_schemas import (
+    DuplicateIn,
+    IncidentDetailOut,
+    IncidentPage,
+    RejectIn,
+    ReviewOut,
+    VerifyIn,
+)
+from gridwatch_central.db.incident_repository import IncidentFilter
+from gridwatch_central.schemas import CaseOut, ErrorOut
+from gridwatch_central.services import case_loop
+
+router = APIRouter(prefix="/incidents", tags=["incidents"])
+Status = Literal["PENDING", "VERIFIED", "FALSE_ALARM", "DUPLICATE"]
+
+
+@router.get("", response_model=IncidentPage)
+def list_incidents(
+    session: SessionDep,
+    scope: ScopeDep,
+    *,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+    status: Status | None = None,
+    category: str | None = None,
+    camera_id: str | None = None,
+    grid_code: Annotated[str | None, Query(description="A grid code of any level")] = None,
+) -> IncidentPage:
+    """The review queue and history, most recently seen first."""
+    where = IncidentFilter(
+        status=status, category=category, camera_id=camera_id, grid_code=grid_code
+    )
+    return case_loop.list_incidents(session, where, scope, limit, offset)
+
+
+@router.get(
+    "/{incident_id}",
+    response_model=IncidentDetailOut,
+    responses={404: {"model": ErrorOut, "description": "No such incident"}},
+)
+def get_incident(session: SessionDep, scope: ScopeDep, incident_id: int) -> IncidentDetailOut:
+    incident = case_loop.get_incident(session, incident_id, scope)
+    if incident is None:
+        raise HTTPException(404, detail=f"incident {incident_id} not found")
+    return incident
+
+
+@router.post("/{incident_id}/verify", response_model=ReviewOut, responses=WRITE_ERRORS)
+def verify(
+    loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: int, body: VerifyIn
+) -> ReviewOut:
+    """核实立案: the incident is real; its case opens (REGISTERED), routed and on the clock."""
+    with loop.sessions.begin() as session:
+        incident, case = loop.review.verify(
+            session, incident_id, actor, note=body.note, scope=scope
+        )
+        return ReviewOut(
+            incident=case_loop.to_incident_out(session, incident),
+            case=CaseOut.model_validate(case),
+        )
+
+
+@router.post("/{incident_id}/reject", response_model=ReviewOut, responses=WRITE_ERRORS)
+def reject(
+    loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: int, body: RejectIn
+) -> ReviewOut:
+    """误报: a false alarm; counts against the camera, rule, model and category."""
+    with loop.sessions.begin() as session:
+        incident = loop.review.reject(session, incident_id, actor, reason=body.reason, scope=scope)
+        return ReviewOut(incident=case_loop.to_incident_out(session, incident), case=None)
+
+
+@router.post("/{incident_id}/duplicate", response_model=ReviewOut, responses=WRITE_ERRORS)
+def mark_duplicate(
+    loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: int, body: DuplicateIn
+) -> ReviewOut:
+    """The same problem as ``duplicate_of``; later alerts of its events go there."""
+    with loop.sessions.begin() as session:
+        incident = loop.review.mark_duplicate(
+            session,
+            incident_id,
+            actor,
+            duplicate_of=body.duplicate_of,
+            note=body.note,
+            scope=scope,
+        )
+        return ReviewOut(incident=case_loop.to_incident_out(session, incident), case=None)
