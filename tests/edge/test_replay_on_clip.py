@@ -1,9 +1,8 @@
 """Rules on the real clip through the real detector and tracker, via ``replay``.
 
 What the clip shows (checked frame by frame): a white van parked at the top right for the
-whole 79.5 s; people walking along and across the road; a man walking left→right across
-x = 0.5 of the frame near 2.8 s and a woman in light blue walking right→left across it near
-16 s; nobody on the building wall at the top left or on the lower-left lawn.
+whole 79.5 s; people walking along and across the road, crossing x = 0.5 of the frame at the
+times listed below; nobody on the building wall at the top left or on the lower-left lawn.
 """
 
 from __future__ import annotations
@@ -19,6 +18,13 @@ from gridwatch_edge.detector import Detector
 from gridwatch_edge.replay import alert_json_line, alert_summary, replay
 
 PARKING_DWELL_S = 10.0
+# The first three crossings of the line each way, as seen on the frames (bottom centre of the
+# walker passing x = 0.5): left → right ("out") a man in a dark jacket at 2.8 s, a person in
+# a dark coat at 10.6 s, a man in a dark jacket near the cones at 31.2 s; right → left ("in")
+# the woman in light blue at 16.0 s, a man in a striped top at 18.0 s, a man in a dark
+# jacket at 22.0 s.
+FIRST_OUT_S = [2.8, 10.6, 31.2]
+FIRST_IN_S = [16.0, 18.2, 22.2]
 # The line x = 0.5, drawn top → bottom: its right-hand side (``in``) is the screen's left.
 CROSSING_LINE = [[0.5, 0.2], [0.5, 0.9]]
 EMPTY = [[0.0, 0.0], [0.3, 0.0], [0.3, 0.08], [0.0, 0.08]]  # the building wall
@@ -114,12 +120,17 @@ def test_the_parked_van_raises_one_illegal_parking_event_after_the_dwell(
 def test_walkers_are_counted_in_the_direction_they_cross(alerts: list[AlertMessage]) -> None:
     outgoing = [a.media_time_s or 0.0 for a in _of(alerts, "walk-out", AlertState.NEW)]
     incoming = [a.media_time_s or 0.0 for a in _of(alerts, "walk-in", AlertState.NEW)]
-    # The man walking left → right near 2.8 s crosses "out"; the woman walking right → left
-    # near 16 s crosses "in"; neither is counted the other way at that moment.
-    assert outgoing[0] == pytest.approx(2.8, abs=0.6)
-    assert not any(abs(t - 2.8) < 0.6 for t in incoming)
-    assert incoming[0] == pytest.approx(16.0, abs=0.6)
-    assert not any(abs(t - 16.0) < 0.6 for t in outgoing)
+    # The first three crossings each way, checked on the frames: the first crossing of the
+    # clip is at 2.8 s, so nothing is counted before it in either direction.
+    assert outgoing[:3] == pytest.approx(FIRST_OUT_S, abs=0.6)
+    assert incoming[:3] == pytest.approx(FIRST_IN_S, abs=0.6)
+    for t in FIRST_OUT_S:  # nobody at the line walks the other way at those moments
+        assert not any(abs(t - other) < 0.6 for other in incoming)
+    for t in FIRST_IN_S:
+        assert not any(abs(t - other) < 0.6 for other in outgoing)
+    first_walkers = [a.objects[0].track_id for a in _of(alerts, "walk-out", AlertState.NEW)[:3]]
+    first_walkers += [a.objects[0].track_id for a in _of(alerts, "walk-in", AlertState.NEW)[:3]]
+    assert len(set(first_walkers)) == 6  # six different people, not one track flickering
     for alert in _of(alerts, "walk-in", AlertState.NEW):
         assert alert.objects
         assert all(o.class_name == "person" for o in alert.objects)

@@ -20,7 +20,13 @@ from gridwatch_edge.events import Event
 from gridwatch_edge.rules.base import ConfidenceMemory, TrackLookup, class_ids, make_event
 from gridwatch_edge.rules.lifecycle import Lifecycle
 from gridwatch_edge.sources.frame import Frame
+from gridwatch_edge.tracking.geometry import iou_matrix
 from gridwatch_edge.zones import Zone, ZoneMembership
+
+# Two stopped tracks whose boxes overlap this much are one vehicle seen as two classes (the
+# clip's parked van is both ``car`` and ``truck``, IoU ~0.95); cars parked nose to tail or
+# one behind the other in perspective overlap far less.
+SAME_VEHICLE_IOU = 0.7
 
 
 class StationaryRule:
@@ -63,14 +69,15 @@ class StationaryRule:
         watched = self._watched(inside, frame)
         blocking = watched & (still + 1e-6 >= self._config.dwell_s)
         stopped = np.isin(inside.class_id, self._classes) & (still >= self._stopped_after_s)
-        raised = bool(blocking.any()) or self._too_many_stopped(int(stopped.sum()))
+        stopped_count = distinct_boxes(inside.xyxy[stopped])
+        raised = bool(blocking.any()) or self._too_many_stopped(stopped_count)
         step = self._lifecycle.step(frame.media_time_s, frame.captured_at, raised=raised)
         if step is None:
             return []
         objects = inside.filter(blocking | stopped)
         measurements = {
             "object_count": float(len(objects)),
-            "stopped_vehicles": float(stopped.sum()),
+            "stopped_vehicles": float(stopped_count),
             "stationary_s": float(still[blocking | stopped].max(initial=0.0)),
             "dwell_s": self._config.dwell_s,
             "duration_s": frame.media_time_s - step.event.started_s,
@@ -118,3 +125,13 @@ class StationaryRule:
                 area = np.prod(sizes, axis=1) / float(frame.width * frame.height)
                 watched |= (area >= minimum) & ~np.isin(detections.class_id, self._not_large)
         return watched
+
+
+def distinct_boxes(boxes: npt.NDArray[np.float32]) -> int:
+    """How many objects the boxes show, boxes overlapping by ``SAME_VEHICLE_IOU`` counted once."""
+    overlap = iou_matrix(boxes, boxes) >= SAME_VEHICLE_IOU
+    counted: list[int] = []
+    for index in range(len(boxes)):
+        if not any(overlap[index, other] for other in counted):
+            counted.append(index)
+    return len(counted)
