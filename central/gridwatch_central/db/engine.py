@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+ResultT = TypeVar("ResultT")
 
 # How long a SQLite writer waits for another's lock before failing: the API reads while the
 # consumer writes, and a short alert transaction takes milliseconds, so 5 s is ample headroom.
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# When the busy timeout is not enough (SQLite gives up at once on a lock upgrade that would
+# deadlock, whatever the timeout) the whole transaction is retried: 6 attempts with doubling
+# back-off from 20 ms (jittered) wait about 1.2 s in all before the error is raised.
+LOCK_RETRY_ATTEMPTS = 6
+LOCK_RETRY_FIRST_DELAY_S = 0.02
+# PostgreSQL SQLSTATEs that mean "run the same transaction again": deadlock, serialization.
+_PG_RETRYABLE = {"40P01", "40001"}
 
 
 def normalise_url(database_url: str) -> str:
@@ -47,3 +62,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     # expire_on_commit=False: services return ORM rows after committing, for mapping to models.
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_transient_lock_error(error: BaseException) -> bool:
+    """A lock conflict that a retry of the whole transaction resolves."""
+    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
+        return True
+    if isinstance(error, DBAPIError):
+        return getattr(error.orig, "sqlstate", None) in _PG_RETRYABLE
+    return False
+
+
+def run_in_transaction(
+    sessions: sessionmaker[Session],
+    work: Callable[[Session], ResultT],
+    *,
+    attempts: int = LOCK_RETRY_ATTEMPTS,
+    first_delay_s: float = LOCK_RETRY_FIRST_DELAY_S,
+) -> ResultT:
+    """Run ``work`` in one transaction, retrying it from scratch on a transient lock error.
+
+    ``work`` must be safe to repeat: everything it did in a failed attempt was rolled back.
+    """
+    delay = first_delay_s
+    for attempt in range(1, attempts + 1):
+        try:
+            with sessions.begin() as session:
+                return work(session)
+        except DBAPIError as error:
+            if attempt == attempts or not is_transient_lock_error(error):
+                raise
+            log.info(
+                "transaction hit a lock (%s); retry %d in %.0f ms", error.orig, attempt, delay * 1e3
+            )
+            # Jitter so that two writers that collided do not collide again in lock step.
+            time.sleep(delay * random.uniform(0.5, 1.5))
+            delay *= 2
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -5,12 +5,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from gridwatch_central.auth.scope import Scope
+from gridwatch_central.db.scoping import alert_scope, case_scope
 from gridwatch_central.db.tables import AlertRow, CaseRow, QuarantineRow, TimelineRow
 
 RowT = TypeVar("RowT")
@@ -21,12 +35,18 @@ class AlertFilter:
     camera_id: str | None = None
     event_type: str | None = None
     grid_code: str | None = None
+    state: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CaseFilter:
     state: str | None = None
     grid_code: str | None = None
+    category: str | None = None
+    opened_from: datetime | None = None
+    opened_to: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,51 +55,62 @@ class Page(Generic[RowT]):
     total: int
 
 
-def _insert_ignoring_conflict(
-    session: Session, model: type[AlertRow] | type[CaseRow], values: dict[str, Any], key: str
-) -> int | None:
-    """``INSERT … ON CONFLICT (key) DO NOTHING RETURNING id``; None when the row existed."""
+def _upsert_module(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(model).on_conflict_do_nothing(index_elements=[key])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=[key])
-    else:  # pragma: no cover - config validation admits only these two
-        raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    inserted = session.execute(statement.values(**values).returning(model.id)).scalar()
-    return int(inserted) if inserted is not None else None
+        return postgresql
+    if dialect == "sqlite":
+        return sqlite
+    raise RuntimeError(f"unsupported database dialect {dialect!r}")  # pragma: no cover
 
 
-def insert_alert(session: Session, values: dict[str, Any]) -> int | None:
-    """Store an alert once per ``alert_id``; returns its row id, or None for a duplicate."""
-    return _insert_ignoring_conflict(session, AlertRow, values, "alert_id")
+def insert_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> list[uuid.UUID]:
+    """Store alerts once per ``alert_id`` (one bulk statement); returns the ids that were new."""
+    if not rows:
+        return []
+    statement = (
+        _upsert_module(session)
+        .insert(AlertRow)
+        .on_conflict_do_nothing(index_elements=["alert_id"])
+        .returning(AlertRow.alert_id)
+    )
+    return list(session.scalars(statement, list(rows)))
 
 
-def insert_case(session: Session, values: dict[str, Any]) -> int | None:
-    """Open the case of an event once per ``event_id``; None if another alert already did."""
-    return _insert_ignoring_conflict(session, CaseRow, values, "event_id")
+def insert_cases(session: Session, rows: Sequence[dict[str, Any]]) -> dict[uuid.UUID, int]:
+    """Open cases once per ``event_id``; returns ``event_id → id`` of those this call opened."""
+    if not rows:
+        return {}
+    statement = (
+        _upsert_module(session)
+        .insert(CaseRow)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(CaseRow.event_id, CaseRow.id)
+    )
+    return {row.event_id: row.id for row in session.execute(statement, list(rows))}
 
 
-def set_case_number(session: Session, case_id: int, case_number: str) -> None:
-    session.execute(update(CaseRow).where(CaseRow.id == case_id).values(case_number=case_number))
+def case_ids_for_events(session: Session, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not event_ids:
+        return {}
+    query = select(CaseRow.event_id, CaseRow.id).where(CaseRow.event_id.in_(event_ids))
+    return {row.event_id: row.id for row in session.execute(query)}
 
 
-def case_id_for_event(session: Session, event_id: uuid.UUID) -> int | None:
-    return session.scalar(select(CaseRow.id).where(CaseRow.event_id == event_id))
+def set_case_numbers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk ``UPDATE cases SET case_number`` by primary key; rows are ``{id, case_number}``."""
+    if rows:
+        session.execute(update(CaseRow), list(rows))
 
 
-def attach_alert(session: Session, alert_row_id: int, case_id: int) -> None:
-    session.execute(update(AlertRow).where(AlertRow.id == alert_row_id).values(case_id=case_id))
+def insert_timeline(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(TimelineRow), list(rows))
 
 
-def append_timeline(session: Session, values: dict[str, Any]) -> None:
-    session.add(TimelineRow(**values))
-    session.flush()
-
-
-def insert_quarantine(session: Session, values: dict[str, Any]) -> None:
-    session.add(QuarantineRow(**values))
-    session.flush()
+def insert_quarantine(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(QuarantineRow), list(rows))
 
 
 def _grid_match(model: type[AlertRow] | type[CaseRow], code: str) -> ColumnElement[bool]:
@@ -92,32 +123,52 @@ def _page(session: Session, query: Select[RowT], limit: int, offset: int) -> Pag
     return Page(items=items, total=total or 0)
 
 
-def list_alerts(session: Session, where: AlertFilter, limit: int, offset: int) -> Page[AlertRow]:
-    query = select(AlertRow).order_by(AlertRow.received_at.desc(), AlertRow.id.desc())
+def list_alerts(
+    session: Session, scope: Scope, where: AlertFilter, limit: int, offset: int
+) -> Page[AlertRow]:
+    query = select(AlertRow).where(alert_scope(scope))
+    query = query.order_by(AlertRow.received_at.desc(), AlertRow.id.desc())
     if where.camera_id is not None:
         query = query.where(AlertRow.camera_id == where.camera_id)
     if where.event_type is not None:
         query = query.where(AlertRow.event_type == where.event_type)
     if where.grid_code is not None:
         query = query.where(_grid_match(AlertRow, where.grid_code))
+    if where.state is not None:
+        query = query.where(AlertRow.state == where.state)
+    if where.received_from is not None:
+        query = query.where(AlertRow.received_at >= where.received_from)
+    if where.received_to is not None:
+        query = query.where(AlertRow.received_at < where.received_to)
     return _page(session, query, limit, offset)
 
 
-def get_alert(session: Session, alert_id: uuid.UUID) -> AlertRow | None:
-    return session.scalar(select(AlertRow).where(AlertRow.alert_id == alert_id))
+def get_alert(session: Session, scope: Scope, alert_id: uuid.UUID) -> AlertRow | None:
+    query = select(AlertRow).where(AlertRow.alert_id == alert_id, alert_scope(scope))
+    return session.scalar(query)
 
 
-def list_cases(session: Session, where: CaseFilter, limit: int, offset: int) -> Page[CaseRow]:
-    query = select(CaseRow).order_by(CaseRow.opened_at.desc(), CaseRow.id.desc())
+def list_cases(
+    session: Session, scope: Scope, where: CaseFilter, limit: int, offset: int
+) -> Page[CaseRow]:
+    query = select(CaseRow).where(case_scope(scope))
+    query = query.order_by(CaseRow.opened_at.desc(), CaseRow.id.desc())
     if where.state is not None:
         query = query.where(CaseRow.state == where.state)
     if where.grid_code is not None:
         query = query.where(_grid_match(CaseRow, where.grid_code))
+    if where.category is not None:
+        query = query.where(CaseRow.category == where.category)
+    if where.opened_from is not None:
+        query = query.where(CaseRow.opened_at >= where.opened_from)
+    if where.opened_to is not None:
+        query = query.where(CaseRow.opened_at < where.opened_to)
     return _page(session, query, limit, offset)
 
 
-def get_case(session: Session, case_id: int) -> CaseRow | None:
-    query = select(CaseRow).where(CaseRow.id == case_id).options(selectinload(CaseRow.timeline))
+def get_case(session: Session, scope: Scope, case_id: int) -> CaseRow | None:
+    query = select(CaseRow).where(CaseRow.id == case_id, case_scope(scope))
+    query = query.options(selectinload(CaseRow.timeline))
     return session.scalar(query)
 
 
@@ -126,9 +177,26 @@ def alerts_of_case(session: Session, case_id: int) -> Sequence[AlertRow]:
     return session.scalars(query).all()
 
 
-def list_quarantine(session: Session, limit: int, offset: int) -> Page[QuarantineRow]:
-    query = select(QuarantineRow).order_by(QuarantineRow.id.desc())
+def list_quarantine(session: Session, scope: Scope, limit: int, offset: int) -> Page[QuarantineRow]:
+    """Rejected messages never reached a grid, so only an unrestricted scope sees them."""
+    query = select(QuarantineRow).where(true() if scope.unrestricted else false())
+    query = query.order_by(QuarantineRow.id.desc())
     return _page(session, query, limit, offset)
+
+
+# A case in one of these states is finished; its evidence falls under snapshot retention.
+FINISHED_CASE_STATES = ("CLOSED", "EVALUATED", "VOIDED")
+
+
+def snapshots_of_open_cases(session: Session) -> set[str]:
+    """Snapshot hashes referenced by an alert of a case that is not finished."""
+    query = (
+        select(AlertRow.snapshot_sha256)
+        .join(CaseRow, AlertRow.case_id == CaseRow.id)
+        .where(AlertRow.snapshot_sha256.is_not(None), CaseRow.state.not_in(FINISHED_CASE_STATES))
+        .distinct()
+    )
+    return {digest for digest in session.scalars(query) if digest is not None}
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -1,14 +1,26 @@
-"""Opening a case for a new event and attaching later alerts of the event to it.
+"""Storing a batch of decoded alerts: each once, each attached to its event's case.
 
-Runs inside the ingest transaction, so an alert and its case are committed together or not at
-all. The full case state machine (dispatch, handle, verify, close) is a later issue; every case
+Runs inside one ingest transaction, so alerts and their cases are committed together or not at
+all. A batch costs a fixed handful of statements whatever its size (bulk inserts with
+``ON CONFLICT DO NOTHING``), which is what lets one process store thousands of alerts a second.
+
+Order matters: the cases of the batch's events are found or opened first, then the alerts are
+inserted already pointing at them. A redelivered alert always finds its case (it was committed
+with the original), so no case is opened for a duplicate. Rows are sorted by key before bulk
+inserts so that two central processes inserting overlapping batches lock in the same order and
+cannot deadlock.
+
+The full case state machine (dispatch, handle, verify, close) is a later issue; every case
 starts ``REGISTERED`` (立案).
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -38,37 +50,79 @@ class CasePolicy:
     timezone: ZoneInfo
 
 
-def attach_to_case(
-    session: Session,
-    alert: AlertMessage,
-    alert_row_id: int,
-    *,
-    grid: GridAssignment | None,
-    received_at: datetime,
-    policy: CasePolicy,
-) -> int:
-    """Attach the stored alert to its event's case, opening the case if there is none yet."""
-    case_id = repository.case_id_for_event(session, alert.event_id)
-    if case_id is None:
-        case_id = _open_case(session, alert, grid, received_at, policy)
-    repository.attach_alert(session, alert_row_id, case_id)
-    if alert.state is AlertState.END:
-        note = f"事件结束: the edge ended the event with alert {alert.alert_id}"
-        _log(session, case_id, at=received_at, action="event_ended", note=note)
-    return case_id
+@dataclass(frozen=True, slots=True)
+class PreparedAlert:
+    """A valid alert with what ingest worked out before the transaction."""
+
+    alert: AlertMessage
+    received_at: datetime
+    grid: GridAssignment | None
+    snapshot_sha256: str | None
 
 
-def _open_case(
-    session: Session,
-    alert: AlertMessage,
-    grid: GridAssignment | None,
-    received_at: datetime,
-    policy: CasePolicy,
-) -> int:
+def store_alerts(
+    session: Session, batch: Sequence[PreparedAlert], policy: CasePolicy
+) -> dict[uuid.UUID, int]:
+    """Store the batch; returns ``alert_id → case id`` for the alerts that were new."""
+    firsts: dict[uuid.UUID, PreparedAlert] = {}
+    for item in batch:  # the first alert of each alert_id; later copies are duplicates
+        firsts.setdefault(item.alert.alert_id, item)
+    unique = sorted(firsts.values(), key=lambda item: item.alert.alert_id)
+    case_ids = _cases_of_events(session, unique, policy)
+    rows = [_alert_values(item, case_ids[item.alert.event_id]) for item in unique]
+    stored = set(repository.insert_alerts(session, rows))
+    ended = [
+        _timeline(
+            case_ids[item.alert.event_id],
+            item.received_at,
+            "event_ended",
+            f"事件结束: the edge ended the event with alert {item.alert.alert_id}",
+        )
+        for item in unique
+        if item.alert.alert_id in stored and item.alert.state is AlertState.END
+    ]
+    repository.insert_timeline(session, ended)
+    return {alert_id: case_ids[firsts[alert_id].alert.event_id] for alert_id in stored}
+
+
+def _cases_of_events(
+    session: Session, unique: Sequence[PreparedAlert], policy: CasePolicy
+) -> dict[uuid.UUID, int]:
+    """``event_id → case id`` for every event of the batch, opening the missing cases."""
+    opener: dict[uuid.UUID, PreparedAlert] = {}
+    for item in sorted(unique, key=lambda item: item.alert.sequence):
+        opener.setdefault(item.alert.event_id, item)
+    case_ids = repository.case_ids_for_events(session, list(opener))
+    missing = sorted(set(opener) - set(case_ids))
+    if not missing:
+        return case_ids
+    opened = repository.insert_cases(session, [_case_values(opener[e], policy) for e in missing])
+    case_ids.update(opened)
+    numbers = []
+    registrations = []
+    for event_id, case_id in opened.items():
+        item = opener[event_id]
+        local_date = item.received_at.astimezone(policy.timezone).strftime("%Y%m%d")
+        numbers.append({"id": case_id, "case_number": f"GW-{local_date}-{case_id:06d}"})
+        note = _registration_note(item.alert, item.grid)
+        registrations.append(
+            _timeline(case_id, item.received_at, "registered", note, to_state=REGISTERED)
+        )
+    repository.set_case_numbers(session, numbers)
+    repository.insert_timeline(session, registrations)
+    # Opened concurrently by another central process: its row is committed and visible now.
+    lost_races = [event_id for event_id in missing if event_id not in opened]
+    if lost_races:
+        case_ids.update(repository.case_ids_for_events(session, lost_races))
+    return case_ids
+
+
+def _case_values(item: PreparedAlert, policy: CasePolicy) -> dict[str, Any]:
+    alert, grid = item.alert, item.grid
     cells = (grid.level1, grid.level2, grid.level3) if grid else (None, None, None)
     codes = [cell.code if cell else None for cell in cells]
     place = next((cell.name for cell in reversed(cells) if cell), alert.camera_id)
-    values = {
+    return {
         # A unique placeholder until the row id is known; never visible outside the transaction.
         "case_number": f"pending-{alert.event_id}",
         "state": REGISTERED,
@@ -80,22 +134,43 @@ def _open_case(
         "camera_id": alert.camera_id,
         "edge_id": alert.edge_id,
         "event_id": alert.event_id,
-        "opened_at": received_at,
+        "opened_at": item.received_at,
         # Server clock: an edge with a wrong clock must not shorten or extend the time limit.
-        "due_at": received_at + policy.time_limit,
+        "due_at": item.received_at + policy.time_limit,
         "first_alert_id": alert.alert_id,
     }
-    case_id = repository.insert_case(session, values)
-    if case_id is None:  # another consumer opened it concurrently; attach to theirs
-        existing = repository.case_id_for_event(session, alert.event_id)
-        if existing is None:  # pragma: no cover - the conflicting row must be visible now
-            raise RuntimeError(f"case of event {alert.event_id} vanished")
-        return existing
-    local_date = received_at.astimezone(policy.timezone).strftime("%Y%m%d")
-    repository.set_case_number(session, case_id, f"GW-{local_date}-{case_id:06d}")
-    note = _registration_note(alert, grid)
-    _log(session, case_id, at=received_at, action="registered", note=note, to_state=REGISTERED)
-    return case_id
+
+
+def _alert_values(item: PreparedAlert, case_id: int) -> dict[str, Any]:
+    alert, grid = item.alert, item.grid
+    cells = (grid.level1, grid.level2, grid.level3) if grid else (None, None, None)
+    codes = [cell.code if cell else None for cell in cells]
+    return {
+        "alert_id": alert.alert_id,
+        "event_id": alert.event_id,
+        "sequence": alert.sequence,
+        "edge_id": alert.edge_id,
+        "camera_id": alert.camera_id,
+        "event_type": alert.event_type.value,
+        "rule_id": alert.rule_id,
+        "zone_id": alert.zone_id,
+        "state": alert.state.value,
+        "started_at": alert.started_at,
+        "updated_at": alert.updated_at,
+        "received_at": item.received_at,
+        "confidence": alert.confidence,
+        "objects": [obj.model_dump(mode="json") for obj in alert.objects],
+        "measurements": dict(alert.measurements),
+        "lat": alert.location.lat if alert.location else None,
+        "lon": alert.location.lon if alert.location else None,
+        "grid_l1_code": codes[0],
+        "grid_l2_code": codes[1],
+        "grid_l3_code": codes[2],
+        "snapshot_sha256": item.snapshot_sha256,
+        "model_name": alert.model.name,
+        "model_version": alert.model.version,
+        "case_id": case_id,
+    }
 
 
 def _registration_note(alert: AlertMessage, grid: GridAssignment | None) -> str:
@@ -109,24 +184,15 @@ def _registration_note(alert: AlertMessage, grid: GridAssignment | None) -> str:
     return note
 
 
-def _log(
-    session: Session,
-    case_id: int,
-    *,
-    at: datetime,
-    action: str,
-    note: str,
-    to_state: str | None = None,
-) -> None:
-    repository.append_timeline(
-        session,
-        {
-            "case_id": case_id,
-            "at": at,
-            "action": action,
-            "actor": SYSTEM_ACTOR,
-            "from_state": None,
-            "to_state": to_state,
-            "note": note,
-        },
-    )
+def _timeline(
+    case_id: int, at: datetime, action: str, note: str, *, to_state: str | None = None
+) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "at": at,
+        "action": action,
+        "actor": SYSTEM_ACTOR,
+        "from_state": None,
+        "to_state": to_state,
+        "note": note,
+    }

@@ -1,17 +1,24 @@
 """The MQTT side of ingest: shared subscription in, broker ack and ``AlertAck`` out.
 
-Messages are handled one at a time on paho's network thread; the broker ack is sent only after
-the service has committed (or quarantined) the message, so a crash or a storage failure leaves
-the message unacknowledged and the broker delivers it again when the session resumes.
+paho's network thread only stamps the receive time and queues each message; one storer thread
+takes whatever has queued up (up to ``batch_max``) and stores it in one transaction. The
+broker ack and the ``AlertAck`` receipt are sent only after that commit, so a crash or a
+storage failure leaves the messages unacknowledged and the broker delivers them again when the
+session resumes. Batching adapts to load by itself: at low rates a batch is one message (no
+added latency), under load it grows and the per-transaction cost is shared.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import socket
 import threading
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -19,7 +26,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from gridwatch_central.ingest.service import IngestOutcome, IngestService
+from gridwatch_central.ingest.service import IncomingMessage, IngestOutcome, IngestService
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import AlertAck
@@ -29,6 +36,15 @@ log = logging.getLogger(__name__)
 
 ACK_QOS = 1
 ALERT_QOS = 1
+# How long stop() waits for the storer to finish the batch in hand.
+STOP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    message: IncomingMessage
+    mid: int
+    qos: int
 
 
 class ConsumerError(RuntimeError):
@@ -48,6 +64,7 @@ class AlertConsumer:
         share_group: str,
         client_id: str,
         session_expiry_s: int,
+        batch_max: int = 200,
     ) -> None:
         self._broker = broker
         self._service = service
@@ -57,6 +74,11 @@ class AlertConsumer:
         self._subscribed = threading.Event()
         self._connected = False
         self._stopping = False
+        self._batch_max = batch_max
+        # Bounded: when storage falls behind, paho's thread blocks here, TCP pushes back and the
+        # broker keeps the backlog (persisted, QoS 1) instead of this process's memory.
+        self._queue: queue.Queue[_Delivery | None] = queue.Queue(maxsize=4 * batch_max)
+        self._storer = threading.Thread(target=self._store_loop, name="ingest-storer", daemon=True)
         self._client = make_client(broker, client_id, manual_ack=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
@@ -81,6 +103,7 @@ class AlertConsumer:
             clean_start=False,
             properties=properties,
         )
+        self._storer.start()
         self._client.loop_start()
         if not self._subscribed.wait(timeout_s):
             self.stop()
@@ -90,7 +113,14 @@ class AlertConsumer:
             )
 
     def stop(self) -> None:
+        """Finish the batch in hand (acking it), then disconnect; queued rest is redelivered."""
+        if self._stopping:
+            return
         self._stopping = True
+        _drain(self._queue)
+        if self._storer.is_alive():
+            self._queue.put(None)
+            self._storer.join(STOP_TIMEOUT_S)
         self._client.disconnect()
         self._client.loop_stop()
         self._connected = False
@@ -129,24 +159,52 @@ class AlertConsumer:
             return
         self._subscribed.set()
 
-    def _on_message(self, client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if self._stopping:
+            return  # not acked: the broker delivers it again to this session or another member
+        incoming = IncomingMessage(message.topic, bytes(message.payload), datetime.now(UTC))
+        self._queue.put(_Delivery(incoming, message.mid, message.qos))
+
+    def _store_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self._batch_max:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._store(batch)
+                    return
+                batch.append(item)
+            self._store(batch)
+
+    def _store(self, batch: Sequence[_Delivery]) -> None:
         try:
-            outcome = self._service.handle(message.topic, bytes(message.payload))
+            outcomes = self._service.handle_batch([d.message for d in batch])
         except Exception:
-            # Storage failed (database down, disk full, or a bug). Withhold the broker ack so the
-            # message is delivered again, and keep paho's thread alive for the next one.
-            log.exception(
-                "could not store message %s from %s; not acked", message.mid, message.topic
-            )
+            if len(batch) > 1:
+                # One poison message must not hold back the others: store them one by one.
+                log.exception("batch of %d failed; storing its messages one by one", len(batch))
+                for delivery in batch:
+                    self._store([delivery])
+                return
+            # Storage failed (database down, disk full, or a bug). Withhold the broker ack so
+            # the message is delivered again, and keep the storer alive for the next one.
+            log.exception("could not store message from %s; not acked", batch[0].message.topic)
             return
-        client.ack(message.mid, message.qos)
-        self._send_receipt(client, message, outcome)
+        for delivery, outcome in zip(batch, outcomes, strict=True):
+            self._client.ack(delivery.mid, delivery.qos)
+            self._send_receipt(self._client, delivery.message, outcome)
 
     def _send_receipt(
-        self, client: mqtt.Client, message: mqtt.MQTTMessage, outcome: IngestOutcome
+        self, client: mqtt.Client, message: IncomingMessage, outcome: IngestOutcome
     ) -> None:
         edge_id = outcome.edge_id or edge_id_from_topic(message.topic, self._topics.root)
-        alert_id = outcome.alert_id or _alert_id_from_raw(bytes(message.payload))
+        alert_id = outcome.alert_id or _alert_id_from_raw(message.payload)
         if edge_id is None or alert_id is None:
             log.warning(
                 "rejected message on %s has no usable edge/alert id; no receipt", message.topic
@@ -175,3 +233,12 @@ def _alert_id_from_raw(payload: bytes) -> uuid.UUID | None:
         return uuid.UUID(str(document["alert_id"]))
     except (ValueError, TypeError, KeyError):
         return None
+
+
+def _drain(pending: queue.Queue[_Delivery | None]) -> None:
+    """Drop queued, unacked deliveries: the broker still owns them and will redeliver."""
+    while True:
+        try:
+            pending.get_nowait()
+        except queue.Empty:
+            return

@@ -1,27 +1,30 @@
-"""One MQTT message in, one typed outcome out: stored, duplicate or rejected.
+"""MQTT messages in, one typed outcome per message out: stored, duplicate or rejected.
 
 A payload that breaks the contract is quarantined and reported, never raised: one bad sender
 must not stop the stream. A storage failure does raise, so the consumer withholds the broker
-ack and the message is delivered again.
+acks and the messages are delivered again.
+
+Messages are handled in batches: one transaction (and one snapshot flush) for many alerts is
+what makes thousands of alerts a second possible; ``handle`` is a batch of one.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.db import repository
-from gridwatch_central.grid import GridAssignment, GridIndex
-from gridwatch_central.ingest.cases import CasePolicy, attach_to_case
+from gridwatch_central.db.engine import run_in_transaction
+from gridwatch_central.grid import GridIndex
+from gridwatch_central.ingest.cases import CasePolicy, PreparedAlert, store_alerts
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.snapshots import SnapshotStore
 from gridwatch_contract.codec import ContractError, decode_alert
-from gridwatch_contract.messages import AlertMessage
 
 Status = Literal["stored", "duplicate", "rejected"]
 
@@ -34,6 +37,21 @@ class IngestOutcome:
     case_id: int | None = None
     code: str | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One message as received; ``received_at`` is the server clock at arrival."""
+
+    topic: str
+    payload: bytes
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Rejected:
+    message: IncomingMessage
+    error: ContractError
 
 
 def _utc_now() -> datetime:
@@ -50,6 +68,7 @@ class IngestService:
         policy: CasePolicy,
         *,
         max_payload_bytes: int,
+        sync_snapshots: bool = True,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._sessions = sessions
@@ -58,85 +77,64 @@ class IngestService:
         self._metrics = metrics
         self._policy = policy
         self._max_payload_bytes = max_payload_bytes
-        self._clock = clock
+        self._sync_snapshots = sync_snapshots
+        self.clock = clock
 
     def handle(self, topic: str, payload: bytes) -> IngestOutcome:
-        self._metrics.received.inc()
-        received_at = self._clock()
-        try:
-            alert = decode_alert(payload, max_bytes=self._max_payload_bytes)
-        except ContractError as error:
-            return self._reject(topic, payload, error, received_at)
-        outcome = self._store(alert, received_at)
-        counter = self._metrics.stored if outcome.status == "stored" else self._metrics.duplicates
-        counter.inc()
-        return outcome
+        return self.handle_batch([IncomingMessage(topic, payload, self.clock())])[0]
 
-    def _store(self, alert: AlertMessage, received_at: datetime) -> IngestOutcome:
+    def handle_batch(self, messages: Sequence[IncomingMessage]) -> list[IngestOutcome]:
+        """Store or quarantine every message in one transaction; outcomes in message order."""
+        self._metrics.received.inc(len(messages))
+        prepared: list[PreparedAlert | _Rejected] = [self._prepare(m) for m in messages]
+        valid = [item for item in prepared if isinstance(item, PreparedAlert)]
+        rejected = [item for item in prepared if isinstance(item, _Rejected)]
+        if valid and self._sync_snapshots and any(p.snapshot_sha256 for p in valid):
+            # Images reach the disk before the rows that reference them are committed.
+            self._snapshots.sync()
+
+        def transaction(session: Session) -> dict[uuid.UUID, int]:
+            repository.insert_quarantine(session, [_quarantine_row(r) for r in rejected])
+            return store_alerts(session, valid, self._policy)
+
+        stored = run_in_transaction(self._sessions, transaction)
+        return [self._outcome(item, stored) for item in prepared]
+
+    def _prepare(self, message: IncomingMessage) -> PreparedAlert | _Rejected:
+        try:
+            alert = decode_alert(message.payload, max_bytes=self._max_payload_bytes)
+        except ContractError as error:
+            return _Rejected(message, error)
         snapshot = alert.snapshot.data if alert.snapshot is not None else None
-        # Saved before the transaction: content-addressed, so a rollback leaves at worst an
-        # unreferenced file, and a redelivery rewrites nothing.
-        snapshot_hash = self._snapshots.save(snapshot) if snapshot is not None else None
+        # Written before the transaction: content-addressed, so a rollback leaves at worst an
+        # unreferenced file (retention removes it), and a redelivery rewrites nothing.
+        snapshot_hash = self._snapshots.write(snapshot) if snapshot is not None else None
         location = alert.location
         grid = self._grid.locate(location.lat, location.lon) if location is not None else None
-        with self._sessions.begin() as session:
-            values = _alert_values(alert, received_at, grid, snapshot_hash)
-            row_id = repository.insert_alert(session, values)
-            if row_id is None:
-                return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
-            case_id = attach_to_case(
-                session, alert, row_id, grid=grid, received_at=received_at, policy=self._policy
-            )
+        return PreparedAlert(alert, message.received_at, grid, snapshot_hash)
+
+    def _outcome(
+        self, item: PreparedAlert | _Rejected, stored: dict[uuid.UUID, int]
+    ) -> IngestOutcome:
+        if isinstance(item, _Rejected):
+            self._metrics.rejected.labels(code=item.error.code).inc()
+            return IngestOutcome("rejected", code=item.error.code, reason=item.error.reason)
+        alert = item.alert
+        # pop: within one batch only the first copy of an alert_id counts as stored.
+        case_id = stored.pop(alert.alert_id, None)
+        if case_id is None:
+            self._metrics.duplicates.inc()
+            return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
+        self._metrics.stored.inc()
         return IngestOutcome("stored", alert.alert_id, alert.edge_id, case_id=case_id)
 
-    def _reject(
-        self, topic: str, payload: bytes, error: ContractError, received_at: datetime
-    ) -> IngestOutcome:
-        with self._sessions.begin() as session:
-            repository.insert_quarantine(
-                session,
-                {
-                    "topic": topic,
-                    "payload": payload,
-                    "error_code": error.code,
-                    "reason": error.reason,
-                    "received_at": received_at,
-                },
-            )
-        self._metrics.rejected.labels(code=error.code).inc()
-        return IngestOutcome("rejected", code=error.code, reason=error.reason)
 
-
-def _alert_values(
-    alert: AlertMessage,
-    received_at: datetime,
-    grid: GridAssignment | None,
-    snapshot_hash: str | None,
-) -> dict[str, Any]:
-    cells = (grid.level1, grid.level2, grid.level3) if grid else (None, None, None)
-    codes = [cell.code if cell else None for cell in cells]
+def _quarantine_row(rejected: _Rejected) -> dict[str, object]:
+    message = rejected.message
     return {
-        "alert_id": alert.alert_id,
-        "event_id": alert.event_id,
-        "sequence": alert.sequence,
-        "edge_id": alert.edge_id,
-        "camera_id": alert.camera_id,
-        "event_type": alert.event_type.value,
-        "rule_id": alert.rule_id,
-        "zone_id": alert.zone_id,
-        "state": alert.state.value,
-        "started_at": alert.started_at,
-        "updated_at": alert.updated_at,
-        "received_at": received_at,
-        "confidence": alert.confidence,
-        "objects": [obj.model_dump(mode="json") for obj in alert.objects],
-        "measurements": dict(alert.measurements),
-        "lat": alert.location.lat if alert.location else None,
-        "lon": alert.location.lon if alert.location else None,
-        "grid_l1_code": codes[0],
-        "grid_l2_code": codes[1],
-        "grid_l3_code": codes[2],
-        "snapshot_sha256": snapshot_hash,
-        "model_name": alert.model.name,
-        "model_version": alert.model.version,
+        "topic": message.topic,
+        "payload": message.payload,
+        "error_code": rejected.error.code,
+        "reason": rejected.error.reason,
+        "received_at": message.received_at,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db import repository
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_central.services import cases
@@ -31,8 +32,8 @@ def test_new_alert_opens_a_registered_case_in_its_grid(runtime: CentralRuntime) 
     outcome = runtime.ingest.handle(TOPIC, encode_message(alert))
     assert outcome.case_id is not None
     with runtime.sessions() as session:
-        case = cases.get_case(session, outcome.case_id)
-        stored = repository.get_alert(session, alert.alert_id)
+        case = cases.get_case(session, Scope.everything(), outcome.case_id)
+        stored = repository.get_alert(session, Scope.everything(), alert.alert_id)
     assert case is not None
     assert stored is not None
     assert case.state == "REGISTERED"
@@ -60,7 +61,7 @@ def test_update_and_end_attach_to_the_case_of_their_event(runtime: CentralRuntim
     assert {o.case_id for o in outcomes} == {outcomes[0].case_id}
     assert outcomes[0].case_id is not None
     with runtime.sessions() as session:
-        case = cases.get_case(session, outcomes[0].case_id)
+        case = cases.get_case(session, Scope.everything(), outcomes[0].case_id)
     assert case is not None
     assert [a.sequence for a in case.alerts] == [0, 1, 2]
     assert [e.action for e in case.timeline] == ["registered", "event_ended"]
@@ -77,7 +78,7 @@ def test_alerts_without_location_or_outside_the_grid_open_cases_without_grid(
         assert outcome.status == "stored"
         assert outcome.case_id is not None
         with runtime.sessions() as session:
-            case = cases.get_case(session, outcome.case_id)
+            case = cases.get_case(session, Scope.everything(), outcome.case_id)
         assert case is not None
         assert (case.grid_l1_code, case.grid_l2_code, case.grid_l3_code) == (None, None, None)
         assert case.alerts[0].grid_l3_code is None
@@ -92,7 +93,7 @@ def test_an_update_whose_new_was_lost_still_opens_a_case(runtime: CentralRuntime
     )
     assert outcome.case_id is not None
     with runtime.sessions() as session:
-        case = cases.get_case(session, outcome.case_id)
+        case = cases.get_case(session, Scope.everything(), outcome.case_id)
     assert case is not None
     assert case.timeline[0].note is not None
     assert "'new' alert was not received" in case.timeline[0].note
@@ -104,7 +105,7 @@ def test_invalid_payload_is_quarantined_not_raised(runtime: CentralRuntime) -> N
     assert outcome.reason is not None
     assert "UTF-8 JSON" in outcome.reason
     with runtime.sessions() as session:
-        page = repository.list_quarantine(session, limit=10, offset=0)
+        page = repository.list_quarantine(session, Scope.everything(), limit=10, offset=0)
     assert [(row.topic, row.payload, row.error_code) for row in page.items] == [
         (TOPIC, b"\xff not json", "malformed_json")
     ]
