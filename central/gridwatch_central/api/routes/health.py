@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -27,7 +27,15 @@ def healthz(context: ContextDep) -> HealthOut | JSONResponse:
     return result
 
 
-@router.get("/metrics", response_class=PlainTextResponse, responses=responses(413))
+@router.get(
+    "/metrics",
+    # Plain Response (no media type of its own) so that errors are documented as JSON.
+    response_class=Response,
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"},
+        **responses(413),
+    },
+)
 def metrics(context: ContextDep) -> PlainTextResponse:
     """Prometheus text exposition of this runtime's registry."""
     return PlainTextResponse(generate_latest(context.registry), media_type=CONTENT_TYPE_LATEST)
