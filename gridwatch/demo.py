@@ -8,6 +8,7 @@ any configuration. The last line printed is one JSON object with the counts.
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import sys
 import tempfile
@@ -20,7 +21,13 @@ from pathlib import Path
 from gridwatch.api_server import ApiServer
 from gridwatch.mosquitto import BrokerUnavailableError, ManagedMosquitto, free_port
 from gridwatch.paths import AssetPaths
-from gridwatch_central.config import CentralConfig, HttpConfig, load_central_config
+from gridwatch_central.config import (
+    AuthConfig,
+    BootstrapAdmin,
+    CentralConfig,
+    HttpConfig,
+    load_central_config,
+)
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_edge.config import EdgeConfig, load_edge_config
@@ -97,6 +104,11 @@ def prepare(options: DemoOptions, paths: AssetPaths, data_dir: Path) -> DemoPlan
             "grid_file": (paths.configs_dir / "grid" / "example-district.geojson").resolve(),
             "http": HttpConfig(host="127.0.0.1", port=_usable_port(options.http_port)),
             "client_id": f"gridwatch-demo-central-{data_dir.name}",
+            # A fresh admin password per demo run, printed at start: the API is never open.
+            "auth": AuthConfig(
+                jwt_secret=secrets.token_urlsafe(32),
+                bootstrap_admin=BootstrapAdmin(password=secrets.token_urlsafe(12)),
+            ),
         }
     )
     return DemoPlan(edge=edge, central=central, detector=detector)
@@ -115,7 +127,8 @@ def _run(
     api.start()
     stack.callback(api.stop)
     print(f"broker:  {broker.display()}")
-    print(f"central: {api.url}/api/v1/cases  (alerts: {api.url}/api/v1/alerts)", flush=True)
+    print(f"central: {api.url}/api/v1/cases  (alerts: {api.url}/api/v1/alerts)")
+    _print_login(central, central_config)
 
     publisher = MqttPublisher(broker, plan.edge.edge_id)
     publisher.start()
@@ -142,6 +155,15 @@ def _run(
         "seconds": round(time.monotonic() - started, 1),
         "api": api.url,
     }
+
+
+def _print_login(central: CentralRuntime, config: CentralConfig) -> None:
+    admin = config.auth.bootstrap_admin
+    if admin.password is None:
+        return
+    token = central.auth.login(admin.username, admin.password.get_secret_value()).access_token
+    print(f"login:   {admin.username} / {admin.password.get_secret_value()}")
+    print(f"token:   curl -H 'Authorization: Bearer {token}' ...", flush=True)
 
 
 def _start_broker(options: DemoOptions, stack: ExitStack) -> BrokerConfig:
