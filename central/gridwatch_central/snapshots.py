@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
+import threading
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -37,6 +37,8 @@ class PruneReport:
 class SnapshotStore:
     def __init__(self, root: Path) -> None:
         self._root = root
+        # Shard directories known to exist: saves a mkdir system call per image.
+        self._made_dirs: set[Path] = set()
 
     @property
     def root(self) -> Path:
@@ -57,20 +59,27 @@ class SnapshotStore:
         """Store ``data`` without waiting for the disk; call ``sync`` before relying on it."""
         content_hash = hashlib.sha256(data).hexdigest()
         target = self.path_for(content_hash)
-        if target.exists():
-            # Refresh the age: retention must not delete an image that was just referenced again.
+        try:
+            # Already there: refresh its age so retention keeps an image just referenced again.
             os.utime(target)
             return content_hash
-        target.parent.mkdir(parents=True, exist_ok=True)
+        except FileNotFoundError:
+            pass
+        if target.parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(target.parent)
         # Write beside the target then rename: a reader never sees a half-written file, and a
-        # crash leaves only a stray temp file, never a wrong image under a valid hash.
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        # crash leaves only a stray temp file (retention removes it), never a wrong image under
+        # a valid hash. The temp name is unique per thread, so concurrent writers never share it.
+        temporary = (
+            target.parent / f".tmp-{content_hash[:16]}-{os.getpid()}-{threading.get_ident()}"
+        )
         try:
-            with os.fdopen(handle, "wb") as stream:
+            with open(temporary, "wb") as stream:
                 stream.write(data)
             os.replace(temporary, target)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             raise
         return content_hash
 

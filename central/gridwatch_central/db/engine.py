@@ -70,6 +70,10 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+class RetryTransactionError(RuntimeError):
+    """Raised inside a transaction whose premise a concurrent writer changed: run it again."""
+
+
 def is_transient_lock_error(error: BaseException) -> bool:
     """A lock conflict that a retry of the whole transaction resolves."""
     if isinstance(error, OperationalError) and "database is locked" in str(error.orig):

@@ -22,8 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import FromClause
 
 from gridwatch_central.auth.scope import Scope
+from gridwatch_central.db.engine import RetryTransactionError
 from gridwatch_central.db.scoping import alert_scope, case_scope
 from gridwatch_central.db.tables import AlertRow, CaseRow, QuarantineRow, TimelineRow
 
@@ -64,30 +66,44 @@ def _upsert_module(session: Session) -> Any:
     raise RuntimeError(f"unsupported database dialect {dialect!r}")  # pragma: no cover
 
 
+def _insert_all_or_retry(
+    session: Session, table: FromClause, key: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert rows known to be absent; if a concurrent writer got one in first, retry.
+
+    A plain executemany without RETURNING: psycopg runs it as one pipelined prepared
+    statement, several times faster than a multi-row ``INSERT … RETURNING`` whose text (and
+    so its parsing) changes with every batch size. ``ON CONFLICT DO NOTHING`` keeps a racing
+    duplicate out; the row count tells us it happened, and the retry sees the winner's row.
+    """
+    statement = _upsert_module(session).insert(table).on_conflict_do_nothing(index_elements=[key])
+    # preserve_rowcount: SQLAlchemy otherwise drops the driver's summed executemany row count.
+    statement = statement.execution_options(preserve_rowcount=True)
+    result = session.connection().execute(statement, list(rows))
+    if result.rowcount != len(rows):
+        raise RetryTransactionError(
+            f"a concurrent writer inserted some of these {table.description}"
+        )
+
+
 def insert_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> list[uuid.UUID]:
-    """Store alerts once per ``alert_id`` (one bulk statement); returns the ids that were new."""
-    if not rows:
+    """Store alerts once per ``alert_id``; returns the ids that were new."""
+    ids = [row["alert_id"] for row in rows]
+    if not ids:
         return []
-    statement = (
-        _upsert_module(session)
-        .insert(AlertRow)
-        .on_conflict_do_nothing(index_elements=["alert_id"])
-        .returning(AlertRow.alert_id)
-    )
-    return list(session.scalars(statement, list(rows)))
+    existing = set(session.scalars(select(AlertRow.alert_id).where(AlertRow.alert_id.in_(ids))))
+    new_rows = [row for row in rows if row["alert_id"] not in existing]
+    if new_rows:
+        _insert_all_or_retry(session, AlertRow.__table__, "alert_id", new_rows)
+    return [row["alert_id"] for row in new_rows]
 
 
 def insert_cases(session: Session, rows: Sequence[dict[str, Any]]) -> dict[uuid.UUID, int]:
-    """Open cases once per ``event_id``; returns ``event_id → id`` of those this call opened."""
+    """Open cases for events that have none (the caller checked); returns ``event_id → id``."""
     if not rows:
         return {}
-    statement = (
-        _upsert_module(session)
-        .insert(CaseRow)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(CaseRow.event_id, CaseRow.id)
-    )
-    return {row.event_id: row.id for row in session.execute(statement, list(rows))}
+    _insert_all_or_retry(session, CaseRow.__table__, "event_id", rows)
+    return case_ids_for_events(session, [row["event_id"] for row in rows])
 
 
 def case_ids_for_events(session: Session, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:

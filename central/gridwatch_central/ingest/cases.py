@@ -4,6 +4,9 @@ Runs inside one ingest transaction, so alerts and their cases are committed toge
 all. A batch costs a fixed handful of statements whatever its size (bulk inserts with
 ``ON CONFLICT DO NOTHING``), which is what lets one process store thousands of alerts a second.
 
+A row another central process inserted concurrently makes the transaction start over (see
+``repository.insert_alerts``), so each alert and each case is reported "stored" by one process.
+
 Order matters: the cases of the batch's events are found or opened first, then the alerts are
 inserted already pointing at them. A redelivered alert always finds its case (it was committed
 with the original), so no case is opened for a duplicate. Rows are sorted by key before bulk
@@ -110,10 +113,6 @@ def _cases_of_events(
         )
     repository.set_case_numbers(session, numbers)
     repository.insert_timeline(session, registrations)
-    # Opened concurrently by another central process: its row is committed and visible now.
-    lost_races = [event_id for event_id in missing if event_id not in opened]
-    if lost_races:
-        case_ids.update(repository.case_ids_for_events(session, lost_races))
     return case_ids
 
 

@@ -1,7 +1,8 @@
 """The MQTT side of ingest: shared subscription in, broker ack and ``AlertAck`` out.
 
-paho's network thread only stamps the receive time and queues each message; one storer thread
-takes whatever has queued up (up to ``batch_max``) and stores it in one transaction. The
+paho's network thread stamps the receive time and prepares each message (decode, snapshot file,
+grid lookup); one storer thread takes whatever has queued up (up to ``batch_max``) and commits
+it in one transaction, so file and database work overlap. The
 broker ack and the ``AlertAck`` receipt are sent only after that commit, so a crash or a
 storage failure leaves the messages unacknowledged and the broker delivers them again when the
 session resumes. Batching adapts to load by itself: at low rates a batch is one message (no
@@ -26,7 +27,12 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from gridwatch_central.ingest.service import IncomingMessage, IngestOutcome, IngestService
+from gridwatch_central.ingest.service import (
+    IncomingMessage,
+    IngestOutcome,
+    IngestService,
+    Prepared,
+)
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import AlertAck
@@ -43,6 +49,7 @@ STOP_TIMEOUT_S = 10.0
 @dataclass(frozen=True, slots=True)
 class _Delivery:
     message: IncomingMessage
+    prepared: Prepared
     mid: int
     qos: int
 
@@ -163,7 +170,12 @@ class AlertConsumer:
         if self._stopping:
             return  # not acked: the broker delivers it again to this session or another member
         incoming = IncomingMessage(message.topic, bytes(message.payload), datetime.now(UTC))
-        self._queue.put(_Delivery(incoming, message.mid, message.qos))
+        try:
+            prepared = self._service.prepare(incoming)
+        except Exception:  # e.g. the snapshot disk is full: not acked, delivered again later
+            log.exception("could not prepare message from %s; not acked", incoming.topic)
+            return
+        self._queue.put(_Delivery(incoming, prepared, message.mid, message.qos))
 
     def _store_loop(self) -> None:
         while True:
@@ -184,7 +196,7 @@ class AlertConsumer:
 
     def _store(self, batch: Sequence[_Delivery]) -> None:
         try:
-            outcomes = self._service.handle_batch([d.message for d in batch])
+            outcomes = self._service.store([d.prepared for d in batch])
         except Exception:
             if len(batch) > 1:
                 # One poison message must not hold back the others: store them one by one.

@@ -54,6 +54,10 @@ class _Rejected:
     error: ContractError
 
 
+Prepared = PreparedAlert | _Rejected
+"""A message ready for ``IngestService.store``: a valid alert or a rejection to quarantine."""
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -85,8 +89,10 @@ class IngestService:
 
     def handle_batch(self, messages: Sequence[IncomingMessage]) -> list[IngestOutcome]:
         """Store or quarantine every message in one transaction; outcomes in message order."""
-        self._metrics.received.inc(len(messages))
-        prepared: list[PreparedAlert | _Rejected] = [self._prepare(m) for m in messages]
+        return self.store([self.prepare(m) for m in messages])
+
+    def store(self, prepared: Sequence[Prepared]) -> list[IngestOutcome]:
+        """Commit prepared messages in one transaction; outcomes in the same order."""
         valid = [item for item in prepared if isinstance(item, PreparedAlert)]
         rejected = [item for item in prepared if isinstance(item, _Rejected)]
         if valid and self._sync_snapshots and any(p.snapshot_sha256 for p in valid):
@@ -100,7 +106,13 @@ class IngestService:
         stored = run_in_transaction(self._sessions, transaction)
         return [self._outcome(item, stored) for item in prepared]
 
-    def _prepare(self, message: IncomingMessage) -> PreparedAlert | _Rejected:
+    def prepare(self, message: IncomingMessage) -> Prepared:
+        """Decode, write the snapshot, locate: the work that needs no transaction.
+
+        The consumer runs it on the MQTT thread while the storer thread commits the previous
+        batch, so decoding and file writes overlap the database round trips.
+        """
+        self._metrics.received.inc()
         try:
             alert = decode_alert(message.payload, max_bytes=self._max_payload_bytes)
         except ContractError as error:
