@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 ACK_QOS = 1
 ALERT_QOS = 1
+RECEIPTS_IN_FLIGHT = 1000
 # How long stop() waits for the storer to finish the batch in hand.
 STOP_TIMEOUT_S = 10.0
 
@@ -87,6 +88,9 @@ class AlertConsumer:
         self._queue: queue.Queue[_Delivery | None] = queue.Queue(maxsize=4 * batch_max)
         self._storer = threading.Thread(target=self._store_loop, name="ingest-storer", daemon=True)
         self._client = make_client(broker, client_id, manual_ack=True)
+        # Receipts are QoS 1: paho's default of 20 in flight would cap them at 20 per broker
+        # round trip, far below the alert rate under load.
+        self._client.max_inflight_messages_set(RECEIPTS_IN_FLIGHT)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_subscribe = self._on_subscribe
