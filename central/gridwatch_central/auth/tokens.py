@@ -76,7 +76,7 @@ def hash_api_key(secret: str) -> str:
 
 
 def api_key_id(secret: str) -> str:
-    parts = secret.split("_")
+    parts = secret.split("_", 2)  # the secret part may itself contain "_"
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX or len(parts[1]) != 8:
         raise InvalidCredentialsError("invalid API key: not a gridwatch key")
     return parts[1]
