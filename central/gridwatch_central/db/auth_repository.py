@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -27,10 +27,19 @@ def add_user(session: Session, values: dict[str, Any]) -> UserRow:
     return row
 
 
-def list_users(session: Session, limit: int, offset: int) -> tuple[Sequence[UserRow], int]:
-    total = session.scalar(select(func.count()).select_from(UserRow)) or 0
-    rows = session.scalars(select(UserRow).order_by(UserRow.id).limit(limit).offset(offset)).all()
+RowT = TypeVar("RowT", UserRow, ApiKeyRow)
+
+
+def _listing(
+    session: Session, model: type[RowT], limit: int, offset: int
+) -> tuple[Sequence[RowT], int]:
+    total = session.scalar(select(func.count()).select_from(model)) or 0
+    rows = session.scalars(select(model).order_by(model.id).limit(limit).offset(offset)).all()
     return rows, total
+
+
+def list_users(session: Session, limit: int, offset: int) -> tuple[Sequence[UserRow], int]:
+    return _listing(session, UserRow, limit, offset)
 
 
 def count_admins(session: Session, admin_role: str) -> int:
@@ -54,9 +63,7 @@ def add_api_key(session: Session, values: dict[str, Any]) -> ApiKeyRow:
 
 
 def list_api_keys(session: Session, limit: int, offset: int) -> tuple[Sequence[ApiKeyRow], int]:
-    total = session.scalar(select(func.count()).select_from(ApiKeyRow)) or 0
-    query = select(ApiKeyRow).order_by(ApiKeyRow.id).limit(limit).offset(offset)
-    return session.scalars(query).all(), total
+    return _listing(session, ApiKeyRow, limit, offset)
 
 
 def revoke_api_key(session: Session, key_row_id: int, at: datetime) -> None:

@@ -144,30 +144,31 @@ class QuarantineRow(Base):
 # ---------------------------------------------------------------------------------------------
 
 
-class UserRow(Base):
+class _Grant:
+    """Role and scope, shared by people and API keys."""
+
+    role: Mapped[str] = mapped_column(String(32))
+    grid_prefixes: Mapped[list[str]] = mapped_column(JSON)
+    departments: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class UserRow(_Grant, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(32))
-    grid_prefixes: Mapped[list[str]] = mapped_column(JSON)
-    departments: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class ApiKeyRow(Base):
+class ApiKeyRow(_Grant, Base):
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key_id: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(32))
-    grid_prefixes: Mapped[list[str]] = mapped_column(JSON)
-    departments: Mapped[list[str]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

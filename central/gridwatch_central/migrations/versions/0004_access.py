@@ -19,6 +19,16 @@ def _utc() -> sa.DateTime:
     return sa.DateTime(timezone=True)
 
 
+def _grant() -> list[sa.Column[object]]:
+    """Role and scope columns shared by users and API keys."""
+    return [
+        sa.Column("role", sa.String(32), nullable=False),
+        sa.Column("grid_prefixes", sa.JSON(), nullable=False),
+        sa.Column("departments", sa.JSON(), nullable=False),
+        sa.Column("created_at", _utc(), nullable=False),
+    ]
+
+
 def upgrade() -> None:
     op.create_table(
         "users",
@@ -26,11 +36,8 @@ def upgrade() -> None:
         sa.Column("username", sa.String(64), nullable=False),
         sa.Column("display_name", sa.String(128), nullable=False),
         sa.Column("password_hash", sa.String(256), nullable=False),
-        sa.Column("role", sa.String(32), nullable=False),
-        sa.Column("grid_prefixes", sa.JSON(), nullable=False),
-        sa.Column("departments", sa.JSON(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", _utc(), nullable=False),
+        *_grant(),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
         sa.UniqueConstraint("username", name="uq_users_username"),
     )
@@ -40,12 +47,9 @@ def upgrade() -> None:
         sa.Column("key_id", sa.String(16), nullable=False),
         sa.Column("key_hash", sa.String(64), nullable=False),
         sa.Column("name", sa.String(64), nullable=False),
-        sa.Column("role", sa.String(32), nullable=False),
-        sa.Column("grid_prefixes", sa.JSON(), nullable=False),
-        sa.Column("departments", sa.JSON(), nullable=False),
-        sa.Column("created_at", _utc(), nullable=False),
         sa.Column("created_by", sa.String(64), nullable=False),
         sa.Column("revoked_at", _utc(), nullable=True),
+        *_grant(),
         sa.PrimaryKeyConstraint("id", name="pk_api_keys"),
         sa.UniqueConstraint("key_id", name="uq_api_keys_key_id"),
     )
