@@ -150,7 +150,7 @@ def _central_main(config_json: str, ready: MpEvent, stop: MpEvent) -> None:
     runtime.stop()
 
 
-def _raw_main(broker_json: str, ready: MpEvent, results: Any) -> None:
+def _raw_main(broker_json: str, ready: MpEvent, stop: MpEvent, results: Any) -> None:
     """A bare paho subscriber: counts the alert stream and nothing else."""
     broker = BrokerConfig.model_validate_json(broker_json)
     state = {"count": 0, "first": 0.0, "last": 0.0}
@@ -170,12 +170,7 @@ def _raw_main(broker_json: str, ready: MpEvent, results: Any) -> None:
     client.loop_start()
     subscribed.wait(10)
     ready.set()
-    idle_since = time.monotonic()
-    seen = 0
-    while time.monotonic() - idle_since < 5.0 or seen == 0:
-        time.sleep(0.5)
-        if state["count"] != seen:
-            seen, idle_since = int(state["count"]), time.monotonic()
+    stop.wait()
     client.disconnect()
     client.loop_stop()
     results.put(state)
@@ -339,8 +334,9 @@ def run(options: Options) -> dict[str, Any]:
             acks = AckListener(broker)
             results = context.Queue()
             raw_ready = context.Event()
+            raw_stop = context.Event()
             raw = context.Process(
-                target=_raw_main, args=(broker.model_dump_json(), raw_ready, results)
+                target=_raw_main, args=(broker.model_dump_json(), raw_ready, raw_stop, results)
             )
             raw.start()
             raw_ready.wait(10)
@@ -349,11 +345,11 @@ def run(options: Options) -> dict[str, Any]:
                 args=(broker.model_dump_json(), options.seconds, options.rate, results),
             )
             publisher.start()
-            outputs = [results.get(timeout=options.seconds + 3 * DRAIN_TIMEOUT_S) for _ in range(2)]
-            published = next(o for o in outputs if "sent" in o)
-            raw_state = next(o for o in outputs if "count" in o)
+            published = results.get(timeout=options.seconds + 3 * DRAIN_TIMEOUT_S)
             sent: dict[str, float] = published["sent"]
             _wait_for_acks(acks, len(sent))
+            raw_stop.set()
+            raw_state = results.get(timeout=DRAIN_TIMEOUT_S)
             acks.close()
             publisher.join()
             raw.join()

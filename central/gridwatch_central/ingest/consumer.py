@@ -83,14 +83,20 @@ class AlertConsumer:
         self._connected = False
         self._stopping = False
         self._batch_max = batch_max
-        # Bounded: when storage falls behind, paho's thread blocks here, TCP pushes back and the
-        # broker keeps the backlog (persisted, QoS 1) instead of this process's memory.
-        self._queue: queue.Queue[_Delivery | None] = queue.Queue(maxsize=4 * batch_max)
+        # MQTT 5 flow control: the broker sends at most this many unacked alerts to us; the
+        # rest of a backlog waits in the broker, where another member of the share group can
+        # take it. Two batches: one being committed, the next one filling. The queue holds
+        # them all, so paho's thread never blocks on it and keeps handling acks and receipts.
+        self._receive_maximum = 2 * batch_max
+        self._queue: queue.Queue[_Delivery | None] = queue.Queue(maxsize=self._receive_maximum + 1)
         self._storer = threading.Thread(target=self._store_loop, name="ingest-storer", daemon=True)
         self._client = make_client(broker, client_id, manual_ack=True)
-        # Receipts are QoS 1: paho's default of 20 in flight would cap them at 20 per broker
-        # round trip, far below the alert rate under load.
-        self._client.max_inflight_messages_set(RECEIPTS_IN_FLIGHT)
+        # Receipts leave on a connection of their own. On the consumer's connection they would
+        # starve: paho reads as many packets per loop as it has messages awaiting acks before
+        # it writes once, so thousands of queued QoS 1 receipts stall behind the alert stream.
+        self._receipts = make_client(broker, f"{client_id}-receipts"[:64])
+        # QoS 1: paho's default of 20 in flight would cap receipts at 20 per round trip.
+        self._receipts.max_inflight_messages_set(RECEIPTS_IN_FLIGHT)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_subscribe = self._on_subscribe
@@ -105,6 +111,7 @@ class AlertConsumer:
         # paho leaves Properties.__init__ unannotated; the call itself is what its docs show.
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = self._session_expiry_s
+        properties.ReceiveMaximum = self._receive_maximum
         # clean_start=False: resume our session, so alerts sent to a previous run of this
         # client id but never acked are delivered again.
         self._client.connect_async(
@@ -115,6 +122,10 @@ class AlertConsumer:
             properties=properties,
         )
         self._storer.start()
+        self._receipts.connect_async(
+            self._broker.host, self._broker.port, keepalive=self._broker.keepalive_s
+        )
+        self._receipts.loop_start()
         self._client.loop_start()
         if not self._subscribed.wait(timeout_s):
             self.stop()
@@ -134,6 +145,8 @@ class AlertConsumer:
             self._storer.join(STOP_TIMEOUT_S)
         self._client.disconnect()
         self._client.loop_stop()
+        self._receipts.disconnect()
+        self._receipts.loop_stop()
         self._connected = False
 
     def _on_connect(
@@ -214,7 +227,7 @@ class AlertConsumer:
             return
         for delivery, outcome in zip(batch, outcomes, strict=True):
             self._client.ack(delivery.mid, delivery.qos)
-            self._send_receipt(self._client, delivery.message, outcome)
+            self._send_receipt(self._receipts, delivery.message, outcome)
 
     def _send_receipt(
         self, client: mqtt.Client, message: IncomingMessage, outcome: IngestOutcome
