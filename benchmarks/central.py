@@ -227,6 +227,7 @@ def _publisher_main(broker_json: str, seconds: float, rate: int, results: Any) -
     client.connect(broker.host, broker.port)
     client.loop_start()
     sent: dict[str, float] = {}
+    pending: list[tuple[str, mqtt.MQTTMessageInfo]] = []
     start = time.time()
     index = 0
     event_id = uuid.uuid4()
@@ -237,18 +238,21 @@ def _publisher_main(broker_json: str, seconds: float, rate: int, results: Any) -
                 event_id = uuid.uuid4()
             alert_id, payload = factory.payload(index, event_id)
             sent[alert_id] = time.time()
-            client.publish(topic, payload, qos=1)
+            pending.append((alert_id, client.publish(topic, payload, qos=1)))
             index += 1
         if rate > 0:
             time.sleep(TICK_S)
-    # Wait for the broker's PUBACKs (the messages are then the broker's responsibility).
-    deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    while client.want_write() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1.0)
+    # Wait for the broker's PUBACKs: from then on a message is the broker's responsibility,
+    # and only those count as published (a starved publisher may still hold a backlog).
+    deadline = time.monotonic() + 4 * DRAIN_TIMEOUT_S
+    for _, info in pending:
+        info.wait_for_publish(timeout=max(0.0, deadline - time.monotonic()))
+    accepted = {alert_id: sent[alert_id] for alert_id, info in pending if info.is_published()}
     client.disconnect()
     client.loop_stop()
-    results.put({"sent": sent, "snapshot_bytes": len(jpeg)})
+    results.put(
+        {"sent": accepted, "not_accepted": len(sent) - len(accepted), "snapshot_bytes": len(jpeg)}
+    )
 
 
 # --- orchestration -----------------------------------------------------------------------------
@@ -345,7 +349,7 @@ def run(options: Options) -> dict[str, Any]:
                 args=(broker.model_dump_json(), options.seconds, options.rate, results),
             )
             publisher.start()
-            published = results.get(timeout=options.seconds + 3 * DRAIN_TIMEOUT_S)
+            published = results.get(timeout=options.seconds + 6 * DRAIN_TIMEOUT_S)
             sent: dict[str, float] = published["sent"]
             _wait_for_acks(acks, len(sent))
             raw_stop.set()
@@ -372,6 +376,7 @@ def run(options: Options) -> dict[str, Any]:
         rows=rows,
         distinct=distinct,
         snapshot_bytes=published["snapshot_bytes"],
+        not_accepted=published["not_accepted"],
     )
 
 
@@ -393,6 +398,7 @@ def _summary(
     rows: int,
     distinct: int,
     snapshot_bytes: int,
+    not_accepted: int,
 ) -> dict[str, Any]:
     stored_acks = [(alert_id, at) for alert_id, status, at in acks if status == "stored"]
     stored_ids = {alert_id for alert_id, _ in stored_acks}
@@ -407,6 +413,7 @@ def _summary(
 
     return {
         "published": len(sent),
+        "not_accepted_by_broker": not_accepted,
         "stored": distinct,
         "raw_received": int(raw["count"]),
         "receipts_stored": len(stored_acks),
