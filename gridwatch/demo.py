@@ -8,6 +8,7 @@ any configuration. The last line printed is one JSON object with the counts.
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import sys
 import tempfile
@@ -23,7 +24,13 @@ from gridwatch.api_server import ApiServer
 from gridwatch.mosquitto import BrokerUnavailableError, ManagedMosquitto, free_port
 from gridwatch.paths import AssetPaths
 from gridwatch_central.categories import load_category_map
-from gridwatch_central.config import CentralConfig, HttpConfig, load_central_config
+from gridwatch_central.config import (
+    AuthConfig,
+    BootstrapAdmin,
+    CentralConfig,
+    HttpConfig,
+    load_central_config,
+)
 from gridwatch_central.routing import AutoVerifyRule, load_routing_config
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
@@ -107,6 +114,11 @@ def prepare(options: DemoOptions, paths: AssetPaths, data_dir: Path) -> DemoPlan
             ),
             "http": HttpConfig(host="127.0.0.1", port=_usable_port(options.http_port)),
             "client_id": f"gridwatch-demo-central-{data_dir.name}",
+            # A fresh admin password per demo run, printed at start: the API is never open.
+            "auth": AuthConfig(
+                jwt_secret=secrets.token_urlsafe(32),
+                bootstrap_admin=BootstrapAdmin(password=secrets.token_urlsafe(12)),
+            ),
         }
     )
     return DemoPlan(edge=edge, central=central, detector=detector)
@@ -142,7 +154,8 @@ def _run(
     api.start()
     stack.callback(api.stop)
     print(f"broker:  {broker.display()}")
-    print(f"central: {api.url}/api/v1/cases  (alerts: {api.url}/api/v1/alerts)", flush=True)
+    print(f"central: {api.url}/api/v1/cases  (alerts: {api.url}/api/v1/alerts)")
+    _print_login(central, central_config)
 
     edge_config = plan.edge.model_copy(update={"broker": broker})
     outbox = open_outbox(edge_config.outbox)
@@ -172,6 +185,15 @@ def _run(
         "seconds": round(time.monotonic() - started, 1),
         "api": api.url,
     }
+
+
+def _print_login(central: CentralRuntime, config: CentralConfig) -> None:
+    admin = config.auth.bootstrap_admin
+    if admin.password is None:
+        return
+    token = central.auth.login(admin.username, admin.password.get_secret_value()).access_token
+    print(f"login:   {admin.username} / {admin.password.get_secret_value()}")
+    print(f"token:   curl -H 'Authorization: Bearer {token}' ...", flush=True)
 
 
 def _start_broker(options: DemoOptions, stack: ExitStack) -> BrokerConfig:

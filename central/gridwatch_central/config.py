@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from gridwatch_central.grid.codes import GridCodeScheme
 from gridwatch_contract.broker import BrokerConfig
@@ -22,6 +22,29 @@ class HttpConfig(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+
+class BootstrapAdmin(BaseModel):
+    """The first admin, created at start when no admin exists yet (never overwritten)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    username: str = Field(default="admin", min_length=1, max_length=64)
+    # None: taken from the environment variable GRIDWATCH_ADMIN_PASSWORD, if set.
+    password: SecretStr | None = None
+
+
+class AuthConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # False only for a closed lab network: every request then acts as an unrestricted admin.
+    enabled: bool = True
+    # HS256 signing key shared by every central process. None: a random key per process (a
+    # restart logs everyone out and tokens do not work across processes), with a warning.
+    jwt_secret: SecretStr | None = None
+    # One shift (8 h) of a command-centre operator; they log in again at the next shift.
+    token_ttl_minutes: int = Field(default=480, gt=0)
+    bootstrap_admin: BootstrapAdmin = Field(default_factory=BootstrapAdmin)
 
 
 class CentralConfig(BaseModel):
@@ -56,6 +79,23 @@ class CentralConfig(BaseModel):
     timezone: str = "Asia/Shanghai"
     # How long start() waits for the broker to confirm the subscription before failing loudly.
     subscribe_timeout_s: float = Field(default=10, gt=0)
+
+    # --- access, ingest scale and storage ---
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    # Largest alert batch stored in one transaction. 200 x ~30 KB snapshots is ~6 MB in
+    # memory and one commit per ~70 ms at 3000 alerts/s: large enough to amortise the commit
+    # and the snapshot flush, small enough to keep publish-to-stored latency far under 250 ms.
+    ingest_batch_max: int = Field(default=200, ge=1, le=5000)
+    # Flush snapshot files to disk once per batch before the commit that references them.
+    snapshot_sync: bool = True
+    # Snapshots older than this and not evidence of an open case are deleted; None keeps all.
+    # 90 days covers the usual 季度 (quarterly) review of closed cases.
+    snapshot_retention_days: float | None = Field(default=90, gt=0)
+    # How often each process runs retention (deleting is idempotent across processes).
+    snapshot_prune_interval_s: float = Field(default=3600, gt=0)
+    # Largest HTTP request body; larger requests get 413. The API takes small JSON bodies
+    # only (logins, user admin, case actions); 1 MiB leaves room for notes and attachments' ids.
+    max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
 
     @field_validator("timezone")
     @classmethod

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import threading
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,13 +17,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.api import create_app
+from gridwatch_central.auth.passwords import Passwords
+from gridwatch_central.auth.service import AuthService
+from gridwatch_central.auth.tokens import TokenIssuer
 from gridwatch_central.cameras.directory import CameraDirectory
 from gridwatch_central.cameras.seed import seed_cameras
 from gridwatch_central.cameras.service import CameraService
 from gridwatch_central.cases.service import CaseService
 from gridwatch_central.categories import CategoryMap, load_category_map
 from gridwatch_central.clock import Clock, utc_now
-from gridwatch_central.config import CentralConfig, ConfigError
+from gridwatch_central.config import AuthConfig, CentralConfig, ConfigError
 from gridwatch_central.db import repository
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
@@ -31,9 +38,10 @@ from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.service import IngestService
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router, load_routing_config
-from gridwatch_central.snapshots import SnapshotStore
+from gridwatch_central.snapshots import PruneReport, SnapshotStore
 
 log = logging.getLogger(__name__)
+ADMIN_PASSWORD_ENV = "GRIDWATCH_ADMIN_PASSWORD"
 
 
 class RuntimeNotStartedError(RuntimeError):
@@ -67,6 +75,9 @@ class CentralRuntime:
         self._cameras: CameraService | None = None
         self.categories: CategoryMap = load_category_map(config.categories_file)
         _check_policies_name_known_categories(config.routing_file, self.router, self.categories)
+        self._auth: AuthService | None = None
+        self._stop_pruning = threading.Event()
+        self._pruner: threading.Thread | None = None
 
     def start(self) -> None:
         """Migrate, load the grid, open the database and subscribe; raises on any failure."""
@@ -88,6 +99,7 @@ class CentralRuntime:
             router=self.router,
             review=self.review,
             max_payload_bytes=config.max_payload_bytes,
+            sync_snapshots=config.snapshot_sync,
             clock=self.clock,
         )
         self._scheduler = DeadlineScheduler(
@@ -96,12 +108,14 @@ class CentralRuntime:
             self.clock,
             interval_s=self.router.config.scheduler_interval_s,
         )
+        self._auth = _make_auth(self._sessions, config.auth)
         self._consumer = AlertConsumer(
             config.broker,
             self._ingest,
             share_group=config.share_group,
             client_id=config.client_id or default_client_id(),
             session_expiry_s=config.session_expiry_s,
+            batch_max=config.ingest_batch_max,
         )
         try:
             self._consumer.start(config.subscribe_timeout_s)
@@ -110,6 +124,7 @@ class CentralRuntime:
             raise
         if self._run_scheduler:
             self._scheduler.start()
+        self._start_pruning()
         log.info(
             "central started: %d grid cells, broker %s",
             len(self.grid_store.index.cells),
@@ -132,6 +147,10 @@ class CentralRuntime:
         if self._scheduler is not None:
             self._scheduler.stop()
             self._scheduler = None
+        self._stop_pruning.set()
+        if self._pruner is not None:
+            self._pruner.join(timeout=10)
+            self._pruner = None
         if self._consumer is not None:
             self._consumer.stop()
             self._consumer = None
@@ -169,13 +188,51 @@ class CentralRuntime:
         return self._scheduler
 
     @property
+    def auth(self) -> AuthService:
+        if self._auth is None:
+            raise RuntimeNotStartedError
+        return self._auth
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.config.auth.enabled
+
+    def prune_snapshots(self) -> PruneReport:
+        """Apply snapshot retention once: old files not evidence of an open case go."""
+        days = self.config.snapshot_retention_days
+        if days is None:
+            return PruneReport(deleted=0, kept_referenced=0, freed_bytes=0)
+        with self.sessions() as session:
+            keep = repository.snapshots_of_open_cases(session)
+        report = self.snapshots.prune(days * 86400, keep)
+        if report.deleted:
+            log.info("snapshot retention: %s", report)
+        return report
+
+    def _start_pruning(self) -> None:
+        if self.config.snapshot_retention_days is None:
+            return
+        self._stop_pruning.clear()
+        self._pruner = threading.Thread(
+            target=self._prune_loop, name="snapshot-retention", daemon=True
+        )
+        self._pruner.start()
+
+    def _prune_loop(self) -> None:
+        while not self._stop_pruning.wait(self.config.snapshot_prune_interval_s):
+            try:
+                self.prune_snapshots()
+            except Exception:  # a failed round must not end retention for good
+                log.exception("snapshot retention failed; retrying next round")
+
+    @property
     def mqtt_connected(self) -> bool:
         return self._consumer is not None and self._consumer.connected
 
     @property
     def app(self) -> FastAPI:
         if self._app is None:
-            self._app = create_app(self)
+            self._app = create_app(self, max_request_body_bytes=self.config.max_request_body_bytes)
         return self._app
 
     def summary(self) -> dict[str, int]:
@@ -195,6 +252,29 @@ def _check_policies_name_known_categories(
             f"{routing_file}: routing policies for categories missing from the category"
             f" table: {', '.join(unknown)}"
         )
+
+
+def _make_auth(sessions: sessionmaker[Session], config: AuthConfig) -> AuthService:
+    if config.jwt_secret is not None:
+        secret = config.jwt_secret.get_secret_value()
+    else:
+        if config.enabled:
+            log.warning(
+                "auth.jwt_secret is not set: using a random key for this process only; tokens"
+                " will not work on other central processes or after a restart"
+            )
+        secret = secrets.token_urlsafe(32)
+    issuer = TokenIssuer(secret, timedelta(minutes=config.token_ttl_minutes))
+    auth = AuthService(sessions, issuer, Passwords())
+    admin = config.bootstrap_admin
+    password = (
+        admin.password.get_secret_value()
+        if admin.password is not None
+        else os.environ.get(ADMIN_PASSWORD_ENV)
+    )
+    if password:
+        auth.ensure_bootstrap_admin(admin.username, password)
+    return auth
 
 
 def serve(config: CentralConfig) -> None:

@@ -14,7 +14,22 @@ class _Out(BaseModel):
 
 
 class ErrorOut(BaseModel):
+    """The body of every error response (4xx/5xx) of the API."""
+
+    code: str = Field(description="Stable machine-readable error code", examples=["not_found"])
     detail: str = Field(description="What went wrong, for a human.")
+
+
+class FieldErrorOut(BaseModel):
+    loc: list[str | int] = Field(description="Where: body/query/path and the field's path")
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(ErrorOut):
+    """422: the request is well-formed HTTP but its parameters or body are invalid."""
+
+    errors: list[FieldErrorOut]
 
 
 class GeoPointOut(BaseModel):

@@ -11,7 +11,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from gridwatch_central.config import CentralConfig
+from gridwatch_central.config import AuthConfig, BootstrapAdmin, CentralConfig
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import AlertMessage, GeoPoint, Snapshot
@@ -24,6 +24,8 @@ HUANGSHUI_CAMERAS = REPO_ROOT / "configs" / "cameras.huangshui.yaml"
 EXAMPLE_ROUTING = REPO_ROOT / "configs" / "routing.yaml"
 DEMO_POINT = GeoPoint(lat=30.2290, lon=108.3985)
 DEMO_CODES = ("500240101000000", "500240101001000", "500240101001002")
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "test-admin-password"
 
 # An 8x8 JPEG encoded once with OpenCV (cv2.imencode, quality 50), so tests need no encoder.
 TINY_JPEG = base64.b64decode(
@@ -64,6 +66,10 @@ def make_config(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Cent
         grid_file=EXAMPLE_GRID,
         routing_file=EXAMPLE_ROUTING,
         snapshot_dir=tmp_path / "snapshots",
+        auth=AuthConfig(
+            jwt_secret="test-secret-" + uuid.uuid4().hex,
+            bootstrap_admin=BootstrapAdmin(username=ADMIN_USERNAME, password=ADMIN_PASSWORD),
+        ),
     )
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from gridwatch_central.cases.actor import Actor
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import EventType, GeoPoint, ModelInfo
-from tests.central.case_loop_helpers import DISPATCHER, OPERATOR, ManualClock, handler, headers
+from tests.central.api.clients import admin_client
+from tests.central.case_loop_helpers import DISPATCHER, OPERATOR, ActorTokens, ManualClock, handler
 from tests.central.helpers import make_alert
 
 A = GeoPoint(lat=30.2290, lon=108.3985)  # 黄水社区第二网格 (urban)
@@ -40,12 +40,14 @@ def _ingest(runtime: CentralRuntime, clock: ManualClock, minute: float, **fields
 
 class Api:
     def __init__(self, runtime: CentralRuntime, clock: ManualClock) -> None:
-        self.client = TestClient(runtime.app)
+        # Reads as the admin; each action carries its own actor's token.
+        self.client = admin_client(runtime)
+        self.tokens = ActorTokens(runtime)
         self.clock = clock
 
     def post(self, minute: float, path: str, actor: Actor, body: dict[str, Any]) -> Any:
         self.clock.at(minute)
-        response = self.client.post(f"/api/v1{path}", json=body, headers=headers(actor))
+        response = self.client.post(f"/api/v1{path}", json=body, headers=self.tokens.headers(actor))
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -191,7 +193,9 @@ def _first_case_until_overdue(api: Api, c1: int, c3: int, c4: int) -> None:
 
     # A case in progress cannot be closed: 409 with the allowed actions.
     api.clock.at(40)
-    refused = api.client.post(f"/api/v1/cases/{c3}/check-pass", json={}, headers=headers(OPERATOR))
+    refused = api.client.post(
+        f"/api/v1/cases/{c3}/check-pass", json={}, headers=api.tokens.headers(OPERATOR)
+    )
     assert refused.status_code == 409
     body = refused.json()
     assert (body["code"], body["state"], body["action"]) == (
@@ -202,7 +206,7 @@ def _first_case_until_overdue(api: Api, c1: int, c3: int, c4: int) -> None:
     assert "feedback" in body["allowed_actions"]
     # Another department's handler may not touch it.
     foreign = api.client.post(
-        f"/api/v1/cases/{c3}/feedback", json={}, headers=headers(handler("jxj"))
+        f"/api/v1/cases/{c3}/feedback", json={}, headers=api.tokens.headers(handler("jxj"))
     )
     assert (foreign.status_code, foreign.json()["code"]) == (403, "forbidden")
 

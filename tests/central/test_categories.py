@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from gridwatch_central.categories import CategoryError, load_category_map
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.messages import EventType
+from tests.central.api.clients import admin_client
 from tests.central.helpers import REPO_ROOT
 
 CONFIG_FILE = REPO_ROOT / "configs" / "categories.yaml"
@@ -75,7 +75,7 @@ def test_bad_category_files_are_refused_with_the_reason(
 
 
 def test_categories_endpoint(runtime: CentralRuntime) -> None:
-    body = TestClient(runtime.app).get("/api/v1/categories").json()
+    body = admin_client(runtime).get("/api/v1/categories").json()
     by_code = {c["code"]: c for c in body["categories"]}
     assert by_code["09006"] == {
         "code": "09006",

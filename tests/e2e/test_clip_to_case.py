@@ -8,15 +8,12 @@ district, so every case must carry that micro-grid and its two parents.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from gridwatch.demo import crowd_auto_verifying_routing
-from gridwatch_central.config import CentralConfig
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_edge.config import EdgeConfig, load_edge_config
@@ -24,6 +21,8 @@ from gridwatch_edge.detector import Detector
 from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.runtime import EdgeRuntime
+from tests.central.api.clients import admin_client
+from tests.central.helpers import make_config
 from tests.conftest import REPO_ROOT
 
 ROUTING = REPO_ROOT / "configs" / "routing.yaml"
@@ -34,19 +33,10 @@ STORE_TIMEOUT_S = 20.0
 
 @pytest.fixture
 def central(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Iterator[CentralRuntime]:
-    runtime = CentralRuntime(
-        CentralConfig(
-            database_url=database_url,
-            broker=broker,
-            client_id=f"e2e-central-{uuid.uuid4().hex[:8]}",
-            grid_file=REPO_ROOT / "configs" / "grid" / "example-district.geojson",
-            # As in the demo: crowds verify themselves, so the slice ends in cases.
-            routing_file=crowd_auto_verifying_routing(
-                REPO_ROOT / "configs" / "routing.yaml", tmp_path
-            ),
-            snapshot_dir=tmp_path / "snapshots",
-        )
-    )
+    config = make_config(database_url, broker, tmp_path)
+    # As in the demo: crowds verify themselves, so the slice ends in cases.
+    routing = crowd_auto_verifying_routing(ROUTING, tmp_path)
+    runtime = CentralRuntime(config.model_copy(update={"routing_file": routing}))
     runtime.start()
     yield runtime
     runtime.stop()
@@ -101,7 +91,7 @@ def test_clip_alerts_become_cases_with_three_grid_codes(
     assert summary["alerts"] == published
     assert summary["rejected"] == 0
 
-    client = TestClient(central.app)
+    client = admin_client(central)
     alerts = client.get("/api/v1/alerts", params={"limit": 200}).json()
     assert alerts["total"] == published
     assert {alert["event_type"] for alert in alerts["items"]} == {"crowd"}

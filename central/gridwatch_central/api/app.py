@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from gridwatch_central.api.case_loop_deps import case_loop_error_response
-from gridwatch_central.api.deps import AppContext
+from gridwatch_central.api.deps import AppContext, current_principal
+from gridwatch_central.api.errors import install_error_handlers, responses
+from gridwatch_central.api.middleware import BodySizeLimit
 from gridwatch_central.api.routes import (
+    admin,
     alerts,
+    auth,
     cameras,
     case_actions,
     case_metrics,
@@ -24,14 +28,21 @@ from gridwatch_central.cases.errors import CaseLoopError
 API_PREFIX = "/api/v1"
 
 
-def create_app(runtime: AppContext) -> FastAPI:
+def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
     app = FastAPI(
         title="gridwatch central",
         summary="Camera alerts turned into grid-governance cases (网格化管理)",
         version="0.1.0",
     )
     app.state.context = runtime
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_request_body_bytes)
+    app.include_router(auth.router, prefix=API_PREFIX)
+    # Every other API route needs an authenticated caller; each route narrows it further by
+    # role and scope. Declared here once, so no new router can forget it.
+    authenticated = [Depends(current_principal)]
     routers = (
+        admin.router,
         alerts.router,
         cases.router,
         ingest.router,
@@ -44,7 +55,12 @@ def create_app(runtime: AppContext) -> FastAPI:
         case_metrics.router,
     )
     for router in routers:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(
+            router,
+            prefix=API_PREFIX,
+            dependencies=authenticated,
+            responses=responses(401, 413, 422),
+        )
     app.add_exception_handler(CaseLoopError, case_loop_error_response)
     app.include_router(health.router)
     return app

@@ -1,19 +1,20 @@
-"""What the case-loop routes need: the caller (``Actor``), their ``Scope``, the services,
-and the mapping of the loop's refusals to typed HTTP answers.
+"""What the case-loop routes need: the caller as an ``Actor`` of the loop, their ``Scope``, the
+services, and the mapping of the loop's refusals to typed HTTP answers.
 
-Until the access layer lands, the caller names themselves in ``X-Actor-Id`` / ``X-Actor-Role``
-(/ ``X-Actor-Department``) headers and sees everything; the access layer replaces
-``get_actor`` and ``get_scope`` with JWT / API-key backed versions.
+The caller is the authenticated ``Principal`` (JWT or API key, see ``api.deps``); the loop sees
+it as an ``Actor`` whose role its transition table knows.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Protocol, cast
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridwatch_central.api.deps import PrincipalDep
+from gridwatch_central.auth.scope import Role as AccessRole
 from gridwatch_central.case_schemas import ProblemOut, TransitionErrorOut
 from gridwatch_central.cases.actor import Actor, Role
 from gridwatch_central.cases.errors import (
@@ -22,7 +23,6 @@ from gridwatch_central.cases.errors import (
     InvalidRequestError,
     NotFoundError,
 )
-from gridwatch_central.cases.scope import Scope
 from gridwatch_central.cases.service import CaseService
 from gridwatch_central.clock import Clock
 from gridwatch_central.config import CentralConfig
@@ -53,21 +53,28 @@ def get_loop(request: Request) -> CaseLoopContext:
     return cast(CaseLoopContext, request.app.state.context)
 
 
-def get_actor(
-    x_actor_id: Annotated[str, Header(min_length=1, max_length=64)],
-    x_actor_role: Annotated[Role, Header()],
-    x_actor_department: Annotated[str | None, Header(max_length=64)] = None,
-) -> Actor:
-    return Actor(id=x_actor_id, role=x_actor_role, department=x_actor_department)
+# The access layer's roles as the case loop's transition table names them.
+_LOOP_ROLES = {
+    AccessRole.OPERATOR: Role.OPERATOR,
+    AccessRole.DISPATCHER: Role.DISPATCHER,
+    AccessRole.DEPARTMENT_HANDLER: Role.HANDLER,
+    AccessRole.INTEGRATOR: Role.INTEGRATOR,
+    AccessRole.ADMIN: Role.ADMIN,
+}
 
 
-def get_scope() -> Scope | None:
-    return None
+def get_actor(principal: PrincipalDep) -> Actor:
+    """The caller as the loop records it: ``user:wang`` with its role and department."""
+    departments = sorted(principal.scope.departments)
+    return Actor(
+        id=principal.actor,
+        role=_LOOP_ROLES[principal.role],
+        department=departments[0] if departments else None,
+    )
 
 
 LoopDep = Annotated[CaseLoopContext, Depends(get_loop)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
-ScopeDep = Annotated[Scope | None, Depends(get_scope)]
 
 # The statuses a write route of the loop can answer besides 200 and 422.
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -86,7 +93,9 @@ def case_loop_error_response(_request: Request, error: Exception) -> JSONRespons
         )
         return JSONResponse(status_code=409, content=body.model_dump())
     if isinstance(error, NotFoundError):
-        return JSONResponse(status_code=404, content=ErrorOut(detail=str(error)).model_dump())
+        return JSONResponse(
+            status_code=404, content=ErrorOut(code="not_found", detail=str(error)).model_dump()
+        )
     if isinstance(error, ForbiddenError):
         body = ProblemOut(code="forbidden", detail=str(error))
         return JSONResponse(status_code=403, content=body.model_dump())

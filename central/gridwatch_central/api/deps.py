@@ -1,20 +1,32 @@
-"""Dependencies of the routes: the runtime context and a session per request."""
+"""Dependencies of the routes: the runtime context, a session per request, the caller.
+
+Routes take ``PrincipalDep`` (who calls) or ``ScopeDep`` (what they may see) and pass the
+``Scope`` on to services and repositories; ``require_roles`` guards role-specific routes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Protocol, cast
 
 from fastapi import Depends, Query, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridwatch_central.api.errors import ApiError
+from gridwatch_central.auth.scope import Principal, Role, Scope
+from gridwatch_central.auth.service import AuthService
+from gridwatch_central.auth.tokens import InvalidCredentialsError
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.snapshots import SnapshotStore
 
 # Enough for a dashboard page; a client wanting everything pages through.
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
+
+# Who every request is when authentication is switched off (closed lab networks only).
+ANONYMOUS_ADMIN = Principal("user", 0, "anonymous", Role.ADMIN, Scope.everything())
 
 
 class AppContext(Protocol):
@@ -35,6 +47,12 @@ class AppContext(Protocol):
     @property
     def mqtt_connected(self) -> bool: ...
 
+    @property
+    def auth(self) -> AuthService: ...
+
+    @property
+    def auth_enabled(self) -> bool: ...
+
 
 def get_context(request: Request) -> AppContext:
     return cast(AppContext, request.app.state.context)
@@ -51,3 +69,54 @@ def get_session(context: ContextDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
 Offset = Annotated[int, Query(ge=0, description="Rows to skip")]
+
+_bearer = HTTPBearer(auto_error=False, description="JWT from POST /api/v1/auth/login")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Integrator API key")
+
+
+def _unauthenticated(detail: str) -> ApiError:
+    return ApiError(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_principal(
+    context: ContextDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    """The authenticated caller, from a Bearer JWT or an X-API-Key header; else 401."""
+    if not context.auth_enabled:
+        return ANONYMOUS_ADMIN
+    try:
+        if bearer is not None:
+            return context.auth.principal_from_token(bearer.credentials)
+        if api_key is not None:
+            return context.auth.principal_from_api_key(api_key)
+    except InvalidCredentialsError as error:
+        raise _unauthenticated(str(error)) from None
+    raise _unauthenticated("authentication required: a Bearer token or an X-API-Key header")
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def current_scope(principal: PrincipalDep) -> Scope:
+    return principal.scope
+
+
+ScopeDep = Annotated[Scope, Depends(current_scope)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency admitting only the given roles (403 otherwise); admin is always admitted."""
+    allowed = {*roles, Role.ADMIN}
+
+    def dependency(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(role.value for role in allowed))
+            raise ApiError(403, f"role {principal.role.value} may not do this (needs {names})")
+        return principal
+
+    return dependency
+
+
+AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cases.actor import Actor, Role
 from gridwatch_central.cases.clockwork import grid_at_level, start_step
 from gridwatch_central.cases.errors import (
@@ -23,7 +24,6 @@ from gridwatch_central.cases.errors import (
     NotFoundError,
 )
 from gridwatch_central.cases.opening import facts
-from gridwatch_central.cases.scope import Scope
 from gridwatch_central.cases.states import (
     FINAL,
     RUNNING,

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+ResultT = TypeVar("ResultT")
 
 # How long a SQLite writer waits for another's lock before failing: the API reads while the
 # consumer writes, and a short alert transaction takes milliseconds, so 5 s is ample headroom.
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# When the busy timeout is not enough (SQLite gives up at once on a lock upgrade that would
+# deadlock, whatever the timeout) the whole transaction is retried: 6 attempts with doubling
+# back-off from 20 ms (jittered) wait about 1.2 s in all before the error is raised.
+LOCK_RETRY_ATTEMPTS = 6
+LOCK_RETRY_FIRST_DELAY_S = 0.02
+# PostgreSQL SQLSTATEs that mean "run the same transaction again": deadlock, serialization.
+_PG_RETRYABLE = {"40P01", "40001"}
 
 
 def normalise_url(database_url: str) -> str:
@@ -22,23 +37,29 @@ def normalise_url(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(
+    database_url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> Engine:
     url = make_url(normalise_url(database_url))
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
+
+        def pragmas(dbapi_connection: Any, _record: Any) -> None:
+            _sqlite_pragmas(dbapi_connection, sqlite_busy_timeout_ms)
+
+        event.listen(engine, "connect", pragmas)
         return engine
     # pre_ping: a PostgreSQL restart must not cost the first alert after it.
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets API readers proceed while the consumer writes.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     # SQLite ignores foreign keys unless asked, per connection.
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -47,3 +68,44 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     # expire_on_commit=False: services return ORM rows after committing, for mapping to models.
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class RetryTransactionError(RuntimeError):
+    """Raised inside a transaction whose premise a concurrent writer changed: run it again."""
+
+
+def is_transient_lock_error(error: BaseException) -> bool:
+    """A lock conflict that a retry of the whole transaction resolves."""
+    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
+        return True
+    if isinstance(error, DBAPIError):
+        return getattr(error.orig, "sqlstate", None) in _PG_RETRYABLE
+    return False
+
+
+def run_in_transaction(
+    sessions: sessionmaker[Session],
+    work: Callable[[Session], ResultT],
+    *,
+    attempts: int = LOCK_RETRY_ATTEMPTS,
+    first_delay_s: float = LOCK_RETRY_FIRST_DELAY_S,
+) -> ResultT:
+    """Run ``work`` in one transaction, retrying it from scratch on a transient lock error.
+
+    ``work`` must be safe to repeat: everything it did in a failed attempt was rolled back.
+    """
+    delay = first_delay_s
+    for attempt in range(1, attempts + 1):
+        try:
+            with sessions.begin() as session:
+                return work(session)
+        except DBAPIError as error:
+            if attempt == attempts or not is_transient_lock_error(error):
+                raise
+            log.info(
+                "transaction hit a lock (%s); retry %d in %.0f ms", error.orig, attempt, delay * 1e3
+            )
+            # Jitter so that two writers that collided do not collide again in lock step.
+            time.sleep(delay * random.uniform(0.5, 1.5))
+            delay *= 2
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from gridwatch_central.cases.scope import Scope
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db.repository import Page, _page
 from gridwatch_central.db.scoping import grid_match, insert_or_ignore, scope_clause
 from gridwatch_central.db.tables import (

@@ -5,19 +5,30 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import (
+    Select,
+    false,
+    func,
+    insert,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import FromClause
 
-from gridwatch_central.db.scoping import grid_match
+from gridwatch_central.auth.scope import Scope
+from gridwatch_central.db.engine import RetryTransactionError
+from gridwatch_central.db.scoping import alert_scope, grid_match
 from gridwatch_central.db.tables import (
     AlertRow,
     CaseRow,
     IncidentRow,
     QuarantineRow,
-    TimelineRow,
 )
 
 RowT = TypeVar("RowT")
@@ -28,6 +39,9 @@ class AlertFilter:
     camera_id: str | None = None
     event_type: str | None = None
     grid_code: str | None = None
+    state: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,51 +50,65 @@ class Page(Generic[RowT]):
     total: int
 
 
-def _insert_ignoring_conflict(
-    session: Session, model: type[AlertRow] | type[CaseRow], values: dict[str, Any], key: str
-) -> int | None:
-    """``INSERT … ON CONFLICT (key) DO NOTHING RETURNING id``; None when the row existed."""
+def _upsert_module(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(model).on_conflict_do_nothing(index_elements=[key])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=[key])
-    else:  # pragma: no cover - config validation admits only these two
-        raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    inserted = session.execute(statement.values(**values).returning(model.id)).scalar()
-    return int(inserted) if inserted is not None else None
+        return postgresql
+    if dialect == "sqlite":
+        return sqlite
+    raise RuntimeError(f"unsupported database dialect {dialect!r}")  # pragma: no cover
 
 
-def insert_alert(session: Session, values: dict[str, Any]) -> int | None:
-    """Store an alert once per ``alert_id``; returns its row id, or None for a duplicate."""
-    return _insert_ignoring_conflict(session, AlertRow, values, "alert_id")
+def _insert_all_or_retry(
+    session: Session, table: FromClause, key: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert rows known to be absent; if a concurrent writer got one in first, retry.
+
+    A plain executemany without RETURNING: psycopg runs it as one pipelined prepared
+    statement, several times faster than a multi-row ``INSERT … RETURNING`` whose text (and
+    so its parsing) changes with every batch size. ``ON CONFLICT DO NOTHING`` keeps a racing
+    duplicate out; the row count tells us it happened, and the retry sees the winner's row.
+    """
+    statement = _upsert_module(session).insert(table).on_conflict_do_nothing(index_elements=[key])
+    # preserve_rowcount: SQLAlchemy otherwise drops the driver's summed executemany row count.
+    statement = statement.execution_options(preserve_rowcount=True)
+    result = session.connection().execute(statement, list(rows))
+    if result.rowcount != len(rows):
+        raise RetryTransactionError(
+            f"a concurrent writer inserted some of these {table.description}"
+        )
 
 
 def insert_case(session: Session, values: dict[str, Any]) -> int | None:
-    """Open the case of an event once per ``event_id``; None if another alert already did."""
-    return _insert_ignoring_conflict(session, CaseRow, values, "event_id")
+    """Open a case once per ``event_id``; returns its row id, or None if one was opened."""
+    dialect_insert = _upsert_module(session).insert
+    statement = dialect_insert(CaseRow).on_conflict_do_nothing(index_elements=["event_id"])
+    inserted = session.execute(statement.values(**values).returning(CaseRow.id)).scalar()
+    return int(inserted) if inserted is not None else None
 
 
-def set_case_number(session: Session, case_id: int, case_number: str) -> None:
-    session.execute(update(CaseRow).where(CaseRow.id == case_id).values(case_number=case_number))
+def insert_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> list[uuid.UUID]:
+    """Store alerts once per ``alert_id``; returns the ids that were new."""
+    ids = [row["alert_id"] for row in rows]
+    if not ids:
+        return []
+    existing = set(session.scalars(select(AlertRow.alert_id).where(AlertRow.alert_id.in_(ids))))
+    new_rows = [row for row in rows if row["alert_id"] not in existing]
+    if new_rows:
+        _insert_all_or_retry(session, AlertRow.__table__, "alert_id", new_rows)
+    return [row["alert_id"] for row in new_rows]
 
 
-def case_id_for_event(session: Session, event_id: uuid.UUID) -> int | None:
-    return session.scalar(select(CaseRow.id).where(CaseRow.event_id == event_id))
+def alert_row_ids(session: Session, alert_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not alert_ids:
+        return {}
+    query = select(AlertRow.alert_id, AlertRow.id).where(AlertRow.alert_id.in_(alert_ids))
+    return {row.alert_id: row.id for row in session.execute(query)}
 
 
-def attach_alert(session: Session, alert_row_id: int, case_id: int) -> None:
-    session.execute(update(AlertRow).where(AlertRow.id == alert_row_id).values(case_id=case_id))
-
-
-def append_timeline(session: Session, values: dict[str, Any]) -> None:
-    session.add(TimelineRow(**values))
-    session.flush()
-
-
-def insert_quarantine(session: Session, values: dict[str, Any]) -> None:
-    session.add(QuarantineRow(**values))
-    session.flush()
+def insert_quarantine(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(QuarantineRow), list(rows))
 
 
 def _page(session: Session, query: Select[RowT], limit: int, offset: int) -> Page[RowT]:
@@ -89,19 +117,29 @@ def _page(session: Session, query: Select[RowT], limit: int, offset: int) -> Pag
     return Page(items=items, total=total or 0)
 
 
-def list_alerts(session: Session, where: AlertFilter, limit: int, offset: int) -> Page[AlertRow]:
-    query = select(AlertRow).order_by(AlertRow.received_at.desc(), AlertRow.id.desc())
+def list_alerts(
+    session: Session, scope: Scope, where: AlertFilter, limit: int, offset: int
+) -> Page[AlertRow]:
+    query = select(AlertRow).where(alert_scope(scope))
+    query = query.order_by(AlertRow.received_at.desc(), AlertRow.id.desc())
     if where.camera_id is not None:
         query = query.where(AlertRow.camera_id == where.camera_id)
     if where.event_type is not None:
         query = query.where(AlertRow.event_type == where.event_type)
     if where.grid_code is not None:
         query = query.where(grid_match(AlertRow, where.grid_code))
+    if where.state is not None:
+        query = query.where(AlertRow.state == where.state)
+    if where.received_from is not None:
+        query = query.where(AlertRow.received_at >= where.received_from)
+    if where.received_to is not None:
+        query = query.where(AlertRow.received_at < where.received_to)
     return _page(session, query, limit, offset)
 
 
-def get_alert(session: Session, alert_id: uuid.UUID) -> AlertRow | None:
-    return session.scalar(select(AlertRow).where(AlertRow.alert_id == alert_id))
+def get_alert(session: Session, scope: Scope, alert_id: uuid.UUID) -> AlertRow | None:
+    query = select(AlertRow).where(AlertRow.alert_id == alert_id, alert_scope(scope))
+    return session.scalar(query)
 
 
 def get_case(session: Session, case_id: int) -> CaseRow | None:
@@ -114,9 +152,34 @@ def alerts_of_case(session: Session, case_id: int) -> Sequence[AlertRow]:
     return session.scalars(query).all()
 
 
-def list_quarantine(session: Session, limit: int, offset: int) -> Page[QuarantineRow]:
-    query = select(QuarantineRow).order_by(QuarantineRow.id.desc())
+def list_quarantine(session: Session, scope: Scope, limit: int, offset: int) -> Page[QuarantineRow]:
+    """Rejected messages never reached a grid, so only an unrestricted scope sees them."""
+    query = select(QuarantineRow).where(true() if scope.unrestricted else false())
+    query = query.order_by(QuarantineRow.id.desc())
     return _page(session, query, limit, offset)
+
+
+# A case in one of these states is finished; its evidence falls under snapshot retention.
+FINISHED_CASE_STATES = ("CLOSED", "EVALUATED", "VOIDED")
+# An incident in this status has not been reviewed yet; its pictures are what the operator needs.
+PENDING_REVIEW = "PENDING"
+
+
+def snapshots_of_open_cases(session: Session) -> set[str]:
+    """Snapshot hashes that are still evidence: of an alert whose case is not finished, or
+    whose incident still waits for an operator's review."""
+    of_open_cases = (
+        select(AlertRow.snapshot_sha256)
+        .join(CaseRow, AlertRow.case_id == CaseRow.id)
+        .where(AlertRow.snapshot_sha256.is_not(None), CaseRow.state.not_in(FINISHED_CASE_STATES))
+    )
+    awaiting_review = (
+        select(AlertRow.snapshot_sha256)
+        .join(IncidentRow, AlertRow.incident_id == IncidentRow.id)
+        .where(AlertRow.snapshot_sha256.is_not(None), IncidentRow.status == PENDING_REVIEW)
+    )
+    query = of_open_cases.union(awaiting_review)
+    return {digest for digest in session.scalars(query) if digest is not None}
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -1,31 +1,63 @@
-"""SQL shared by the case loop's repositories: the ``Scope`` filter and insert-or-ignore."""
+"""SQL form of a ``Scope`` (the WHERE clause that keeps a caller inside its grids/departments),
+plus the insert-or-ignore the case loop's repositories share.
+
+Every read of alerts, incidents and cases goes through these clauses, in the list and by id
+alike, so a row outside the scope is invisible the same way a missing row is.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from gridwatch_central.cases.scope import Scope
-from gridwatch_central.db.tables import Base
+from gridwatch_central.auth.scope import Scope
+from gridwatch_central.db.tables import AlertRow, Base, CaseRow
+
+
+def _under(column: InstrumentedAttribute[str | None], prefix: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, in a form a plain b-tree index can serve.
+
+    ``LIKE 'p%'`` alone uses no index under a non-C collation (PostgreSQL's default), so a
+    scoped count would scan every alert. The range ``[p, p+1)`` is an index range scan; the
+    LIKE keeps the match exact whatever the collation's ordering of letters.
+    """
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper, column.startswith(prefix, autoescape=True))
+
+
+def _grid_clauses(model: Any, scope: Scope) -> list[ColumnElement[bool]]:
+    columns = (model.grid_l1_code, model.grid_l2_code, model.grid_l3_code)
+    # Sorted for a stable statement text (statement caching, readable logs).
+    return [_under(column, prefix) for prefix in sorted(scope.grid_prefixes) for column in columns]
 
 
 def scope_clause(model: Any, scope: Scope | None) -> ColumnElement[bool]:
-    """Rows of ``model`` (grid_l1..3_code, optionally ``department``) visible within ``scope``."""
+    """Rows of ``model`` (grid_l1..3_code, optionally ``department``) visible within ``scope``;
+    ``None`` is the system itself (the scheduler, auto-verify) and sees everything."""
     if scope is None or scope.unrestricted:
         return true()
-    clauses: list[ColumnElement[bool]] = []
-    if scope.grid_codes is not None:
-        codes = sorted(scope.grid_codes)
-        clauses += [
-            model.grid_l1_code.in_(codes),
-            model.grid_l2_code.in_(codes),
-            model.grid_l3_code.in_(codes),
-        ]
-    if scope.department_codes is not None and hasattr(model, "department"):
-        clauses.append(model.department.in_(sorted(scope.department_codes)))
+    clauses = _grid_clauses(model, scope)
+    department = getattr(model, "department", None)
+    if department is not None and scope.departments:
+        clauses.append(department.in_(sorted(scope.departments)))
+    return or_(*clauses) if clauses else false()
+
+
+def case_scope(scope: Scope) -> ColumnElement[bool]:
+    return scope_clause(CaseRow, scope)
+
+
+def alert_scope(scope: Scope) -> ColumnElement[bool]:
+    if scope.unrestricted:
+        return true()
+    clauses = _grid_clauses(AlertRow, scope)
+    if scope.departments:
+        # A department sees the alerts behind its cases.
+        cases = select(CaseRow.id).where(CaseRow.department.in_(sorted(scope.departments)))
+        clauses.append(AlertRow.case_id.in_(cases))
     return or_(*clauses) if clauses else false()
 
 

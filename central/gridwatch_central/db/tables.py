@@ -321,3 +321,40 @@ class SupervisionRow(Base):
     raised_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     escalated_to: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Access (migration 0004_access): people and integrators' API keys, each with a role and a
+# scope (grid code prefixes, departments). Scopes are small JSON lists of strings: a user has a
+# handful of grids, and the lists are read with the row on every request anyway.
+# ---------------------------------------------------------------------------------------------
+
+
+class _Grant:
+    """Role and scope, shared by people and API keys."""
+
+    role: Mapped[str] = mapped_column(String(32))
+    grid_prefixes: Mapped[list[str]] = mapped_column(JSON)
+    departments: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class UserRow(_Grant, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean)
+
+
+class ApiKeyRow(_Grant, Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

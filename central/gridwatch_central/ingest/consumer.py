@@ -1,17 +1,25 @@
 """The MQTT side of ingest: shared subscription in, broker ack and ``AlertAck`` out.
 
-Messages are handled one at a time on paho's network thread; the broker ack is sent only after
-the service has committed (or quarantined) the message, so a crash or a storage failure leaves
-the message unacknowledged and the broker delivers it again when the session resumes.
+paho's network thread stamps the receive time and prepares each message (decode, snapshot file,
+grid lookup); one storer thread takes whatever has queued up (up to ``batch_max``) and commits
+it in one transaction, so file and database work overlap. The
+broker ack and the ``AlertAck`` receipt are sent only after that commit, so a crash or a
+storage failure leaves the messages unacknowledged and the broker delivers them again when the
+session resumes. Batching adapts to load by itself: at low rates a batch is one message (no
+added latency), under load it grows and the per-transaction cost is shared.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import socket
 import threading
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -19,7 +27,12 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from gridwatch_central.ingest.service import IngestOutcome, IngestService
+from gridwatch_central.ingest.service import (
+    IncomingMessage,
+    IngestOutcome,
+    IngestService,
+    Prepared,
+)
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import AlertAck
@@ -29,6 +42,17 @@ log = logging.getLogger(__name__)
 
 ACK_QOS = 1
 ALERT_QOS = 1
+RECEIPTS_IN_FLIGHT = 1000
+# How long stop() waits for the storer to finish the batch in hand.
+STOP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    message: IncomingMessage
+    prepared: Prepared
+    mid: int
+    qos: int
 
 
 class ConsumerError(RuntimeError):
@@ -48,6 +72,7 @@ class AlertConsumer:
         share_group: str,
         client_id: str,
         session_expiry_s: int,
+        batch_max: int = 200,
     ) -> None:
         self._broker = broker
         self._service = service
@@ -57,7 +82,21 @@ class AlertConsumer:
         self._subscribed = threading.Event()
         self._connected = False
         self._stopping = False
+        self._batch_max = batch_max
+        # MQTT 5 flow control: the broker sends at most this many unacked alerts to us; the
+        # rest of a backlog waits in the broker, where another member of the share group can
+        # take it. Two batches: one being committed, the next one filling. The queue holds
+        # them all, so paho's thread never blocks on it and keeps handling acks and receipts.
+        self._receive_maximum = 2 * batch_max
+        self._queue: queue.Queue[_Delivery | None] = queue.Queue(maxsize=self._receive_maximum + 1)
+        self._storer = threading.Thread(target=self._store_loop, name="ingest-storer", daemon=True)
         self._client = make_client(broker, client_id, manual_ack=True)
+        # Receipts leave on a connection of their own. On the consumer's connection they would
+        # starve: paho reads as many packets per loop as it has messages awaiting acks before
+        # it writes once, so thousands of queued QoS 1 receipts stall behind the alert stream.
+        self._receipts = make_client(broker, f"{client_id}-receipts"[:64])
+        # QoS 1: paho's default of 20 in flight would cap receipts at 20 per round trip.
+        self._receipts.max_inflight_messages_set(RECEIPTS_IN_FLIGHT)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_subscribe = self._on_subscribe
@@ -72,6 +111,7 @@ class AlertConsumer:
         # paho leaves Properties.__init__ unannotated; the call itself is what its docs show.
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = self._session_expiry_s
+        properties.ReceiveMaximum = self._receive_maximum
         # clean_start=False: resume our session, so alerts sent to a previous run of this
         # client id but never acked are delivered again.
         self._client.connect_async(
@@ -81,6 +121,11 @@ class AlertConsumer:
             clean_start=False,
             properties=properties,
         )
+        self._storer.start()
+        self._receipts.connect_async(
+            self._broker.host, self._broker.port, keepalive=self._broker.keepalive_s
+        )
+        self._receipts.loop_start()
         self._client.loop_start()
         if not self._subscribed.wait(timeout_s):
             self.stop()
@@ -90,9 +135,18 @@ class AlertConsumer:
             )
 
     def stop(self) -> None:
+        """Finish the batch in hand (acking it), then disconnect; queued rest is redelivered."""
+        if self._stopping:
+            return
         self._stopping = True
+        _drain(self._queue)
+        if self._storer.is_alive():
+            self._queue.put(None)
+            self._storer.join(STOP_TIMEOUT_S)
         self._client.disconnect()
         self._client.loop_stop()
+        self._receipts.disconnect()
+        self._receipts.loop_stop()
         self._connected = False
 
     def _on_connect(
@@ -129,24 +183,57 @@ class AlertConsumer:
             return
         self._subscribed.set()
 
-    def _on_message(self, client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if self._stopping:
+            return  # not acked: the broker delivers it again to this session or another member
+        incoming = IncomingMessage(message.topic, bytes(message.payload), datetime.now(UTC))
         try:
-            outcome = self._service.handle(message.topic, bytes(message.payload))
-        except Exception:
-            # Storage failed (database down, disk full, or a bug). Withhold the broker ack so the
-            # message is delivered again, and keep paho's thread alive for the next one.
-            log.exception(
-                "could not store message %s from %s; not acked", message.mid, message.topic
-            )
+            prepared = self._service.prepare(incoming)
+        except Exception:  # e.g. the snapshot disk is full: not acked, delivered again later
+            log.exception("could not prepare message from %s; not acked", incoming.topic)
             return
-        client.ack(message.mid, message.qos)
-        self._send_receipt(client, message, outcome)
+        self._queue.put(_Delivery(incoming, prepared, message.mid, message.qos))
+
+    def _store_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self._batch_max:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._store(batch)
+                    return
+                batch.append(item)
+            self._store(batch)
+
+    def _store(self, batch: Sequence[_Delivery]) -> None:
+        try:
+            outcomes = self._service.store([d.prepared for d in batch])
+        except Exception:
+            if len(batch) > 1:
+                # One poison message must not hold back the others: store them one by one.
+                log.exception("batch of %d failed; storing its messages one by one", len(batch))
+                for delivery in batch:
+                    self._store([delivery])
+                return
+            # Storage failed (database down, disk full, or a bug). Withhold the broker ack so
+            # the message is delivered again, and keep the storer alive for the next one.
+            log.exception("could not store message from %s; not acked", batch[0].message.topic)
+            return
+        for delivery, outcome in zip(batch, outcomes, strict=True):
+            self._client.ack(delivery.mid, delivery.qos)
+            self._send_receipt(self._receipts, delivery.message, outcome)
 
     def _send_receipt(
-        self, client: mqtt.Client, message: mqtt.MQTTMessage, outcome: IngestOutcome
+        self, client: mqtt.Client, message: IncomingMessage, outcome: IngestOutcome
     ) -> None:
         edge_id = outcome.edge_id or edge_id_from_topic(message.topic, self._topics.root)
-        alert_id = outcome.alert_id or _alert_id_from_raw(bytes(message.payload))
+        alert_id = outcome.alert_id or _alert_id_from_raw(message.payload)
         if edge_id is None or alert_id is None:
             log.warning(
                 "rejected message on %s has no usable edge/alert id; no receipt", message.topic
@@ -175,3 +262,12 @@ def _alert_id_from_raw(payload: bytes) -> uuid.UUID | None:
         return uuid.UUID(str(document["alert_id"]))
     except (ValueError, TypeError, KeyError):
         return None
+
+
+def _drain(pending: queue.Queue[_Delivery | None]) -> None:
+    """Drop queued, unacked deliveries: the broker still owns them and will redeliver."""
+    while True:
+        try:
+            pending.get_nowait()
+        except queue.Empty:
+            return

@@ -1,14 +1,19 @@
-"""One MQTT message in, one typed outcome out: stored, duplicate or rejected.
+"""MQTT messages in, one typed outcome per message out: stored, duplicate or rejected.
 
 A payload that breaks the contract is quarantined and reported, never raised: one bad sender
 must not stop the stream. A storage failure does raise, so the consumer withholds the broker
-ack and the message is delivered again.
+acks and the messages are delivered again.
+
+Messages are handled in batches: one transaction (and one snapshot flush) for many alerts;
+``handle`` is a batch of one. Alerts are inserted in bulk, then each new one joins its incident
+(merging by category, place and time) in the same transaction, so an alert and its incident
+(and an auto-verified case) are committed together or not at all.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -18,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridwatch_central.categories import CategoryMap
 from gridwatch_central.db import incident_repository as incidents
 from gridwatch_central.db import repository
+from gridwatch_central.db.engine import run_in_transaction
 from gridwatch_central.grid.locate import Located, Locator
 from gridwatch_central.incidents import attach_to_incident
 from gridwatch_central.ingest.metrics import IngestMetrics
@@ -41,6 +47,36 @@ class IngestOutcome:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One message as received; ``received_at`` is the server clock at arrival."""
+
+    topic: str
+    payload: bytes
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedAlert:
+    """A valid alert with what ingest worked out before the transaction."""
+
+    alert: AlertMessage
+    received_at: datetime
+    located: Located
+    snapshot_sha256: str | None
+    clean_snapshot_sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Rejected:
+    message: IncomingMessage
+    error: ContractError
+
+
+Prepared = PreparedAlert | _Rejected
+"""A message ready for ``IngestService.store``: a valid alert or a rejection to quarantine."""
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -57,6 +93,7 @@ class IngestService:
         router: Router,
         review: ReviewService,
         max_payload_bytes: int,
+        sync_snapshots: bool = True,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._sessions = sessions
@@ -67,83 +104,130 @@ class IngestService:
         self._router = router
         self._review = review
         self._max_payload_bytes = max_payload_bytes
-        self._clock = clock
+        self._sync_snapshots = sync_snapshots
+        self.clock = clock
 
     def handle(self, topic: str, payload: bytes) -> IngestOutcome:
-        self._metrics.received.inc()
-        received_at = self._clock()
-        try:
-            alert = decode_alert(payload, max_bytes=self._max_payload_bytes)
-        except ContractError as error:
-            return self._reject(topic, payload, error, received_at)
-        outcome = self._store(alert, received_at)
-        counter = self._metrics.stored if outcome.status == "stored" else self._metrics.duplicates
-        counter.inc()
-        return outcome
+        return self.handle_batch([IncomingMessage(topic, payload, self.clock())])[0]
 
-    def _store(self, alert: AlertMessage, received_at: datetime) -> IngestOutcome:
-        # Saved before the transaction: content-addressed, so a rollback leaves at worst an
-        # unreferenced file, and a redelivery rewrites nothing.
-        snapshot_hash = self._save_snapshot(alert.snapshot)
-        clean_hash = self._save_snapshot(alert.clean_snapshot)
-        located = self._locator.locate(alert)
-        with self._sessions.begin() as session:
-            values = _alert_values(alert, received_at, located, snapshot_hash)
-            values["clean_snapshot_sha256"] = clean_hash
-            row_id = repository.insert_alert(session, values)
-            if row_id is None:
-                return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
-            category = self._categories.category_for(alert.event_type.value)
-            policy = self._router.policy_or_none(category.code)
-            if policy is None:
-                # Stored and acked, but nothing to govern (e.g. camera_offline has no route).
-                return IngestOutcome("stored", alert.alert_id, alert.edge_id)
-            incident = attach_to_incident(
-                session,
-                alert,
-                row_id,
-                policy=policy,
-                grid=located.grid,
-                received_at=received_at,
-                snapshot_hash=snapshot_hash,
-            )
-            case = incidents.case_of_incident(session, incident.id)
-            if case is None:
-                case = self._review.auto_verify(session, incident)
-            case_id = case.id if case is not None else None
+    def handle_batch(self, messages: Sequence[IncomingMessage]) -> list[IngestOutcome]:
+        """Store or quarantine every message in one transaction; outcomes in message order."""
+        return self.store([self.prepare(m) for m in messages])
+
+    def prepare(self, message: IncomingMessage) -> Prepared:
+        """Decode, write the snapshots, locate: the work that needs no transaction.
+
+        The consumer runs it on the MQTT thread while the storer thread commits the previous
+        batch, so decoding and file writes overlap the database round trips.
+        """
+        self._metrics.received.inc()
+        try:
+            alert = decode_alert(message.payload, max_bytes=self._max_payload_bytes)
+        except ContractError as error:
+            return _Rejected(message, error)
+        # Written before the transaction: content-addressed, so a rollback leaves at worst an
+        # unreferenced file (retention removes it), and a redelivery rewrites nothing.
+        return PreparedAlert(
+            alert,
+            message.received_at,
+            self._locator.locate(alert),
+            self._write_snapshot(alert.snapshot),
+            self._write_snapshot(alert.clean_snapshot),
+        )
+
+    def store(self, prepared: Sequence[Prepared]) -> list[IngestOutcome]:
+        """Commit prepared messages in one transaction; outcomes in the same order."""
+        valid = [item for item in prepared if isinstance(item, PreparedAlert)]
+        rejected = [item for item in prepared if isinstance(item, _Rejected)]
+        if valid and self._sync_snapshots and any(p.snapshot_sha256 for p in valid):
+            # Images reach the disk before the rows that reference them are committed.
+            self._snapshots.sync()
+
+        def transaction(session: Session) -> dict[uuid.UUID, IngestOutcome]:
+            repository.insert_quarantine(session, [_quarantine_row(r) for r in rejected])
+            return self._store_alerts(session, valid)
+
+        stored = run_in_transaction(self._sessions, transaction)
+        return [self._outcome(item, stored) for item in prepared]
+
+    def _store_alerts(
+        self, session: Session, batch: Sequence[PreparedAlert]
+    ) -> dict[uuid.UUID, IngestOutcome]:
+        """Insert the batch's new alerts and attach each to its incident; outcomes by id."""
+        firsts: dict[uuid.UUID, PreparedAlert] = {}
+        for item in batch:  # the first copy of each alert_id; later copies are duplicates
+            firsts.setdefault(item.alert.alert_id, item)
+        # Sorted by key so two central processes inserting overlapping batches lock in the same
+        # order and cannot deadlock.
+        unique = sorted(firsts.values(), key=lambda item: item.alert.alert_id)
+        new_ids = repository.insert_alerts(session, [_alert_values(item) for item in unique])
+        row_ids = repository.alert_row_ids(session, new_ids)
+        new = set(new_ids)
+        # Incidents in arrival order: an event's 'new' opens the incident its updates join.
+        return {
+            item.alert.alert_id: self._attach(session, item, row_ids[item.alert.alert_id])
+            for item in firsts.values()
+            if item.alert.alert_id in new
+        }
+
+    def _attach(self, session: Session, item: PreparedAlert, row_id: int) -> IngestOutcome:
+        alert = item.alert
+        category = self._categories.category_for(alert.event_type.value)
+        policy = self._router.policy_or_none(category.code)
+        if policy is None:
+            # Stored and acked, but nothing to govern (e.g. camera_offline has no route).
+            return IngestOutcome("stored", alert.alert_id, alert.edge_id)
+        incident = attach_to_incident(
+            session,
+            alert,
+            row_id,
+            policy=policy,
+            grid=item.located.grid,
+            received_at=item.received_at,
+            snapshot_hash=item.snapshot_sha256,
+        )
+        case = incidents.case_of_incident(session, incident.id)
+        if case is None:
+            case = self._review.auto_verify(session, incident)
+        case_id = case.id if case is not None else None
         return IngestOutcome(
             "stored", alert.alert_id, alert.edge_id, incident_id=incident.id, case_id=case_id
         )
 
-    def _save_snapshot(self, snapshot: Snapshot | None) -> str | None:
+    def _write_snapshot(self, snapshot: Snapshot | None) -> str | None:
         if snapshot is None or snapshot.data is None:
             return None
-        return self._snapshots.save(snapshot.data)
+        return self._snapshots.write(snapshot.data)
 
-    def _reject(
-        self, topic: str, payload: bytes, error: ContractError, received_at: datetime
+    def _outcome(
+        self, item: PreparedAlert | _Rejected, stored: dict[uuid.UUID, IngestOutcome]
     ) -> IngestOutcome:
-        with self._sessions.begin() as session:
-            repository.insert_quarantine(
-                session,
-                {
-                    "topic": topic,
-                    "payload": payload,
-                    "error_code": error.code,
-                    "reason": error.reason,
-                    "received_at": received_at,
-                },
-            )
-        self._metrics.rejected.labels(code=error.code).inc()
-        return IngestOutcome("rejected", code=error.code, reason=error.reason)
+        if isinstance(item, _Rejected):
+            self._metrics.rejected.labels(code=item.error.code).inc()
+            return IngestOutcome("rejected", code=item.error.code, reason=item.error.reason)
+        alert = item.alert
+        # pop: within one batch only the first copy of an alert_id counts as stored.
+        outcome = stored.pop(alert.alert_id, None)
+        if outcome is None:
+            self._metrics.duplicates.inc()
+            return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
+        self._metrics.stored.inc()
+        return outcome
 
 
-def _alert_values(
-    alert: AlertMessage,
-    received_at: datetime,
-    located: Located,
-    snapshot_hash: str | None,
-) -> dict[str, Any]:
+def _quarantine_row(rejected: _Rejected) -> dict[str, object]:
+    message = rejected.message
+    return {
+        "topic": message.topic,
+        "payload": message.payload,
+        "error_code": rejected.error.code,
+        "reason": rejected.error.reason,
+        "received_at": message.received_at,
+    }
+
+
+def _alert_values(item: PreparedAlert) -> dict[str, Any]:
+    alert, located = item.alert, item.located
     codes = located.grid.codes if located.grid else (None, None, None)
     return {
         "alert_id": alert.alert_id,
@@ -157,7 +241,7 @@ def _alert_values(
         "state": alert.state.value,
         "started_at": alert.started_at,
         "updated_at": alert.updated_at,
-        "received_at": received_at,
+        "received_at": item.received_at,
         "confidence": alert.confidence,
         "objects": [obj.model_dump(mode="json") for obj in alert.objects],
         "measurements": dict(alert.measurements),
@@ -168,7 +252,10 @@ def _alert_values(
         "grid_l1_code": codes[0],
         "grid_l2_code": codes[1],
         "grid_l3_code": codes[2],
-        "snapshot_sha256": snapshot_hash,
+        "snapshot_sha256": item.snapshot_sha256,
+        "clean_snapshot_sha256": item.clean_snapshot_sha256,
         "model_name": alert.model.name,
         "model_version": alert.model.version,
+        "case_id": None,
+        "incident_id": None,
     }

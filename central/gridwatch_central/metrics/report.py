@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.case_schemas import MetricRowOut, MonthlyReportOut
-from gridwatch_central.cases.scope import Scope
 from gridwatch_central.db import case_repository as repo
 from gridwatch_central.metrics.formulas import Figures, aggregate
 from gridwatch_central.metrics.service import GroupBy, MetricRow, compute_metrics

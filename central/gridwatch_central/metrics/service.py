@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from gridwatch_central.cases.scope import Scope
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db import case_repository as repo
 from gridwatch_central.db.tables import CaseRow, IncidentRow
 from gridwatch_central.metrics.formulas import (

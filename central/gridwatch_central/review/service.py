@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cases.actor import SYSTEM_ACTOR, Actor, Role
 from gridwatch_central.cases.errors import (
     ForbiddenError,
@@ -21,7 +22,6 @@ from gridwatch_central.cases.errors import (
     NotFoundError,
 )
 from gridwatch_central.cases.opening import open_case
-from gridwatch_central.cases.scope import Scope
 from gridwatch_central.clock import Clock
 from gridwatch_central.db import incident_repository as incidents
 from gridwatch_central.db.tables import CaseRow, IncidentRow

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db import repository
 from gridwatch_central.db.repository import AlertFilter
 from gridwatch_central.db.tables import AlertRow
@@ -22,20 +23,24 @@ def to_alert_out(row: AlertRow) -> AlertOut:
     return AlertOut(**fields, location=location, snapshot_url=snapshot_url)
 
 
-def list_alerts(session: Session, where: AlertFilter, limit: int, offset: int) -> AlertPage:
-    page = repository.list_alerts(session, where, limit, offset)
+def list_alerts(
+    session: Session, scope: Scope, where: AlertFilter, limit: int, offset: int
+) -> AlertPage:
+    page = repository.list_alerts(session, scope, where, limit, offset)
     items = [to_alert_out(row) for row in page.items]
     return AlertPage(items=items, total=page.total, limit=limit, offset=offset)
 
 
-def get_alert(session: Session, alert_id: uuid.UUID) -> AlertOut | None:
-    row = repository.get_alert(session, alert_id)
+def get_alert(session: Session, scope: Scope, alert_id: uuid.UUID) -> AlertOut | None:
+    row = repository.get_alert(session, scope, alert_id)
     return to_alert_out(row) if row is not None else None
 
 
-def get_snapshot(session: Session, store: SnapshotStore, alert_id: uuid.UUID) -> bytes | None:
-    """The alert's JPEG, or None if the alert or its image does not exist."""
-    row = repository.get_alert(session, alert_id)
+def get_snapshot(
+    session: Session, scope: Scope, store: SnapshotStore, alert_id: uuid.UUID
+) -> bytes | None:
+    """The alert's JPEG, or None if the alert (in scope) or its image does not exist."""
+    row = repository.get_alert(session, scope, alert_id)
     if row is None or row.snapshot_sha256 is None:
         return None
     return store.read(row.snapshot_sha256)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.case_schemas import (
     CaseActionOut,
     CaseTimelineEntryOut,
@@ -15,7 +16,6 @@ from gridwatch_central.case_schemas import (
     SupervisionOut,
     SupervisionPage,
 )
-from gridwatch_central.cases.scope import Scope
 from gridwatch_central.cases.states import CaseState, allowed_actions
 from gridwatch_central.db import case_repository as cases
 from gridwatch_central.db import incident_repository as incidents

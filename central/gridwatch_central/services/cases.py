@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from gridwatch_central.cases.scope import Scope
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db import case_repository, repository
 from gridwatch_central.db.case_repository import CaseListFilter
 from gridwatch_central.schemas import CaseDetailOut, CaseOut, CasePage, TimelineEntryOut

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db import repository
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.schemas import IngestStatsOut, QuarantinedOut, QuarantinePage
@@ -20,8 +21,8 @@ def stats(metrics: IngestMetrics) -> IngestStatsOut:
     )
 
 
-def quarantine(session: Session, limit: int, offset: int) -> QuarantinePage:
-    page = repository.list_quarantine(session, limit, offset)
+def quarantine(session: Session, scope: Scope, limit: int, offset: int) -> QuarantinePage:
+    page = repository.list_quarantine(session, scope, limit, offset)
     items = [
         QuarantinedOut(
             id=row.id,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi.testclient import TestClient
-
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import AlertState, EventType, GeoPoint
+from tests.central.api.clients import admin_client
 from tests.central.helpers import DEMO_CODES, TINY_JPEG, make_alert
 
 TOPIC = "gridwatch/v1/alerts/edge-01/cam-01/crowd"
@@ -25,7 +24,7 @@ def test_alert_list_filters_and_pagination(runtime: CentralRuntime) -> None:
         _ingest(runtime)
     _ingest(runtime, camera_id="cam-02", event_type=EventType.ILLEGAL_PARKING)
     _ingest(runtime, camera_id="cam-03", location=GeoPoint(lat=30.2250, lon=108.4150))
-    client = TestClient(runtime.app)
+    client = admin_client(runtime)
 
     everything = client.get("/api/v1/alerts").json()
     assert everything["total"] == 5
@@ -49,7 +48,7 @@ def test_alert_list_filters_and_pagination(runtime: CentralRuntime) -> None:
 
 def test_alert_detail_and_snapshot_bytes(runtime: CentralRuntime) -> None:
     alert_id = _ingest(runtime)
-    client = TestClient(runtime.app)
+    client = admin_client(runtime)
     detail = client.get(f"/api/v1/alerts/{alert_id}").json()
     assert detail["alert_id"] == str(alert_id)
     assert detail["location"] == {"lat": 30.229, "lon": 108.3985}
@@ -64,7 +63,7 @@ def test_alert_detail_and_snapshot_bytes(runtime: CentralRuntime) -> None:
 
 def test_missing_things_are_typed_404s(runtime: CentralRuntime) -> None:
     no_snapshot = _ingest(runtime, snapshot=None)
-    client = TestClient(runtime.app)
+    client = admin_client(runtime)
     for path in (
         f"/api/v1/alerts/{uuid.uuid4()}",
         f"/api/v1/alerts/{uuid.uuid4()}/snapshot",
@@ -73,7 +72,7 @@ def test_missing_things_are_typed_404s(runtime: CentralRuntime) -> None:
     ):
         response = client.get(path)
         assert response.status_code == 404, path
-        assert set(response.json()) == {"detail"}
+        assert set(response.json()) == {"code", "detail"}
         assert "not found" in response.json()["detail"] or "no stored" in response.json()["detail"]
     schema = client.get("/openapi.json").json()
     get_case = schema["paths"]["/api/v1/cases/{case_id}"]["get"]
@@ -90,12 +89,9 @@ def test_cases_list_filter_and_detail_with_timeline(runtime: CentralRuntime) -> 
     for alert in (new, end):
         runtime.ingest.handle(TOPIC, encode_message(alert))
     _ingest(runtime, location=None)
-    client = TestClient(runtime.app)
-    operator = {"X-Actor-Id": "op-1", "X-Actor-Role": "operator"}
+    client = admin_client(runtime)
     for incident in client.get("/api/v1/incidents").json()["items"]:
-        verified = client.post(
-            f"/api/v1/incidents/{incident['id']}/verify", json={}, headers=operator
-        )
+        verified = client.post(f"/api/v1/incidents/{incident['id']}/verify", json={})
         assert verified.status_code == 200, verified.text
 
     cases = client.get("/api/v1/cases").json()
@@ -119,7 +115,7 @@ def test_cases_list_filter_and_detail_with_timeline(runtime: CentralRuntime) -> 
 def test_quarantine_stats_metrics_and_health(runtime: CentralRuntime) -> None:
     _ingest(runtime)
     runtime.ingest.handle(TOPIC, b"[1, 2]")
-    client = TestClient(runtime.app)
+    client = admin_client(runtime)
 
     quarantined = client.get("/api/v1/ingest/quarantine").json()
     assert quarantined["total"] == 1

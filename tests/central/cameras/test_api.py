@@ -6,11 +6,11 @@ import logging
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from gridwatch_central.cameras.seed import read_camera_file, seed_cameras
 from gridwatch_central.db import grid_repository
 from gridwatch_central.runtime import CentralRuntime
+from tests.central.api.clients import admin_client
 from tests.central.helpers import HUANGSHUI_CAMERAS
 
 SECRET = "s3cr3t-Pa55"
@@ -38,7 +38,7 @@ def test_create_read_update_delete_with_credentials_redacted(
     huangshui: CentralRuntime, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client = TestClient(huangshui.app)
+    client = admin_client(huangshui)
     created = client.post("/api/v1/cameras", json=_camera())
     assert created.status_code == 201, created.text
     body = created.json()
@@ -89,7 +89,7 @@ def test_create_read_update_delete_with_credentials_redacted(
 def test_bad_urls_are_refused_without_echoing_them(
     huangshui: CentralRuntime, url: str, reason: str
 ) -> None:
-    response = TestClient(huangshui.app).post("/api/v1/cameras", json=_camera(rtsp_url=url))
+    response = admin_client(huangshui).post("/api/v1/cameras", json=_camera(rtsp_url=url))
     assert response.status_code == 422
     assert reason in response.text
     assert SECRET not in response.text
@@ -97,7 +97,7 @@ def test_bad_urls_are_refused_without_echoing_them(
 
 def test_query_string_credentials_are_redacted_too(huangshui: CentralRuntime) -> None:
     url = f"rtsps://10.0.0.9/live?channel=1&user=admin&pwd={SECRET}"
-    response = TestClient(huangshui.app).post("/api/v1/cameras", json=_camera(rtsp_url=url))
+    response = admin_client(huangshui).post("/api/v1/cameras", json=_camera(rtsp_url=url))
     assert response.status_code == 201
     assert response.json()["rtsp_url"] == "rtsps://10.0.0.9/live?channel=1&user=***&pwd=***"
     assert response.json()["has_credentials"] is True
@@ -106,7 +106,7 @@ def test_query_string_credentials_are_redacted_too(huangshui: CentralRuntime) ->
 def test_a_camera_with_a_homography_reports_its_fit_and_the_grids_it_overlooks(
     huangshui: CentralRuntime,
 ) -> None:
-    client = TestClient(huangshui.app)
+    client = admin_client(huangshui)
     response = client.post("/api/v1/cameras", json=_boundary_camera())
     assert response.status_code == 201, response.text
     body = response.json()
@@ -133,7 +133,7 @@ def test_unusable_homographies_are_refused_with_the_reason(
 ) -> None:
     camera = _boundary_camera()
     camera["homography"]["points"] = change(camera["homography"]["points"])
-    response = TestClient(huangshui.app).post("/api/v1/cameras", json=camera)
+    response = admin_client(huangshui).post("/api/v1/cameras", json=camera)
     assert response.status_code == 422
     assert reason in response.text
     assert SECRET not in response.text
@@ -143,7 +143,7 @@ def test_the_example_camera_file_registers_twelve_cameras(huangshui: CentralRunt
     service, index = huangshui.camera_service, huangshui.grid_store.index
     assert seed_cameras(HUANGSHUI_CAMERAS, huangshui.sessions, service, index) == 12
     assert seed_cameras(HUANGSHUI_CAMERAS, huangshui.sessions, service, index) == 0
-    cameras = TestClient(huangshui.app).get("/api/v1/cameras").json()["items"]
+    cameras = admin_client(huangshui).get("/api/v1/cameras").json()["items"]
     assert len(cameras) == 12
     assert all(len(c["grids"]) == 3 for c in cameras)
     with_views = [c for c in cameras if c["homography"] is not None]

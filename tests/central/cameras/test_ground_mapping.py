@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from gridwatch_central.cameras.seed import read_camera_file
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import BoundingBox, DetectedObject, FrameSize, GeoPoint
+from tests.central.api.clients import admin_client
 from tests.central.helpers import HUANGSHUI_CAMERAS, alert_topic, make_alert, wait_until
 from tests.central.helpers import TestClient as EdgeClient
 
@@ -30,7 +29,7 @@ def test_two_alerts_of_one_camera_land_in_two_micro_grids(
 ) -> None:
     camera = next(c for c in read_camera_file(HUANGSHUI_CAMERAS) if c.id == "hs-cam-10")
     assert camera.homography is not None
-    api = TestClient(huangshui.app)
+    api = admin_client(huangshui)
     assert api.post("/api/v1/cameras", json=camera.model_dump(mode="json")).status_code == 201
     index = huangshui.grid_store.index
     points = camera.homography.points
@@ -76,7 +75,7 @@ def test_without_objects_or_calibration_the_alert_or_camera_position_is_used(
     huangshui: CentralRuntime,
 ) -> None:
     camera = next(c for c in read_camera_file(HUANGSHUI_CAMERAS) if c.id == "hs-cam-10")
-    api = TestClient(huangshui.app)
+    api = admin_client(huangshui)
     assert api.post("/api/v1/cameras", json=camera.model_dump(mode="json")).status_code == 201
     locator_cases = [
         (make_alert(edge_id=camera.edge_id, camera_id=camera.id, objects=[]), "alert"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridwatch_central.cases.scope import Scope
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db.case_repository import CaseListFilter
 from gridwatch_central.db.incident_repository import IncidentFilter
 from gridwatch_central.runtime import CentralRuntime
@@ -23,8 +23,8 @@ def test_scope_filters_lists_and_lookups(loop_runtime: CentralRuntime) -> None:
     assert elsewhere is not None
     with loop_runtime.sessions.begin() as session:
         _, case = loop_runtime.review.verify(session, here, OPERATOR)
-    street_b = Scope(grid_codes=frozenset({LENGSHUI}))
-    police = Scope(department_codes=frozenset({"pcs"}))
+    street_b = Scope.of(grid_prefixes=[LENGSHUI])
+    police = Scope.of(departments=["pcs"])
     with loop_runtime.sessions() as session:
         listed = case_loop.list_incidents(session, IncidentFilter(), street_b, 50, 0)
         assert [item.id for item in listed.items] == [elsewhere]
@@ -33,5 +33,5 @@ def test_scope_filters_lists_and_lookups(loop_runtime: CentralRuntime) -> None:
         assert cases.get_case(session, case.id, street_b) is None
         assert case_loop.timeline(session, case.id, street_b) is None
         assert cases.get_case(session, case.id, police) is not None  # crowd → 派出所
-        street_a = Scope(grid_codes=frozenset({HUANGSHUI}))
+        street_a = Scope.of(grid_prefixes=[HUANGSHUI])
         assert cases.list_cases(session, CaseListFilter(), 50, 0, street_a).total == 1

@@ -18,7 +18,15 @@ from gridwatch_central.cases.states import (
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import EventType
-from tests.central.case_loop_helpers import DISPATCHER, OPERATOR, T0, ManualClock, handler, headers
+from tests.central.api.clients import admin_client
+from tests.central.case_loop_helpers import (
+    DISPATCHER,
+    OPERATOR,
+    T0,
+    ActorTokens,
+    ManualClock,
+    handler,
+)
 from tests.central.helpers import make_alert
 
 
@@ -35,7 +43,9 @@ class Loop:
     def __init__(self, runtime: CentralRuntime, clock: ManualClock) -> None:
         self.runtime = runtime
         self.clock = clock
-        self.client = TestClient(runtime.app)
+        # Reads as the admin; each action carries its own actor's token.
+        self.client = admin_client(runtime)
+        self.tokens = ActorTokens(runtime)
 
     def open_case(self) -> int:
         alert = make_alert(event_type=EventType.LITTERING)  # 06010 → sthb, default limits
@@ -47,7 +57,7 @@ class Loop:
 
     def call(self, path: str, actor: Actor, body: dict[str, object] | None = None) -> Response:
         response: Response = self.client.post(
-            f"/api/v1{path}", json=body or {}, headers=headers(actor)
+            f"/api/v1{path}", json=body or {}, headers=self.tokens.headers(actor)
         )
         return response
 
@@ -86,8 +96,8 @@ def test_refusals_are_typed(loop_runtime: CentralRuntime, clock: ManualClock) ->
     assert (unknown.status_code, unknown.json()["code"]) == (400, "invalid_request")
     assert loop.call(f"/cases/{case_id}/void", DISPATCHER, {"reason": ""}).status_code == 422
     assert loop.call("/cases/999999/dispatch", DISPATCHER).status_code == 404
-    missing_role = loop.client.post(f"/api/v1/cases/{case_id}/dispatch", json={})
-    assert missing_role.status_code == 422
+    anonymous = TestClient(loop.runtime.app).post(f"/api/v1/cases/{case_id}/dispatch", json={})
+    assert anonymous.status_code == 401
     # Review refusals: twice, self-duplicate, a reason-less 误报.
     incident_id = loop.case(case_id)["incident_id"]
     assert loop.call(f"/incidents/{incident_id}/verify", OPERATOR).status_code == 409
@@ -102,7 +112,7 @@ def test_refusals_are_typed(loop_runtime: CentralRuntime, clock: ManualClock) ->
 
     schema = loop.client.get("/openapi.json").json()
     responses = schema["paths"]["/api/v1/cases/{case_id}/dispatch"]["post"]["responses"]
-    assert set(responses) == {"200", "400", "403", "404", "409", "422"}
+    assert set(responses) == {"200", "400", "401", "403", "404", "409", "413", "422"}
     refs = {
         code: r["content"]["application/json"]["schema"]["$ref"] for code, r in responses.items()
     }
@@ -151,6 +161,6 @@ def test_hold_pauses_the_clock_and_extensions_move_deadlines(
     assert _at(moved["step_due_at"]) == step_due + paused + timedelta(hours=6)
     listed = loop.client.get(f"/api/v1/cases/{case_id}/extensions").json()
     assert [(e["status"], e["decided_by"]) for e in listed] == [
-        ("REJECTED", "disp-1"),
-        ("APPROVED", "disp-1"),
+        ("REJECTED", "user:disp-1"),
+        ("APPROVED", "user:disp-1"),
     ]

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.grid import GridCodeScheme
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
+from tests.central.api.clients import admin_client
 from tests.central.helpers import EXAMPLE_GRID, HUANGSHUI_GRID, make_config
 
 
@@ -21,7 +20,7 @@ def _features_by_code(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_import_export_round_trip_through_the_api(runtime: CentralRuntime) -> None:
-    client = TestClient(runtime.app)
+    client = admin_client(runtime)
     original = json.loads(HUANGSHUI_GRID.read_text(encoding="utf-8"))
     original["features"][0]["properties"]["manager"] = "张网格员"  # extra properties survive
     response = client.post("/api/v1/grids/import", json=original)
@@ -46,7 +45,7 @@ def test_import_export_round_trip_through_the_api(runtime: CentralRuntime) -> No
 
 
 def test_a_grid_with_problems_is_refused_with_the_full_report(runtime: CentralRuntime) -> None:
-    client = TestClient(runtime.app)
+    client = admin_client(runtime)
     before = client.get("/api/v1/grids/export").json()
     document = json.loads(EXAMPLE_GRID.read_text(encoding="utf-8"))
     bowtie = [[108.40, 30.22], [108.41, 30.23], [108.41, 30.22], [108.40, 30.23], [108.40, 30.22]]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import AlertState, EventType, GeoPoint
+from tests.central.api.clients import admin_client
 from tests.central.case_loop_helpers import ManualClock
 from tests.central.helpers import make_alert
 
@@ -59,7 +58,7 @@ def test_alerts_of_one_event_follow_their_incident_and_the_best_alert_wins(
     assert (
         loop_runtime.ingest.handle("gw/v1/alerts", encode_message(update)).incident_id == incident
     )
-    detail = TestClient(loop_runtime.app).get(f"/api/v1/incidents/{incident}").json()
+    detail = admin_client(loop_runtime).get(f"/api/v1/incidents/{incident}").json()
     assert (detail["alert_count"], detail["best_confidence"]) == (2, 0.95)
     assert detail["best_alert_id"] == str(update.alert_id)
     assert detail["best_snapshot_url"] == f"/api/v1/alerts/{update.alert_id}/snapshot"

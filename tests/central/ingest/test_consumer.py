@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.ingest.consumer import ConsumerError, edge_id_from_topic
 from gridwatch_central.runtime import CentralRuntime
@@ -64,7 +65,7 @@ def test_bad_messages_are_quarantined_and_the_consumer_keeps_going(
         "unsupported_version": 1,
     }
     with runtime.sessions() as session:
-        page = quarantine(session, limit=10, offset=0)
+        page = quarantine(session, Scope.everything(), limit=10, offset=0)
     reasons = [(item.error_code, item.reason) for item in reversed(page.items)]
     assert [code for code, _ in reasons] == [
         "malformed_json",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cases.actor import Actor, Role
 from gridwatch_central.db import repository
 from gridwatch_central.db.tables import AlertRow
@@ -40,7 +41,7 @@ def test_verified_incident_opens_a_registered_case_in_its_grid(runtime: CentralR
         _, opened = runtime.review.verify(session, outcome.incident_id, OPERATOR)
     with runtime.sessions() as session:
         case = cases.get_case(session, opened.id)
-        stored = repository.get_alert(session, alert.alert_id)
+        stored = repository.get_alert(session, Scope.everything(), alert.alert_id)
     assert case is not None
     assert stored is not None
     assert case.state == "REGISTERED"
@@ -116,7 +117,7 @@ def test_invalid_payload_is_quarantined_not_raised(runtime: CentralRuntime) -> N
     assert outcome.reason is not None
     assert "UTF-8 JSON" in outcome.reason
     with runtime.sessions() as session:
-        page = repository.list_quarantine(session, limit=10, offset=0)
+        page = repository.list_quarantine(session, Scope.everything(), limit=10, offset=0)
     assert [(row.topic, row.payload, row.error_code) for row in page.items] == [
         (TOPIC, b"\xff not json", "malformed_json")
     ]

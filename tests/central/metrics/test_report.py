@@ -6,10 +6,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from fastapi.testclient import TestClient
 
 from gridwatch_central.metrics.report import BadPeriodError, month_bounds
 from gridwatch_central.runtime import CentralRuntime
+from tests.central.api.clients import admin_client
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -25,7 +25,7 @@ def test_month_bounds_are_local_and_roll_over_the_year() -> None:
 
 
 def test_empty_and_bad_periods(loop_runtime: CentralRuntime) -> None:
-    client = TestClient(loop_runtime.app)
+    client = admin_client(loop_runtime)
     assert client.get("/api/v1/reports/monthly/November").status_code == 400
     empty = client.get("/api/v1/reports/monthly/2026-11").json()
     assert (empty["total"]["cases_due"], empty["total"]["closure_rate"]) == (0, None)

@@ -15,9 +15,9 @@ from gridwatch_central.api.case_loop_deps import (
     ActorDep,
     CaseLoopContext,
     LoopDep,
-    ScopeDep,
 )
-from gridwatch_central.api.deps import SessionDep
+from gridwatch_central.api.deps import ScopeDep, SessionDep
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.case_schemas import (
     CaseActionOut,
     CaseTimelineEntryOut,
@@ -29,7 +29,6 @@ from gridwatch_central.case_schemas import (
     ReasonIn,
 )
 from gridwatch_central.cases.actor import Actor
-from gridwatch_central.cases.scope import Scope
 from gridwatch_central.cases.service import ActionRequest
 from gridwatch_central.cases.states import CaseAction
 from gridwatch_central.schemas import ErrorOut

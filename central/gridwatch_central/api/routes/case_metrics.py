@@ -10,8 +10,8 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime
 
-from gridwatch_central.api.case_loop_deps import LoopDep, ScopeDep
-from gridwatch_central.api.deps import SessionDep
+from gridwatch_central.api.case_loop_deps import LoopDep
+from gridwatch_central.api.deps import ScopeDep, SessionDep
 from gridwatch_central.case_schemas import MetricsOut, MonthlyReportOut
 from gridwatch_central.metrics import GroupBy, compute_metrics
 from gridwatch_central.metrics.report import BadPeriodError, monthly_report, row_out, to_csv

@@ -1,20 +1,22 @@
+"""Cases: scoped lists and details (outside the scope is 404, as for alerts)."""
+
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
-from gridwatch_central.api.case_loop_deps import ScopeDep
-from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, SessionDep
+from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, ScopeDep, SessionDep
+from gridwatch_central.api.errors import ApiError, responses
 from gridwatch_central.cases.states import CaseState
 from gridwatch_central.db.case_repository import CaseListFilter
-from gridwatch_central.schemas import CaseDetailOut, CasePage, ErrorOut
+from gridwatch_central.schemas import CaseDetailOut, CasePage
 from gridwatch_central.services import cases
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-@router.get("", response_model=CasePage)
+@router.get("", response_model=CasePage, responses=responses(401, 413, 422))
 def list_cases(
     session: SessionDep,
     scope: ScopeDep,
@@ -40,10 +42,10 @@ def list_cases(
 @router.get(
     "/{case_id}",
     response_model=CaseDetailOut,
-    responses={404: {"model": ErrorOut, "description": "No such case"}},
+    responses=responses(401, 404, 413, 422, d404="No such case in your scope"),
 )
 def get_case(session: SessionDep, scope: ScopeDep, case_id: int) -> CaseDetailOut:
     case = cases.get_case(session, case_id, scope)
     if case is None:
-        raise HTTPException(404, detail=f"case {case_id} not found")
+        raise ApiError(404, f"case {case_id} not found")
     return case

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
-from gridwatch_central.api.case_loop_deps import WRITE_ERRORS, ActorDep, LoopDep, ScopeDep
-from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, SessionDep
+from gridwatch_central.api.case_loop_deps import WRITE_ERRORS, ActorDep, LoopDep
+from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, ScopeDep, SessionDep
 from gridwatch_central.case_schemas import (
     DuplicateIn,
     IncidentDetailOut,

@@ -6,8 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from gridwatch_central.api.case_loop_deps import ScopeDep
-from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, SessionDep
+from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, ScopeDep, SessionDep
 from gridwatch_central.case_schemas import SupervisionPage
 from gridwatch_central.db.case_repository import SupervisionFilter
 from gridwatch_central.services import case_loop

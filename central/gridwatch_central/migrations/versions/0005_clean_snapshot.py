@@ -1,7 +1,7 @@
 """Alerts: the hash of the clean (unannotated) snapshot the edge sends beside the annotated one.
 
 Revision ID: 0005_clean_snapshot
-Revises: 0003_case_loop
+Revises: 0004_access
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_clean_snapshot"
-down_revision: str | None = "0003_case_loop"
+down_revision: str | None = "0004_access"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,0 +1,93 @@
+"""One error model for the whole API: every error body is an ``ErrorOut`` (422 adds field errors).
+
+``responses(...)`` builds the OpenAPI ``responses`` of a route from status codes, so each route
+declares truthfully which errors it can return, each with its typed body.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gridwatch_central.schemas import ErrorOut, FieldErrorOut, ValidationErrorOut
+
+# The stable ``code`` of each status; routes may pass a more specific one.
+_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "request_too_large",
+    422: "validation_error",
+    503: "unavailable",
+}
+
+_DESCRIPTIONS = {
+    401: "Missing, invalid or expired credentials (Bearer token or X-API-Key)",
+    403: "The caller's role may not do this",
+    404: "Not found, or outside the caller's scope (the two are indistinguishable on purpose)",
+    409: "Conflicts with existing data",
+    413: "Request body larger than the configured limit",
+    422: "Invalid parameters or body",
+}
+
+
+class ApiError(StarletteHTTPException):
+    """An error with a stable ``code``; rendered as ``ErrorOut``."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(status, detail=detail, headers=headers)
+        self.code = code or _CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
+
+
+def error_body(status: int, detail: str, code: str | None = None) -> dict[str, str]:
+    return ErrorOut(code=code or _CODES.get(status, "error"), detail=detail).model_dump()
+
+
+def responses(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses for the given error statuses (``d404="No such case"`` overrides text)."""
+    result: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        model = ValidationErrorOut if status == 422 else ErrorOut
+        text = descriptions.get(f"d{status}", _DESCRIPTIONS.get(status, HTTPStatus(status).phrase))
+        result[status] = {"model": model, "description": text}
+    return result
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = getattr(error, "code", None)
+    body = error_body(error.status_code, str(error.detail), code)
+    return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    fields = [
+        FieldErrorOut(
+            loc=list(e.get("loc", ())), msg=str(e.get("msg", "")), type=str(e.get("type", ""))
+        )
+        for e in error.errors()
+    ]
+    summary = "; ".join(f"{'.'.join(str(p) for p in f.loc)}: {f.msg}" for f in fields)
+    body = ValidationErrorOut(code="validation_error", detail=summary, errors=fields)
+    return JSONResponse(jsonable_encoder(body), status_code=422)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
