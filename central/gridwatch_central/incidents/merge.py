@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gridwatch_central.db import incident_repository as incidents
-from gridwatch_central.db.tables import IncidentRow
+from gridwatch_central.db.tables import CaseRow, IncidentRow
 from gridwatch_central.grid import GridAssignment
 from gridwatch_central.incidents.geo import bounding_box, haversine_m
 from gridwatch_central.routing import CategoryPolicy
@@ -72,6 +72,26 @@ def attach_to_incident(
     incidents.set_alert_links(session, [alert_row_id], incident.id, case.id if case else None)
     session.flush()
     return incident
+
+
+def absorb_followers(
+    session: Session,
+    incident: IncidentRow,
+    followers: list[tuple[AlertMessage, int, datetime, str | None]],
+) -> CaseRow | None:
+    """More alerts of an event whose first alert ``attach_to_incident`` just placed.
+
+    They follow that alert into its incident without a lookup each: in one ingest batch an
+    event's updates arrive together, and one link statement for all of them is what keeps
+    ingest fast. Each tuple is (alert, alert row id, received at, snapshot hash).
+    """
+    for alert, _row_id, received_at, snapshot_hash in followers:
+        _absorb(incident, alert, received_at, snapshot_hash)
+    case = incidents.case_of_incident(session, incident.id)
+    row_ids = [row_id for _alert, row_id, _at, _hash in followers]
+    incidents.set_alert_links(session, row_ids, incident.id, case.id if case else None)
+    session.flush()
+    return case
 
 
 def _nearest_open(

@@ -25,7 +25,7 @@ from gridwatch_central.db import incident_repository as incidents
 from gridwatch_central.db import repository
 from gridwatch_central.db.engine import run_in_transaction
 from gridwatch_central.grid.locate import Located, Locator
-from gridwatch_central.incidents import attach_to_incident
+from gridwatch_central.incidents import absorb_followers, attach_to_incident
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
@@ -162,37 +162,60 @@ class IngestService:
         unique = sorted(firsts.values(), key=lambda item: item.alert.alert_id)
         new_ids = repository.insert_alerts(session, [_alert_values(item) for item in unique])
         row_ids = repository.alert_row_ids(session, new_ids)
-        new = set(new_ids)
-        # Incidents in arrival order: an event's 'new' opens the incident its updates join.
-        return {
-            item.alert.alert_id: self._attach(session, item, row_ids[item.alert.alert_id])
-            for item in firsts.values()
-            if item.alert.alert_id in new
-        }
+        # Incidents in arrival order, one event at a time: the event's first alert in the
+        # batch finds (or opens) its incident, the rest of the event follow it in one step.
+        events: dict[uuid.UUID, list[PreparedAlert]] = {}
+        for item in firsts.values():
+            if item.alert.alert_id in row_ids:
+                events.setdefault(item.alert.event_id, []).append(item)
+        outcomes: dict[uuid.UUID, IngestOutcome] = {}
+        for items in events.values():
+            for item, outcome in zip(
+                items, self._attach_event(session, items, row_ids), strict=True
+            ):
+                outcomes[item.alert.alert_id] = outcome
+        return outcomes
 
-    def _attach(self, session: Session, item: PreparedAlert, row_id: int) -> IngestOutcome:
-        alert = item.alert
+    def _attach_event(
+        self, session: Session, items: list[PreparedAlert], row_ids: dict[uuid.UUID, int]
+    ) -> list[IngestOutcome]:
+        """Attach the batch's new alerts of one event to its incident; outcomes in order."""
+        first, followers = items[0], items[1:]
+        alert = first.alert
         category = self._categories.category_for(alert.event_type.value)
         policy = self._router.policy_or_none(category.code)
         if policy is None:
             # Stored and acked, but nothing to govern (e.g. camera_offline has no route).
-            return IngestOutcome("stored", alert.alert_id, alert.edge_id)
+            return [IngestOutcome("stored", i.alert.alert_id, i.alert.edge_id) for i in items]
         incident = attach_to_incident(
             session,
             alert,
-            row_id,
+            row_ids[alert.alert_id],
             policy=policy,
-            grid=item.located.grid,
-            received_at=item.received_at,
-            snapshot_hash=item.snapshot_sha256,
+            grid=first.located.grid,
+            received_at=first.received_at,
+            snapshot_hash=first.snapshot_sha256,
         )
         case = incidents.case_of_incident(session, incident.id)
+        if followers:
+            rest = [
+                (i.alert, row_ids[i.alert.alert_id], i.received_at, i.snapshot_sha256)
+                for i in followers
+            ]
+            case = absorb_followers(session, incident, rest)
         if case is None:
             case = self._review.auto_verify(session, incident)
         case_id = case.id if case is not None else None
-        return IngestOutcome(
-            "stored", alert.alert_id, alert.edge_id, incident_id=incident.id, case_id=case_id
-        )
+        return [
+            IngestOutcome(
+                "stored",
+                i.alert.alert_id,
+                i.alert.edge_id,
+                incident_id=incident.id,
+                case_id=case_id,
+            )
+            for i in items
+        ]
 
     def _write_snapshot(self, snapshot: Snapshot | None) -> str | None:
         if snapshot is None or snapshot.data is None:

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cases.actor import Actor, Role
 from gridwatch_central.db import repository
-from gridwatch_central.db.tables import AlertRow
+from gridwatch_central.db.tables import AlertRow, IncidentRow
+from gridwatch_central.ingest.service import IncomingMessage
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_central.services import cases
 from gridwatch_contract.codec import encode_message
@@ -134,3 +135,35 @@ def test_clean_snapshot_is_stored_beside_the_annotated_one(runtime: CentralRunti
     assert row.clean_snapshot_sha256 is not None
     assert row.clean_snapshot_sha256 != row.snapshot_sha256
     assert runtime.snapshots.read(row.clean_snapshot_sha256) == clean
+
+
+def test_an_events_alerts_in_one_batch_follow_its_first_into_one_incident(
+    runtime: CentralRuntime,
+) -> None:
+    first = make_alert(confidence=0.5)
+    updates = [
+        make_alert(
+            event_id=first.event_id,
+            sequence=n,
+            state=AlertState.UPDATE,
+            confidence=0.5 + n / 10,
+        )
+        for n in (1, 2, 3)
+    ]
+    elsewhere = make_alert(location=GeoPoint(lat=30.2390, lon=108.3985))  # 1.1 km away
+    at = runtime.clock()
+    batch = [
+        IncomingMessage(TOPIC, encode_message(alert), at) for alert in (first, *updates, elsewhere)
+    ]
+    outcomes = runtime.ingest.handle_batch(batch)
+    assert [o.status for o in outcomes] == ["stored"] * 5
+    assert len({o.incident_id for o in outcomes[:4]}) == 1
+    assert outcomes[4].incident_id != outcomes[0].incident_id
+    with runtime.sessions() as session:
+        incident = session.get(IncidentRow, outcomes[0].incident_id)
+        linked = session.scalars(
+            select(AlertRow.incident_id).where(AlertRow.event_id == first.event_id)
+        ).all()
+    assert incident is not None
+    assert (incident.alert_count, incident.best_alert_id) == (4, updates[-1].alert_id)
+    assert linked == [outcomes[0].incident_id] * 4
