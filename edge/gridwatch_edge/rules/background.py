@@ -16,8 +16,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from gridwatch_edge.config import BackgroundChangeConfig, TrackerConfig
+from gridwatch_edge.config import TrackerConfig
 from gridwatch_edge.detections import Detections
+from gridwatch_edge.rule_config import BackgroundChangeConfig
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.tracking import ByteTracker
 from gridwatch_edge.zones import Zone

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gridwatch_edge.config import (
-    CameraConfig,
+from gridwatch_edge.config import CameraConfig
+from gridwatch_edge.rule_config import (
     CrowdRuleConfig,
     IllegalParkingRuleConfig,
     LeftObjectRuleConfig,

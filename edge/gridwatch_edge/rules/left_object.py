@@ -20,9 +20,9 @@ import numpy as np
 import numpy.typing as npt
 
 from gridwatch_contract.messages import EventType
-from gridwatch_edge.config import LeftObjectRuleConfig
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
+from gridwatch_edge.rule_config import LeftObjectRuleConfig
 from gridwatch_edge.rules.background import BackgroundChange
 from gridwatch_edge.rules.base import TrackLookup, class_ids, make_event
 from gridwatch_edge.rules.lifecycle import Lifecycle
