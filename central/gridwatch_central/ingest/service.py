@@ -196,13 +196,14 @@ class IngestService:
             received_at=first.received_at,
             snapshot_hash=first.snapshot_sha256,
         )
-        case = incidents.case_of_incident(session, incident.id)
         if followers:
             rest = [
                 (i.alert, row_ids[i.alert.alert_id], i.received_at, i.snapshot_sha256)
                 for i in followers
             ]
-            case = absorb_followers(session, incident, rest)
+            case = absorb_followers(session, incident, rest)  # looks the case up itself
+        else:
+            case = incidents.case_of_incident(session, incident.id)
         if case is None:
             case = self._review.auto_verify(session, incident)
         case_id = case.id if case is not None else None
