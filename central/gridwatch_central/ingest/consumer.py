@@ -19,7 +19,6 @@ import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -186,7 +185,9 @@ class AlertConsumer:
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         if self._stopping:
             return  # not acked: the broker delivers it again to this session or another member
-        incoming = IncomingMessage(message.topic, bytes(message.payload), datetime.now(UTC))
+        # The server clock of every deadline (the injected one), not the wall clock: the time to
+        # verify and the merge window are measured against it.
+        incoming = IncomingMessage(message.topic, bytes(message.payload), self._service.clock())
         try:
             prepared = self._service.prepare(incoming)
         except Exception:  # e.g. the snapshot disk is full: not acked, delivered again later

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,14 @@ import pytest
 from gridwatch_central.auth.scope import Scope
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.ingest.consumer import ConsumerError, edge_id_from_topic
+from gridwatch_central.db.incident_repository import IncidentFilter
 from gridwatch_central.runtime import CentralRuntime
+from gridwatch_central.services.case_loop import list_incidents
 from gridwatch_central.services.ingest_status import quarantine
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.codec import decode_message, encode_message
 from gridwatch_contract.messages import AlertAck, EdgeStatusMessage
+from tests.central.case_loop_helpers import T0, ManualClock
 from tests.central.helpers import TestClient, alert_topic, make_alert, make_config, wait_until
 
 
@@ -104,3 +108,17 @@ def test_start_fails_clearly_without_a_broker(sqlite_url: str, tmp_path: Path) -
 )
 def test_edge_id_from_topic(topic: str, expected: str | None) -> None:
     assert edge_id_from_topic(topic, "gw/x/v1") == expected
+
+
+def test_alerts_over_mqtt_are_stamped_with_the_server_clock(
+    loop_runtime: CentralRuntime, clock: ManualClock, edge: TestClient, broker: BrokerConfig
+) -> None:
+    """The receive time is the injected server clock, like every deadline, not the wall clock:
+    the time to verify and the merge window are measured against it."""
+    clock.at(7)
+    alert = make_alert()
+    edge.publish(alert_topic(broker, alert), alert)
+    wait_until(lambda: loop_runtime.summary()["incidents"] == 1)
+    with loop_runtime.sessions() as session:
+        page = list_incidents(session, IncidentFilter(), Scope.everything(), 10, 0)
+    assert page.items[0].first_seen_at == T0 + timedelta(minutes=7)
