@@ -20,6 +20,7 @@ from gridwatch_contract.messages import EventType, GeoPoint, ModelInfo
 from tests.central.api.clients import admin_client
 from tests.central.case_loop_helpers import DISPATCHER, OPERATOR, ActorTokens, ManualClock, handler
 from tests.central.helpers import make_alert
+from tests.central.metric_rows import expect, rates, table
 
 A = GeoPoint(lat=30.2290, lon=108.3985)  # 黄水社区第二网格 (urban)
 A_7M = GeoPoint(lat=30.22905, lon=108.39855)  # 7.3 m from A: inside the 40 m parking radius
@@ -55,66 +56,6 @@ class Api:
         response = self.client.get(f"/api/v1{path}", params=params)
         assert response.status_code == 200, response.text
         return response.json()
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    columns = [
-        ("key", "key"),
-        ("cases_due", "应结案"),
-        ("closed", "结案"),
-        ("closure_rate", "结案率"),
-        ("on_time_closure_rate", "按期结案率"),
-        ("rework_rate", "返工率"),
-        ("accurate_dispatch_rate", "准确派遣率"),
-        ("on_time_handling_rate", "按时处置率"),
-        ("false_alarm_rate", "误报率"),
-        ("mean_seconds_to_verify", "verify_s"),
-        ("mean_seconds_to_dispatch", "dispatch_s"),
-        ("mean_seconds_to_close", "close_s"),
-    ]
-
-    def cell(value: Any) -> str:
-        if value is None:
-            return "-"
-        return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-    lines = [" | ".join(label for _, label in columns)]
-    lines += [" | ".join(cell(row[name]) for name, _ in columns) for row in rows]
-    return "\n".join(lines)
-
-
-def _rates(row: dict[str, Any]) -> dict[str, Any]:
-    names = (
-        "cases_due",
-        "closed",
-        "closed_on_time",
-        "with_feedback",
-        "reworked",
-        "dispatched",
-        "dispatched_accurately",
-        "handled_on_time",
-        "incidents_reviewed",
-        "false_alarms",
-        "closure_rate",
-        "on_time_closure_rate",
-        "rework_rate",
-        "accurate_dispatch_rate",
-        "on_time_handling_rate",
-        "false_alarm_rate",
-        "mean_seconds_to_verify",
-        "mean_seconds_to_dispatch",
-        "mean_seconds_to_close",
-        "mean_score",
-    )
-    return {name: row[name] for name in names}
-
-
-def _expect(**values: Any) -> dict[str, Any]:
-    """Expected figures; rates as exact fractions compared with pytest.approx."""
-    return {
-        name: pytest.approx(value) if isinstance(value, float) else value
-        for name, value in values.items()
-    }
 
 
 def test_the_case_loop_scenario(loop_runtime: CentralRuntime, clock: ManualClock) -> None:
@@ -290,8 +231,8 @@ def _metrics(api: Api, group_by: str, level: int = 3) -> dict[str, dict[str, Any
         group_by=group_by,
         level=level,
     )
-    print(f"\n--- group_by={group_by} level={level} ---\n{_table(result['rows'])}")
-    return {row["key"]: _rates(row) for row in result["rows"]}
+    print(f"\n--- group_by={group_by} level={level} ---\n{table(result['rows'])}")
+    return {row["key"]: rates(row) for row in result["rows"]}
 
 
 def _check_metrics(api: Api) -> None:
@@ -301,7 +242,7 @@ def _check_metrics(api: Api) -> None:
     # time. Reviewed incidents: I1, I2, I5, I6 verified, I3 rejected, I4 duplicate.
     # Verify: I1 10 min, I2 19, I5 16, I6 14 → mean 14.75 min = 885 s. Dispatch: K1 5 min,
     # K2 150, K3 5 → 3200 s. Close: K1 200 min, K2 290 → 245 min = 14700 s.
-    total = _expect(
+    total = expect(
         cases_due=3,
         closed=2,
         closed_on_time=2,
@@ -329,7 +270,7 @@ def _check_metrics(api: Api) -> None:
 
     by_community = _metrics(api, "grid", level=2)
     # 黄水社区: K1, K3; incidents I1, I3 (误报), I4, I5.
-    assert by_community[HS_L2] == _expect(
+    assert by_community[HS_L2] == expect(
         cases_due=2, closed=1, closed_on_time=1, with_feedback=1, reworked=1, dispatched=2,
         dispatched_accurately=1, handled_on_time=0, incidents_reviewed=4, false_alarms=1,
         closure_rate=0.5, on_time_closure_rate=0.5, rework_rate=1.0, accurate_dispatch_rate=0.5,
@@ -337,7 +278,7 @@ def _check_metrics(api: Api) -> None:
         mean_seconds_to_dispatch=5 * MINUTE, mean_seconds_to_close=200 * MINUTE, mean_score=4.0,
     )  # fmt: skip
     # 万胜坝村: K2 (K4 voided); incidents I2, I6.
-    assert by_community[WSB_L2] == _expect(
+    assert by_community[WSB_L2] == expect(
         cases_due=1, closed=1, closed_on_time=1, with_feedback=1, reworked=0, dispatched=1,
         dispatched_accurately=1, handled_on_time=1, incidents_reviewed=2, false_alarms=0,
         closure_rate=1.0, on_time_closure_rate=1.0, rework_rate=0.0, accurate_dispatch_rate=1.0,
@@ -373,7 +314,7 @@ def _check_metrics(api: Api) -> None:
     assert by_model == {"yolov8n_int8@8.3": 1, "yolox_nano@0.1.1": 0}
 
     report = api.get("/reports/monthly/2026-11")
-    assert _rates(report["total"]) == total
+    assert rates(report["total"]) == total
     assert report["supervisions"] == {"yellow": 2, "red": 2}
     assert [row["key"] for row in report["by_street"]] == [HS_L1]
     assert [row["key"] for row in report["by_community"]] == [HS_L2, WSB_L2]

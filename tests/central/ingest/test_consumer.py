@@ -10,8 +10,8 @@ import pytest
 
 from gridwatch_central.auth.scope import Scope
 from gridwatch_central.config import CentralConfig
-from gridwatch_central.ingest.consumer import ConsumerError, edge_id_from_topic
 from gridwatch_central.db.incident_repository import IncidentFilter
+from gridwatch_central.ingest.consumer import ConsumerError, edge_id_from_topic
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_central.services.case_loop import list_incidents
 from gridwatch_central.services.ingest_status import quarantine
