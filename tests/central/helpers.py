@@ -11,7 +11,12 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from gridwatch_central.config import AuthConfig, BootstrapAdmin, CentralConfig
+from gridwatch_central.config import (
+    AuthConfig,
+    BootstrapAdmin,
+    CentralConfig,
+    load_central_config,
+)
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import AlertMessage, GeoPoint, Snapshot
@@ -70,6 +75,31 @@ def make_config(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Cent
             jwt_secret="test-secret-" + uuid.uuid4().hex,
             bootstrap_admin=BootstrapAdmin(username=ADMIN_USERNAME, password=ADMIN_PASSWORD),
         ),
+    )
+
+
+def huangshui_config(database_url: str, broker: BrokerConfig, tmp_path: Path) -> CentralConfig:
+    """The 黄水镇 example deployment's own config file, on the test's database and broker, with
+    its relative paths rebased on the repository and a known admin."""
+    config = load_central_config(REPO_ROOT / "configs" / "central.huangshui.yaml")
+    assert config.categories_file is not None
+    assert config.cameras_file is not None
+    return config.model_copy(
+        update={
+            "database_url": database_url,
+            "broker": broker,
+            "client_id": f"central-huangshui-{uuid.uuid4().hex[:12]}",
+            "session_expiry_s": 0,
+            "snapshot_dir": tmp_path / "snapshots",
+            "grid_file": REPO_ROOT / config.grid_file,
+            "categories_file": REPO_ROOT / config.categories_file,
+            "cameras_file": REPO_ROOT / config.cameras_file,
+            "routing_file": REPO_ROOT / config.routing_file,
+            "auth": AuthConfig(
+                jwt_secret="test-secret-" + uuid.uuid4().hex,
+                bootstrap_admin=BootstrapAdmin(username=ADMIN_USERNAME, password=ADMIN_PASSWORD),
+            ),
+        }
     )
 
 

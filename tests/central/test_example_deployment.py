@@ -1,33 +1,20 @@
-"""The 黄水镇 example deployment config starts: grid, categories and its 12 cameras."""
+"""The 黄水镇 example deployment config starts: grid, categories, routing and its 12 cameras."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gridwatch_central.config import load_central_config
 from gridwatch_central.db import grid_repository
+from gridwatch_central.routing import district_code
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
-from tests.central.helpers import REPO_ROOT
+from tests.central.helpers import huangshui_config
 
 
 def test_huangshui_config_starts_with_68_cells_and_12_cameras(
     sqlite_url: str, broker: BrokerConfig, tmp_path: Path
 ) -> None:
-    config = load_central_config(REPO_ROOT / "configs" / "central.huangshui.yaml")
-    config = config.model_copy(
-        update={
-            "database_url": sqlite_url,
-            "broker": broker,
-            "client_id": "central-huangshui-test",
-            "session_expiry_s": 0,
-            "snapshot_dir": tmp_path / "snapshots",
-            "grid_file": REPO_ROOT / config.grid_file,
-            "categories_file": REPO_ROOT / (config.categories_file or Path()),
-            "cameras_file": REPO_ROOT / (config.cameras_file or Path()),
-        }
-    )
-    central = CentralRuntime(config)
+    central = CentralRuntime(huangshui_config(sqlite_url, broker, tmp_path))
     central.start()
     try:
         cells = central.grid_store.index.cells
@@ -35,5 +22,14 @@ def test_huangshui_config_starts_with_68_cells_and_12_cameras(
         with central.sessions() as session:
             assert len(grid_repository.list_cameras(session)) == 12
         assert central.categories.category_for("crowd").code == "90001"
+        routing = central.router.config
+        assert len(routing.duty_classes) == 15
+        # Every grid of the town, and the top of the ladder, has someone to assign cases to.
+        codes = {cell.code for cell in cells} | {district_code(cells[0].code)}
+        assert {code for code in codes if central.router.staff_of(code) is None} == set()
+        assert set(routing.staff) == codes
+        # The 集镇片区 is the town centre; the villages' parking goes to the enforcement team.
+        assert central.router.area_class(["500240101000000", "500240101001000"]) == "urban"
+        assert central.router.route("09009", ["500240105000000"]).department.code == "cgzd"
     finally:
         central.stop()
