@@ -103,9 +103,8 @@ def _review(town: Town, incidents: tuple[int, ...]) -> list[int]:
     k1 = town.post(10, OP_A, f"/incidents/{i1}/verify")["case"]
     town.post(10, OP_A, f"/incidents/{i3}/reject", {"reason": "农贸市场早市, 正常人流"})
     duplicate = {"duplicate_of": i1, "note": "同一辆违停车辆堵住路口"}
-    assert town.post(10, OP_A, f"/incidents/{i4}/duplicate", duplicate)["incident"]["status"] == (
-        "DUPLICATE"
-    )
+    marked = town.post(10, OP_A, f"/incidents/{i4}/duplicate", duplicate)["incident"]
+    assert (marked["status"], marked["duplicate_of_id"]) == ("DUPLICATE", i1)
     assert town.status(f"/incidents/{i2}/verify", OP_A, post=True) == 404  # B is not A's
     k2 = town.post(12, OP_B, f"/incidents/{i2}/verify")["case"]
     k3 = town.post(14, OP_A, f"/incidents/{i5}/verify")["case"]
