@@ -44,6 +44,11 @@ class AuthConfig(BaseModel):
     jwt_secret: SecretStr | None = None
     # One shift (8 h) of a command-centre operator; they log in again at the next shift.
     token_ttl_minutes: int = Field(default=480, gt=0)
+    # How long a caller's role, scope and active flag are reused without reading the database.
+    # Every request otherwise pays a user lookup; 5 s is invisible to people, and a user
+    # disabled (or a key revoked) on another central process stops working within it. This
+    # process applies its own changes at once. 0 reads the database on every request.
+    principal_cache_s: float = Field(default=5.0, ge=0, le=300)
     bootstrap_admin: BootstrapAdmin = Field(default_factory=BootstrapAdmin)
 
 

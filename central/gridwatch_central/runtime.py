@@ -265,7 +265,7 @@ def _make_auth(sessions: sessionmaker[Session], config: AuthConfig) -> AuthServi
             )
         secret = secrets.token_urlsafe(32)
     issuer = TokenIssuer(secret, timedelta(minutes=config.token_ttl_minutes))
-    auth = AuthService(sessions, issuer, Passwords())
+    auth = AuthService(sessions, issuer, Passwords(), principal_cache_s=config.principal_cache_s)
     admin = config.bootstrap_admin
     password = (
         admin.password.get_secret_value()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from cachetools import TTLCache
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +29,7 @@ from gridwatch_central.auth.tokens import (
     TokenIssuer,
     api_key_id,
     api_key_matches,
+    hash_api_key,
     new_api_key,
 )
 from gridwatch_central.db import auth_repository as repo
@@ -43,6 +46,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Principals kept at once: every active user and key of a city fits many times over.
+PRINCIPAL_CACHE_SIZE = 4096
+
+
 def scope_of(role: Role, grid_prefixes: list[str], departments: list[str]) -> Scope:
     if role is Role.ADMIN:
         return Scope.everything()
@@ -56,11 +63,19 @@ class AuthService:
         issuer: TokenIssuer,
         passwords: Passwords,
         clock: Callable[[], datetime] = _utc_now,
+        principal_cache_s: float = 0.0,
     ) -> None:
         self._sessions = sessions
         self._issuer = issuer
         self._passwords = passwords
         self._clock = clock
+        # Who a verified token or key belongs to, for a few seconds (see AuthConfig); the
+        # token's signature and expiry are still checked on every request.
+        self._cache_s = principal_cache_s
+        self._principals: TTLCache[tuple[str, int | str], Principal] = TTLCache(
+            PRINCIPAL_CACHE_SIZE, max(principal_cache_s, 1e-3)
+        )
+        self._cache_lock = threading.Lock()
 
     # --- authentication ---
 
@@ -75,6 +90,30 @@ class AuthService:
 
     def principal_from_token(self, token: str) -> Principal:
         user_id = self._issuer.user_id(token)
+        return self._cached(("user", user_id), lambda: self._user_principal(user_id))
+
+    def principal_from_api_key(self, secret: str) -> Principal:
+        api_key_id(secret)  # refuses a malformed key before it is hashed
+        return self._cached(("api_key", hash_api_key(secret)), lambda: self._key_principal(secret))
+
+    def forget_principals(self) -> None:
+        """Drop every cached principal: this process changed a user or a key."""
+        with self._cache_lock:
+            self._principals.clear()
+
+    def _cached(self, key: tuple[str, int | str], load: Callable[[], Principal]) -> Principal:
+        if self._cache_s <= 0:
+            return load()
+        with self._cache_lock:
+            found = self._principals.get(key)
+        if found is not None:
+            return found
+        principal = load()  # raises for unknown or disabled callers, which are never cached
+        with self._cache_lock:
+            self._principals[key] = principal
+        return principal
+
+    def _user_principal(self, user_id: int) -> Principal:
         with self._sessions() as session:
             user = repo.get_user(session, user_id)
         if user is None or not user.active:
@@ -83,7 +122,7 @@ class AuthService:
         scope = scope_of(role, user.grid_prefixes, user.departments)
         return Principal("user", user.id, user.username, role, scope)
 
-    def principal_from_api_key(self, secret: str) -> Principal:
+    def _key_principal(self, secret: str) -> Principal:
         key_id = api_key_id(secret)
         with self._sessions() as session:
             key = repo.api_key_by_key_id(session, key_id)
@@ -119,6 +158,7 @@ class AuthService:
             if row is None:
                 return None
             self._apply(row, patch)
+            self.forget_principals()
             if repo.count_admins(session, Role.ADMIN.value) == 0:
                 # Raising rolls the change back: someone must always be able to administer.
                 raise ConflictError("this change would leave no active admin")
@@ -188,6 +228,7 @@ class AuthService:
             if repo.get_api_key(session, key_row_id) is None:
                 return None
             repo.revoke_api_key(session, key_row_id, self._clock())
+        self.forget_principals()
         with self._sessions() as session:
             row: ApiKeyRow | None = repo.get_api_key(session, key_row_id)
             return ApiKeyOut.model_validate(row) if row is not None else None
