@@ -57,3 +57,49 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         load_yaml_model(
             _Settings, tmp_path / "none.yaml", what="test settings", error=_SettingsError
         )
+
+
+def _load_extending(tmp_path: Path, files: dict[str, str]) -> _Settings:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return load_yaml_model(
+        _Settings,
+        tmp_path / "site.yaml",
+        what="test settings",
+        error=_SettingsError,
+        allow_extends=True,
+    )
+
+
+def test_a_file_extends_another_and_replaces_its_top_level_keys(tmp_path: Path) -> None:
+    files = {
+        "policy.yaml": "name: shared\ninner: {port: 80}\n",
+        "site.yaml": "extends: policy.yaml\ninner: {port: 8080}\n",
+    }
+    settings = _load_extending(tmp_path, files)
+    assert (settings.name, settings.inner.port) == ("shared", 8080)
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"site.yaml": "extends: missing.yaml\n"}, r"missing\.yaml: cannot read test settings"),
+        ({"site.yaml": "extends: 3\n"}, "extends: expected the path of another"),
+        (
+            {"site.yaml": "extends: other.yaml\n", "other.yaml": "extends: site.yaml\n"},
+            "files deep",
+        ),
+        ({"site.yaml": "extends: list.yaml\n", "list.yaml": "- a\n"}, "expected a mapping"),
+    ],
+)
+def test_a_broken_extends_names_the_file_and_problem(
+    tmp_path: Path, files: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(_SettingsError, match=expected):
+        _load_extending(tmp_path, files)
+
+
+def test_extends_is_only_honoured_where_a_loader_allows_it(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text("name: shared\ninner: {port: 80}\n", encoding="utf-8")
+    with pytest.raises(_SettingsError, match="extends: unknown key"):
+        _load(tmp_path, "extends: policy.yaml\nname: a\ninner: {port: 1}\n")

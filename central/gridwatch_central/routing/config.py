@@ -139,5 +139,10 @@ class RoutingConfig(_Strict):
 
 
 def load_routing_config(path: Path | str) -> RoutingConfig:
-    """Read and validate a routing file; raise ``ConfigError`` naming file, key and problem."""
-    return load_yaml_model(RoutingConfig, path, what="routing configuration", error=ConfigError)
+    """Read and validate a routing file; raise ``ConfigError`` naming file, key and problem.
+
+    A deployment's file may ``extends:`` a shared policy file and state only its own area
+    classes and staff."""
+    return load_yaml_model(
+        RoutingConfig, path, what="routing configuration", error=ConfigError, allow_extends=True
+    )
