@@ -7,7 +7,7 @@ ignored setting.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -122,6 +122,10 @@ class MotionConfig(_Model):
     max_skip_s: float = Field(default=5.0, gt=0.0, le=3600.0)
 
 
+SourceBackend = Literal["pyav", "opencv"]
+DecodeSkip = Literal["auto", "none"]
+
+
 class SourceSettings(_Model):
     """How cameras are opened and watched; one setting for every camera of the box."""
 
@@ -133,6 +137,14 @@ class SourceSettings(_Model):
     # costs nothing and a recovered one is back within half a minute.
     reconnect_min_s: float = Field(default=1.0, gt=0.0, le=60.0)
     reconnect_max_s: float = Field(default=30.0, gt=0.0, le=3600.0)
+    # PyAV drives FFmpeg's decoder itself (skipping, conversion only of analysed frames);
+    # OpenCV's capture is the fallback should a PyAV build misbehave with some camera.
+    backend: SourceBackend = "pyav"
+    # auto: cameras and paced files drop frames nothing refers to (B-frames without
+    # dependants) undecoded while the rest still covers 1.5x the analysis rate, and decode
+    # everything otherwise; replays as fast as possible always decode everything, so they
+    # analyse exactly the same frames. none: always decode everything. PyAV only.
+    decode_skip: DecodeSkip = "auto"
     # One decoder thread per stream: with many streams per box, frame-parallel decoding only
     # adds synchronisation (measured: 2 single-threaded decoders beat 2 two-threaded ones).
     decoder_threads: int = Field(default=1, ge=0, le=16, description="0 lets FFmpeg choose.")

@@ -1,11 +1,11 @@
-"""Opening an OpenCV/FFmpeg capture so that a camera URL can only ever reach a camera.
+"""The OpenCV backend (``sources.backend: opencv``), kept as a fallback for PyAV.
 
-OpenCV passes ``OPENCV_FFMPEG_CAPTURE_OPTIONS`` (``key;value|key;value``) to FFmpeg's
-``avformat_open_input``; it is read from the process environment at every open. We put a
-``protocol_whitelist`` there: network cameras may use RTSP and its transports only, files the
-``file`` protocol only. So even if an address slipped past ``check_source_url`` (``concat:``,
-``subfile:``, a local path configured as a camera, an ``http`` redirect inside RTSP), FFmpeg
-itself refuses to open it.
+A camera URL must only ever reach a camera here too. OpenCV passes
+``OPENCV_FFMPEG_CAPTURE_OPTIONS`` (``key;value|key;value``) to FFmpeg's ``avformat_open_input``;
+it is read from the process environment at every open. We put a ``protocol_whitelist`` there:
+network cameras may use RTSP and its transports only, files the ``file`` protocol only. So even
+if an address slipped past ``check_source_url`` (``concat:``, ``subfile:``, a local path
+configured as a camera, an ``http`` redirect inside RTSP), FFmpeg itself refuses to open it.
 
 The variable is process-wide, so opens with different options must not overlap: ``_OptionsGate``
 lets any number of opens with the *same* options run together (every RTSP camera reconnecting
@@ -20,7 +20,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import cv2
+import numpy as np
+import numpy.typing as npt
 
+from gridwatch_contract.broker import redact_url
+from gridwatch_edge.errors import SourceError
+from gridwatch_edge.sources.decoding import Grabbed
 from gridwatch_edge.sources.url import SourceKind
 
 OPTIONS_VARIABLE = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
@@ -83,3 +88,60 @@ def open_capture(
         params += [cv2.CAP_PROP_N_THREADS, decoder_threads]
     with _GATE.holding(ffmpeg_options(kind)):
         return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+
+
+class OpenCvStream:
+    """A ``DecodedStream`` over OpenCV's capture: every frame is decoded (OpenCV's FFmpeg
+    backend takes no decoder options), pictures are numbered and timed by their position."""
+
+    def __init__(self, capture: cv2.VideoCapture, *, display_name: str) -> None:
+        self._capture = capture
+        self._display_name = display_name
+        self._fps = float(capture.get(cv2.CAP_PROP_FPS))
+        self._received = 0
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        kind: SourceKind,
+        *,
+        open_timeout_s: float,
+        read_timeout_s: float,
+        decoder_threads: int,
+    ) -> OpenCvStream:
+        capture = open_capture(
+            url,
+            kind,
+            open_timeout_s=open_timeout_s,
+            read_timeout_s=read_timeout_s,
+            decoder_threads=decoder_threads,
+        )
+        if not capture.isOpened():
+            capture.release()
+            what = "stream" if kind is SourceKind.LIVE else "video file"
+            raise SourceError(f"cannot open {what} {redact_url(url)} (unreachable or undecodable)")
+        return cls(capture, display_name=redact_url(url))
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    @property
+    def received(self) -> int:
+        return self._received
+
+    def grab(self) -> Grabbed | None:
+        if not self._capture.grab():
+            return None
+        self._received += 1
+        return Grabbed(self._received - 1, None)
+
+    def retrieve(self) -> npt.NDArray[np.uint8]:
+        ok, image = self._capture.retrieve()
+        if not ok or image is None:
+            raise SourceError(f"cannot decode frame {self._received - 1} of {self._display_name}")
+        return np.asarray(image, dtype=np.uint8)  # no copy: FFmpeg frames are 8-bit BGR
+
+    def close(self) -> None:
+        self._capture.release()
