@@ -85,6 +85,7 @@ class PyAvStream:
         display_name: str,
         decoder_threads: int,
         skip_for_fps: float | None,
+        deblock: bool = True,
     ) -> None:
         if not container.streams.video:
             container.close()
@@ -94,6 +95,8 @@ class PyAvStream:
         self._display_name = display_name
         codec = self._stream.codec_context
         codec.thread_count = decoder_threads  # 0 lets FFmpeg choose
+        if not deblock:  # an open option: the decoder opens at the first packet
+            codec.options = {"skip_loop_filter": "all"}
         rate = self._stream.average_rate or self._stream.guessed_rate
         self._fps = float(rate) if rate else 0.0
         self._guard = (

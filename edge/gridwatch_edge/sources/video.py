@@ -89,9 +89,14 @@ class VideoSource:
         for a replay as fast as possible, which must analyse exactly the frames it always did."""
         return (
             self._backend == "pyav"
-            and self._decode_skip == "auto"
+            and self._decode_skip != "none"
             and (self.live or self._realtime)
         )
+
+    @property
+    def deblocks(self) -> bool:
+        """Whether H.264's deblocking filter runs (``decode_skip: auto`` turns it off)."""
+        return not (self.skips_frames and self._decode_skip == "auto")
 
     def open(self) -> None:
         self.close()
@@ -154,6 +159,7 @@ class VideoSource:
             display_name=self.display_name,
             decoder_threads=self._decoder_threads,
             skip_for_fps=self._analysis_fps if self.skips_frames else None,
+            deblock=self.deblocks,
         )
 
     def _require_open(self) -> DecodedStream:
