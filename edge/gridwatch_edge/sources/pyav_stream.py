@@ -24,6 +24,7 @@ import av.container
 import numpy as np
 import numpy.typing as npt
 from av.video.frame import VideoFrame
+from av.video.reformatter import VideoReformatter
 
 from gridwatch_contract.broker import redact_url
 from gridwatch_edge.errors import SourceError
@@ -109,6 +110,7 @@ class PyAvStream:
         self._packets: Iterator[_Packet] = container.demux(self._stream)
         self._pending: deque[VideoFrame] = deque()
         self._picture: VideoFrame | None = None
+        self._converter = VideoReformatter()
         self._time_base = self._stream.time_base or Fraction(0)
         self._origin_pts: int | None = None
         self._pictures = 0
@@ -142,8 +144,10 @@ class PyAvStream:
     def retrieve(self) -> npt.NDArray[np.uint8]:
         if self._picture is None:
             raise SourceError(f"no picture grabbed from {self._display_name}")
-        # FFmpeg's own conversion: the same pixels OpenCV's capture delivers.
-        return np.asarray(self._picture.to_ndarray(format="bgr24"), dtype=np.uint8)
+        # FFmpeg's own conversion: the same pixels OpenCV's capture delivers. One converter per
+        # stream keeps its swscale context instead of setting one up for every picture.
+        converted = self._converter.reformat(self._picture, format="bgr24")
+        return np.asarray(converted.to_ndarray(), dtype=np.uint8)
 
     def close(self) -> None:
         self._pending.clear()
