@@ -40,18 +40,22 @@ def ffmpeg_options(kind: SourceKind) -> str:
 
 
 class _OptionsGate:
-    """A shared lock keyed by the options value (see the module docstring)."""
+    """A shared lock keyed by the options value (see the module docstring). The variable is
+    set only while opens hold it, and then restored, so that no other ``VideoCapture`` of the
+    process (a tool, a test) inherits a whitelist meant for cameras."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._value: str | None = None
         self._holders = 0
+        self._previous: str | None = None
 
     @contextmanager
     def holding(self, value: str) -> Iterator[None]:
         with self._condition:
             self._condition.wait_for(lambda: self._holders == 0 or self._value == value)
-            if self._value != value:
+            if self._holders == 0:
+                self._previous = os.environ.get(OPTIONS_VARIABLE)
                 os.environ[OPTIONS_VARIABLE] = value
                 self._value = value
             self._holders += 1
@@ -60,7 +64,16 @@ class _OptionsGate:
         finally:
             with self._condition:
                 self._holders -= 1
+                if self._holders == 0:
+                    self._restore()
                 self._condition.notify_all()
+
+    def _restore(self) -> None:
+        if self._previous is None:
+            os.environ.pop(OPTIONS_VARIABLE, None)
+        else:
+            os.environ[OPTIONS_VARIABLE] = self._previous
+        self._value = None
 
 
 # The environment is process-global state, so its guard must be too (created, not used, at

@@ -4,6 +4,7 @@ defence behind ``check_source_url``, and credentials never leak into errors, sta
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from gridwatch_edge.config import SourceSettings
 from gridwatch_edge.errors import SourceError
 from gridwatch_edge.sources import SourceKind, check_source_url
-from gridwatch_edge.sources.capture import open_capture
+from gridwatch_edge.sources.capture import OPTIONS_VARIABLE, open_capture
 from gridwatch_edge.sources.pyav_stream import open_container
 from gridwatch_edge.sources.reader import CameraReader, ConnectionChange
 
@@ -111,3 +112,11 @@ def test_ffmpeg_errors_never_carry_credentials() -> None:
     assert "hunter2" not in message
     assert "admin" not in message
     assert "rtsp://***@127.0.0.1:9/stream" in message
+
+
+def test_the_opencv_whitelist_does_not_outlive_the_open(
+    vtest_clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(OPTIONS_VARIABLE, raising=False)
+    assert not _opens(str(vtest_clip), SourceKind.LIVE, "opencv")
+    assert OPTIONS_VARIABLE not in os.environ  # a later plain VideoCapture opens files again
