@@ -76,6 +76,16 @@ def test_warm_up_ran_and_batch_axis_is_read_from_the_model(
     assert SharedDetector(detector, max_batch=8).max_batch == 1
 
 
+def _run_then_close(shared: SharedDetector, cameras: list[threading.Thread]) -> None:
+    try:
+        for thread in cameras:
+            thread.start()
+        for thread in cameras:
+            thread.join(60)
+    finally:
+        shared.close()
+
+
 def test_one_inference_thread_serves_many_cameras(
     yolox: Detector, bus: npt.NDArray[np.uint8]
 ) -> None:
@@ -91,14 +101,7 @@ def test_one_inference_thread_serves_many_cameras(
             with lock:
                 results.append(detections)
 
-    threads = [threading.Thread(target=camera) for _ in range(4)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        shared.close()
+    _run_then_close(shared, [threading.Thread(target=camera) for _ in range(4)])
     assert len(results) == 12
     for detections in results:
         assert np.array_equal(detections.class_id, expected.class_id)
@@ -149,14 +152,8 @@ def test_workers_answer_each_caller_with_its_own_result() -> None:
             round(float(shared.detect(_marked(marker)).confidence[0]) * 255) for _ in range(20)
         ]
 
-    threads = [threading.Thread(target=camera, args=(marker,)) for marker in range(1, 9)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        shared.close()
+    cameras = [threading.Thread(target=camera, args=(marker,)) for marker in range(1, 9)]
+    _run_then_close(shared, cameras)
     assert answers == {marker: [marker] * 20 for marker in range(1, 9)}
     assert shared.frames == 160
 
