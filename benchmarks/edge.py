@@ -14,10 +14,10 @@ measure the capacity of the path the runtime actually uses, not of some other on
 is frames/s taken in by one single-threaded PyAV decoder per core with the runtime's default
 ``decode_skip`` (non-reference frames dropped undecoded while enough pictures remain for the
 analysis rate, no deblocking filter), inference-only is frames/s of the runtime's detector
-configuration (one shared session, one single-threaded worker per core). Both are probed before and after the searches and the higher
-value kept (a passing load elsewhere on the machine can only lower them). ``fraction_of_limit``
-is the share of that machine capacity the runtime actually turned into received and detected
-frames at its best K.
+configuration (one shared session, one single-threaded worker per core). Both are probed before
+and after the searches and the higher value kept (a passing load elsewhere on the machine can
+only lower them). ``fraction_of_limit`` is the share of that machine capacity the runtime
+actually turned into received and detected frames at its best K.
 
 The last line printed is one JSON object. Measurements only: nothing here asserts a time.
 """
