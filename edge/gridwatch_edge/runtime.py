@@ -22,7 +22,7 @@ from gridwatch_edge.metrics import EdgeMetrics
 from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.pipeline import CameraPipeline
 from gridwatch_edge.publisher import MqttPublisher
-from gridwatch_edge.shared_detector import SharedDetector
+from gridwatch_edge.shared_detector import SharedDetector, usable_cores
 from gridwatch_edge.sinks import AlertSink, StatsSink
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,11 @@ class EdgeRuntime:
     ) -> None:
         self._config = config
         self._sink = sink
-        self._detector = SharedDetector(detector, max_batch=config.detector.max_batch)
+        self._detector = SharedDetector(
+            detector,
+            max_batch=config.detector.max_batch,
+            workers=config.detector.inference_workers or usable_cores(),
+        )
         self._stats_publisher = stats_publisher
         self._lock = threading.Lock()  # guards _cameras against replace_cameras
         self._cameras = {camera.id: self._build(camera) for camera in config.cameras}

@@ -1,17 +1,22 @@
-"""One detector for the whole box: a single inference thread serving every camera.
+"""One detector for the whole box: a few inference workers sharing one session.
 
-Camera pipelines call ``detect()``, which queues the frame and waits for its result. The one
-inference thread takes the queued frames in arrival order (fair across cameras, unlike a
-lock) and, when the model's batch axis is free, runs up to ``max_batch`` of them in one
-inference. YOLOX-Nano and the YOLOv8 export have the batch axis fixed at 1, so for them this
-is one session, one thread, one frame at a time: no per-camera sessions competing for the two
-cores, and a queue that holds at most one (the newest) frame per camera, because each camera
-waits for its result before it takes its next frame.
+Camera pipelines call ``detect()``, which queues the frame and waits for its result. Worker
+threads take the queued frames in arrival order (fair across cameras, unlike a lock) and, when
+the model's batch axis is free, run up to ``max_batch`` of them in one inference. All workers
+call the same ONNX Runtime session (``run`` is thread-safe and releases the GIL), so the model
+is loaded once; with ``intra_op_threads=1`` each worker keeps one core busy on its own frame.
+For a small model like YOLOX-Nano that parallelism across frames beats parallelism inside one
+frame: per-operator thread hand-offs cost more than they give (measured in benchmarks/edge.py:
+one worker with 2 intra-op threads 110 frames/s, two workers with 1 each 244 frames/s).
+
+The queue holds at most one (the newest) frame per camera, because each camera waits for its
+result before it takes its next frame.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import statistics
 import threading
@@ -31,23 +36,33 @@ logger = logging.getLogger(__name__)
 
 # Enough inferences for a stable median over a stats interval at 5 fps x a few cameras.
 TIMING_WINDOW = 256
-# How often the idle inference thread checks for shutdown.
+# How often an idle worker checks for shutdown.
 IDLE_POLL_S = 0.5
 
 _Request = tuple[npt.NDArray[np.uint8], "Future[Detections]"]
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's core count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return max(os.cpu_count() or 1, 1)
+
+
 class SharedDetector:
     """A thread-safe ``Detector`` front that remembers recent inference durations."""
 
-    def __init__(self, detector: Detector, *, max_batch: int = 1) -> None:
+    def __init__(self, detector: Detector, *, max_batch: int = 1, workers: int = 1) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, not {workers}")
         self._detector = detector
         self._max_batch = max_batch if detector.accepts_batches else 1
+        self._workers = workers
         self._requests: queue.SimpleQueue[_Request] = queue.SimpleQueue()
         self._lock = threading.Lock()  # guards the timings, and inline runs before start()
         self._durations_ms: deque[float] = deque(maxlen=TIMING_WINDOW)
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self.inferences = 0
         self.frames = 0
 
@@ -63,27 +78,38 @@ class SharedDetector:
     def max_batch(self) -> int:
         return self._max_batch
 
+    @property
+    def workers(self) -> int:
+        return self._workers
+
     def start(self) -> None:
-        if self._thread is not None:
+        if self._threads:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._serve, name="inference", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._serve, name=f"inference-{slot}", daemon=True)
+            for slot in range(self._workers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def close(self, timeout_s: float = 5.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(deadline - time.monotonic(), 0.0))
+        self._threads = []
         self._fail_pending()
 
     def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
-        """Detections for one BGR image; blocks until the inference thread ran it."""
-        if self._thread is None:  # not started (a unit test, a one-off call): run inline
+        """Detections for one BGR image; blocks until a worker ran it."""
+        if not self._threads:  # not started (a unit test, a one-off call): run inline
             with self._lock:
                 return self._run([image])[0]
         future: Future[Detections] = Future()
         self._requests.put((image, future))
+        if self._stop.is_set():  # close() may have drained the queue just before the put
+            self._fail_pending()
         return future.result()
 
     def inference_ms_p50(self) -> float | None:
@@ -106,15 +132,18 @@ class SharedDetector:
                     batch.append(self._requests.get_nowait())
                 except queue.Empty:
                     break
-            try:
-                results = self._run([image for image, _ in batch])
-            except Exception as error:  # a broken frame must fail its caller, not the thread
-                logger.exception("inference failed")
-                for _, future in batch:
-                    future.set_exception(error)
-                continue
-            for (_, future), detections in zip(batch, results, strict=True):
-                future.set_result(detections)
+            self._answer(batch)
+
+    def _answer(self, batch: list[_Request]) -> None:
+        try:
+            results = self._run([image for image, _ in batch])
+        except Exception as error:  # a broken frame must fail its callers, not the worker
+            logger.exception("inference failed")
+            for _, future in batch:
+                future.set_exception(error)
+            return
+        for (_, future), detections in zip(batch, results, strict=True):
+            future.set_result(detections)
 
     def _run(self, images: list[npt.NDArray[np.uint8]]) -> list[Detections]:
         started = time.perf_counter()
@@ -136,4 +165,5 @@ class SharedDetector:
                 _, future = self._requests.get_nowait()
             except queue.Empty:
                 return
-            future.set_exception(RuntimeError("the detector was closed"))
+            if not future.done():
+                future.set_exception(RuntimeError("the detector was closed"))

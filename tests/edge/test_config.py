@@ -51,7 +51,8 @@ def test_example_config_loads() -> None:
 def test_valid_config_defaults(tmp_path: Path) -> None:
     config = load_edge_config(_write(tmp_path, {"edge_id": "e1", "cameras": [_camera()]}))
     assert config.detector.model == "yolox_nano"
-    assert config.detector.intra_op_threads == 2
+    assert config.detector.intra_op_threads == 1
+    assert config.detector.inference_workers == 0  # one per usable core
     assert config.cameras[0].analysis_fps == 5
     assert config.stats_interval_s == 30
 

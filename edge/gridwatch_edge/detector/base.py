@@ -25,7 +25,11 @@ class Detector(Protocol):
         ...
 
     def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
-        """Objects in a BGR image, boxes in its own pixel coordinates. Not thread-safe."""
+        """Objects in a BGR image, boxes in its own pixel coordinates.
+
+        Called from several threads at once (``SharedDetector`` runs a worker per core), so it
+        must keep no per-call state: ``OnnxDetector`` qualifies, as ONNX Runtime's ``run`` is
+        thread-safe and its pre- and post-processing are pure functions."""
         ...
 
     def detect_batch(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[Detections]:

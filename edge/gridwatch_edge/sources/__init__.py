@@ -1,4 +1,5 @@
-"""Video inputs: local files (replay) and RTSP cameras, read through OpenCV's FFmpeg backend."""
+"""Video inputs: local files (replay) and RTSP cameras, decoded by FFmpeg through PyAV
+(or OpenCV's capture)."""
 
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.sources.url import SourceKind, check_source_url

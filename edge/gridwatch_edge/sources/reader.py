@@ -1,14 +1,14 @@
 """``CameraReader``: one thread per camera keeping the newest analysable frame ready.
 
-The thread grabs continuously and retrieves (converts to BGR) only the frames due for
+The thread decodes continuously and converts to BGR only the frames due for
 analysis (``VideoSource.read``). The pipeline takes the newest one with ``next_frame``; if it
 was too slow to take the previous one, that stale frame is dropped and counted, so a slow
 detector never analyses old queued frames. Recorded files replayed as fast as possible are the
 exception: there every due frame is handed over (the reader waits), so replays are exact.
 
 The reader is also the camera's watchdog: FFmpeg's read timeout makes a silent stream fail
-``grab()`` after ``stall_timeout_s``; the capture is then released and reopened with
-exponential back-off (OpenCV's ``VideoCapture`` never recovers by itself). Connection changes
+after ``stall_timeout_s``; the stream is then closed and reopened with exponential back-off
+(neither FFmpeg nor OpenCV reconnects by itself). Connection changes
 are reported through ``on_change`` (``camera_offline`` / ``camera_online`` events).
 """
 
@@ -63,6 +63,8 @@ class CameraReader:
             open_timeout_s=settings.open_timeout_s,
             read_timeout_s=settings.stall_timeout_s,
             decoder_threads=settings.decoder_threads,
+            backend=settings.backend,
+            decode_skip=settings.decode_skip,
         )
         self._on_change = on_change
         # Cameras and paced files behave like live streams: newest frame wins.
@@ -181,7 +183,7 @@ class CameraReader:
             if reconnect:
                 self._reconnects.add()
             logger.info("camera %s: reading %s", self.camera_id, self.display_name)
-            counted = 0
+            counted = self._source.frames_read  # frames of earlier connections are counted
             while not self._stop.is_set():
                 frame = self._source.read()
                 if frame is None:

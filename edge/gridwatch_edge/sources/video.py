@@ -1,7 +1,9 @@
 """``VideoSource``: frames at the analysis rate from a file or an RTSP camera.
 
-Frames between analysed ones are only ``grab()``-bed: the packet is demuxed and decoded
-but never converted to BGR or copied, which is most of the per-frame cost we can avoid.
+Frames between analysed ones are only grabbed: decoded (or, with PyAV, possibly dropped
+undecoded, see ``skip_guard``) but never converted to BGR or copied, which is most of the
+per-frame cost we can avoid. The decoder backend is PyAV (``pyav_stream``) unless the box is
+configured for OpenCV's capture (``capture``).
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ import logging
 import time
 from datetime import UTC, datetime
 
-import cv2
-import numpy as np
-
 from gridwatch_contract.broker import redact_url
+from gridwatch_edge.config import DecodeSkip, SourceBackend
 from gridwatch_edge.errors import SourceError
-from gridwatch_edge.sources.capture import open_capture
+from gridwatch_edge.sources.capture import OpenCvStream
+from gridwatch_edge.sources.decoding import DecodedStream
 from gridwatch_edge.sources.frame import Frame
+from gridwatch_edge.sources.pyav_stream import PyAvStream, open_container
 from gridwatch_edge.sources.url import SourceKind, check_source_url
 
 logger = logging.getLogger(__name__)
@@ -39,19 +41,24 @@ class VideoSource:
         open_timeout_s: float = OPEN_TIMEOUT_S,
         read_timeout_s: float = READ_TIMEOUT_S,
         decoder_threads: int = 1,
+        backend: SourceBackend = "pyav",
+        decode_skip: DecodeSkip = "auto",
     ) -> None:
         self._kind = check_source_url(url)
         self._url = url
-        self._analysis_period_s = 1.0 / analysis_fps
+        self._analysis_fps = analysis_fps
         self._realtime = realtime
         self._timeouts_s = (open_timeout_s, read_timeout_s)
         self._decoder_threads = decoder_threads
-        self._capture: cv2.VideoCapture | None = None
+        self._backend = backend
+        self._decode_skip = decode_skip
+        self._stream: DecodedStream | None = None
         self._fps = FALLBACK_FPS
         self._index = -1
         self._next_analysis_s = 0.0
         self._opened_at = 0.0
         self._finished = False
+        self._read_before = 0  # frames of earlier opens, so frames_read only grows
         self.frames_read = 0
 
     @property
@@ -70,77 +77,101 @@ class VideoSource:
     @property
     def frames_per_analysis(self) -> float:
         """Input frames per analysed frame (at least 1)."""
-        return max(self._fps * self._analysis_period_s, 1.0)
+        return max(self._fps / self._analysis_fps, 1.0)
 
     @property
     def display_name(self) -> str:
         return redact_url(self._url)
 
+    @property
+    def skips_frames(self) -> bool:
+        """Whether frames nothing refers to may be dropped undecoded: PyAV only, and never
+        for a replay as fast as possible, which must analyse exactly the frames it always did."""
+        return (
+            self._backend == "pyav"
+            and self._decode_skip != "none"
+            and (self.live or self._realtime)
+        )
+
+    @property
+    def deblocks(self) -> bool:
+        """Whether H.264's deblocking filter runs (``decode_skip: auto`` turns it off)."""
+        return not (self.skips_frames and self._decode_skip == "auto")
+
     def open(self) -> None:
         self.close()
-        open_timeout_s, read_timeout_s = self._timeouts_s
-        capture = open_capture(
-            self._url,
-            self._kind,
-            open_timeout_s=open_timeout_s,
-            read_timeout_s=read_timeout_s,
-            decoder_threads=self._decoder_threads,
-        )
-        if not capture.isOpened():
-            capture.release()
-            what = "stream" if self.live else "video file"
-            raise SourceError(
-                f"cannot open {what} {self.display_name} (unreachable or undecodable)"
-            )
-        declared = float(capture.get(cv2.CAP_PROP_FPS))
+        stream = self._open_stream()
+        declared = stream.fps
         # Files at absurd rates are broken headers; cameras report their nominal rate.
         self._fps = declared if 0.0 < declared <= 240.0 else FALLBACK_FPS
-        self._capture = capture
+        self._stream = stream
         self._index = -1
         self._next_analysis_s = 0.0
         self._opened_at = time.monotonic()
         self._finished = False
 
     def close(self) -> None:
-        if self._capture is not None:
-            self._capture.release()
-            self._capture = None
+        if self._stream is not None:
+            self._read_before += self._stream.received
+            self._stream.close()
+            self._stream = None
 
     def read(self) -> Frame | None:
         """The next frame due for analysis; ``None`` at the end of a file.
 
         Raises ``SourceError`` when a live stream stops delivering or a file cannot be decoded.
         """
-        capture = self._require_open()
+        stream = self._require_open()
         while True:
-            if not capture.grab():
+            grabbed = stream.grab()
+            self.frames_read = self._read_before + stream.received
+            if grabbed is None:
                 self._end_of_stream()
                 return None
-            self._index += 1
-            self.frames_read += 1
-            media_time_s = self._media_time_s()
+            self._index = grabbed.index
+            media_time_s = self._media_time_s(grabbed.media_time_s)
             if media_time_s + 1e-6 < self._next_analysis_s:
                 continue
             self._next_analysis_s = max(
-                self._next_analysis_s + self._analysis_period_s, media_time_s
+                self._next_analysis_s + 1.0 / self._analysis_fps, media_time_s
             )
-            ok, image = capture.retrieve()
-            if not ok or image is None:
-                raise SourceError(f"cannot decode frame {self._index} of {self.display_name}")
+            pixels = stream.retrieve()
             arrived_at = self._pace(media_time_s)
-            pixels = np.asarray(image, dtype=np.uint8)  # no copy: FFmpeg frames are 8-bit BGR
             return Frame(
                 pixels, self._index, media_time_s, datetime.now(UTC), self.live, arrived_at
             )
 
-    def _require_open(self) -> cv2.VideoCapture:
-        if self._capture is None:
-            raise SourceError(f"source {self.display_name} is not open")
-        return self._capture
+    def _open_stream(self) -> DecodedStream:
+        open_timeout_s, read_timeout_s = self._timeouts_s
+        if self._backend == "opencv":
+            return OpenCvStream.open(
+                self._url,
+                self._kind,
+                open_timeout_s=open_timeout_s,
+                read_timeout_s=read_timeout_s,
+                decoder_threads=self._decoder_threads,
+            )
+        container = open_container(
+            self._url, self._kind, open_timeout_s=open_timeout_s, read_timeout_s=read_timeout_s
+        )
+        return PyAvStream(
+            container,
+            display_name=self.display_name,
+            decoder_threads=self._decoder_threads,
+            skip_for_fps=self._analysis_fps if self.skips_frames else None,
+            deblock=self.deblocks,
+        )
 
-    def _media_time_s(self) -> float:
+    def _require_open(self) -> DecodedStream:
+        if self._stream is None:
+            raise SourceError(f"source {self.display_name} is not open")
+        return self._stream
+
+    def _media_time_s(self, stream_time_s: float | None) -> float:
         if self.live:
             return time.monotonic() - self._opened_at
+        if stream_time_s is not None:
+            return stream_time_s
         return self._index / self._fps
 
     def _pace(self, media_time_s: float) -> float:

@@ -1,9 +1,12 @@
 """One detector for the box: per-class thresholds, providers, warm-up, batching decision and
-the single inference thread serving several cameras at once."""
+the inference workers serving several cameras at once."""
 
 from __future__ import annotations
 
+import os
 import threading
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -12,10 +15,12 @@ import numpy.typing as npt
 import onnxruntime as ort
 import pytest
 
+from gridwatch_contract.messages import ModelInfo
 from gridwatch_edge.config import DetectorConfig
+from gridwatch_edge.detections import Detections
 from gridwatch_edge.detector import Detector, load_detector
 from gridwatch_edge.errors import ModelError
-from gridwatch_edge.shared_detector import SharedDetector
+from gridwatch_edge.shared_detector import SharedDetector, usable_cores
 
 PERSON, BUS = 0, 5
 
@@ -71,6 +76,16 @@ def test_warm_up_ran_and_batch_axis_is_read_from_the_model(
     assert SharedDetector(detector, max_batch=8).max_batch == 1
 
 
+def _run_then_close(shared: SharedDetector, cameras: list[threading.Thread]) -> None:
+    try:
+        for thread in cameras:
+            thread.start()
+        for thread in cameras:
+            thread.join(60)
+    finally:
+        shared.close()
+
+
 def test_one_inference_thread_serves_many_cameras(
     yolox: Detector, bus: npt.NDArray[np.uint8]
 ) -> None:
@@ -86,17 +101,103 @@ def test_one_inference_thread_serves_many_cameras(
             with lock:
                 results.append(detections)
 
-    threads = [threading.Thread(target=camera) for _ in range(4)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        shared.close()
+    _run_then_close(shared, [threading.Thread(target=camera) for _ in range(4)])
     assert len(results) == 12
     for detections in results:
         assert np.array_equal(detections.class_id, expected.class_id)
         assert np.allclose(detections.xyxy, expected.xyxy)
     assert shared.frames == 12
     assert shared.inference_ms_p50() is not None
+
+
+class _FakeDetector:
+    """Answers with one box whose confidence encodes the image's first pixel, can fail on a
+    marked image, and can hold its workers until released."""
+
+    class_names = ("person",)
+    model_info = ModelInfo(name="fake", version="1")
+    accepts_batches = False
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.release.set()
+        self.entered = threading.Semaphore(0)
+
+    def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
+        self.entered.release()
+        self.release.wait(30)
+        marker = int(image[0, 0, 0])
+        if marker == FAILING:
+            raise ValueError("broken frame")
+        return Detections.create(np.array([[0, 0, 1, 1]]), [marker / 255], [0])
+
+    def detect_batch(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[Detections]:
+        return [self.detect(image) for image in images]
+
+
+FAILING = 13
+
+
+def _marked(value: int) -> npt.NDArray[np.uint8]:
+    return np.full((4, 4, 3), value, dtype=np.uint8)
+
+
+def test_workers_answer_each_caller_with_its_own_result() -> None:
+    shared = SharedDetector(_FakeDetector(), workers=3)
+    shared.start()
+    answers: dict[int, list[int]] = {}
+
+    def camera(marker: int) -> None:
+        answers[marker] = [
+            round(float(shared.detect(_marked(marker)).confidence[0]) * 255) for _ in range(20)
+        ]
+
+    cameras = [threading.Thread(target=camera, args=(marker,)) for marker in range(1, 9)]
+    _run_then_close(shared, cameras)
+    assert answers == {marker: [marker] * 20 for marker in range(1, 9)}
+    assert shared.frames == 160
+
+
+def test_a_failing_frame_fails_only_its_caller() -> None:
+    shared = SharedDetector(_FakeDetector(), workers=2)
+    shared.start()
+    try:
+        with pytest.raises(ValueError, match="broken frame"):
+            shared.detect(_marked(FAILING))
+        assert shared.detect(_marked(7)).confidence[0] == pytest.approx(7 / 255)
+    finally:
+        shared.close()
+
+
+def test_close_fails_requests_still_queued() -> None:
+    fake = _FakeDetector()
+    fake.release.clear()  # the one worker blocks inside its first inference
+    shared = SharedDetector(fake, workers=1)
+    shared.start()
+    errors: list[BaseException] = []
+    results: list[Detections] = []
+
+    def camera(marker: int) -> None:
+        try:
+            results.append(shared.detect(_marked(marker)))
+        except RuntimeError as error:
+            errors.append(error)
+
+    first = threading.Thread(target=camera, args=(1,))
+    first.start()
+    assert fake.entered.acquire(timeout=30)  # the worker holds frame 1
+    queued = threading.Thread(target=camera, args=(2,))
+    queued.start()
+    time.sleep(0.2)  # let frame 2 reach the queue (ordering only, no timing is asserted)
+    closing = threading.Thread(target=shared.close, args=(30.0,))
+    closing.start()
+    time.sleep(0.2)
+    fake.release.set()
+    for thread in (closing, first, queued):
+        thread.join(30)
+    assert len(results) == 1  # frame 1 was already running: it completes
+    assert [str(error) for error in errors] == ["the detector was closed"]
+
+
+def test_default_runtime_uses_one_worker_per_usable_core() -> None:
+    assert usable_cores() == len(os.sched_getaffinity(0))

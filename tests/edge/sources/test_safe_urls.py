@@ -4,6 +4,7 @@ defence behind ``check_source_url``, and credentials never leak into errors, sta
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -12,11 +13,20 @@ import pytest
 from gridwatch_edge.config import SourceSettings
 from gridwatch_edge.errors import SourceError
 from gridwatch_edge.sources import SourceKind, check_source_url
-from gridwatch_edge.sources.capture import open_capture
+from gridwatch_edge.sources.capture import OPTIONS_VARIABLE, open_capture
+from gridwatch_edge.sources.pyav_stream import open_container
 from gridwatch_edge.sources.reader import CameraReader, ConnectionChange
 
+BACKENDS = ["pyav", "opencv"]
 
-def _opens(url: str, kind: SourceKind) -> bool:
+
+def _opens(url: str, kind: SourceKind, backend: str) -> bool:
+    if backend == "pyav":
+        try:
+            open_container(url, kind, open_timeout_s=3, read_timeout_s=3).close()
+        except SourceError:
+            return False
+        return True
     capture = open_capture(url, kind, open_timeout_s=3, read_timeout_s=3, decoder_threads=1)
     try:
         return bool(capture.isOpened())
@@ -24,20 +34,28 @@ def _opens(url: str, kind: SourceKind) -> bool:
         capture.release()
 
 
-def test_the_clip_opens_as_a_file(vtest_clip: Path) -> None:
-    assert _opens(str(vtest_clip), SourceKind.FILE)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_clip_opens_as_a_file(vtest_clip: Path, backend: str) -> None:
+    assert _opens(str(vtest_clip), SourceKind.FILE, backend)
 
 
-def test_a_local_path_given_as_a_network_camera_cannot_be_opened(vtest_clip: Path) -> None:
-    assert not _opens(str(vtest_clip), SourceKind.LIVE)
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("prefix", ["", "file:"])
+def test_a_local_path_given_as_a_network_camera_cannot_be_opened(
+    vtest_clip: Path, backend: str, prefix: str
+) -> None:
+    assert not _opens(f"{prefix}{vtest_clip}", SourceKind.LIVE, backend)
 
 
-@pytest.mark.parametrize("wrapper", ["concat:{0}|{0}", "subfile:,,start,0,end,0,,:{0}"])
-def test_ffmpeg_refuses_protocols_that_wrap_files(vtest_clip: Path, wrapper: str) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "wrapper", ["concat:{0}|{0}", "subfile:,,start,0,end,0,,:{0}", "http://127.0.0.1:9/{0}"]
+)
+def test_ffmpeg_refuses_other_protocols(vtest_clip: Path, wrapper: str, backend: str) -> None:
     # Past check_source_url (which refuses these schemes) FFmpeg itself must refuse them too.
     url = wrapper.format(vtest_clip)
-    assert not _opens(url, SourceKind.FILE)
-    assert not _opens(url, SourceKind.LIVE)
+    assert not _opens(url, SourceKind.FILE, backend)
+    assert not _opens(url, SourceKind.LIVE, backend)
 
 
 @pytest.mark.parametrize(
@@ -79,3 +97,26 @@ def test_credentials_never_in_errors_status_or_logs(caplog: pytest.LogCaptureFix
     assert not changes[0].online
     assert "127.0.0.1:9" in changes[0].reason
     assert status.quality.value == "offline"
+
+
+def test_ffmpeg_errors_never_carry_credentials() -> None:
+    # FFmpeg's own error text names the URL it failed on; only its kind may reach the message.
+    with pytest.raises(SourceError) as caught:
+        open_container(
+            "rtsp://admin:hunter2@127.0.0.1:9/stream",
+            SourceKind.LIVE,
+            open_timeout_s=2,
+            read_timeout_s=2,
+        )
+    message = str(caught.value)
+    assert "hunter2" not in message
+    assert "admin" not in message
+    assert "rtsp://***@127.0.0.1:9/stream" in message
+
+
+def test_the_opencv_whitelist_does_not_outlive_the_open(
+    vtest_clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(OPTIONS_VARIABLE, raising=False)
+    assert not _opens(str(vtest_clip), SourceKind.LIVE, "opencv")
+    assert OPTIONS_VARIABLE not in os.environ  # a later plain VideoCapture opens files again

@@ -1,0 +1,43 @@
+"""What ``VideoSource`` needs from a decoder backend (PyAV by default, OpenCV as fallback)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True, slots=True)
+class Grabbed:
+    """A decoded (not yet converted) picture's place in the stream."""
+
+    index: int  # position in the stream, counting frames the decoder skipped
+    # Seconds since the stream's first picture from its timestamps; None when the backend has
+    # none (``VideoSource`` then uses index / fps).
+    media_time_s: float | None
+
+
+class DecodedStream(Protocol):
+    @property
+    def fps(self) -> float:
+        """The stream's declared frame rate; 0.0 when it declares none."""
+        ...
+
+    @property
+    def received(self) -> int:
+        """Frames received from the source so far, decoded or skipped."""
+        ...
+
+    def grab(self) -> Grabbed | None:
+        """Decode up to the next picture; ``None`` at the end of the stream.
+
+        Raises ``SourceError`` when the stream fails (its text never holds credentials)."""
+        ...
+
+    def retrieve(self) -> npt.NDArray[np.uint8]:
+        """The last grabbed picture as BGR (height, width, 3)."""
+        ...
+
+    def close(self) -> None: ...
