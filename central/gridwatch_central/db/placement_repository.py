@@ -62,21 +62,21 @@ def incidents_of_events(session: Session, event_ids: Collection[uuid.UUID]) -> d
     return {row.event_id: row.incident_id for row in session.execute(query)}
 
 
-def lock_events(session: Session, event_ids: Collection[uuid.UUID]) -> bool:
-    """Hold each event until commit against other central processes; False if not needed.
+def lock_events(session: Session, event_ids: Collection[uuid.UUID]) -> None:
+    """Hold each event until commit against other central processes placing it too.
 
-    PostgreSQL: a transaction-scoped advisory lock per event, so that two processes that both
-    received alerts of one new event do not both open an incident for it; the second waits,
-    then sees the first one's event link. The keys are taken in sorted order, so two processes
-    cannot deadlock on them. SQLite has one writer at a time already: nothing to do.
+    PostgreSQL: a transaction-scoped advisory lock per event, taken before the event links are
+    read, so that two processes that both received alerts of one new event do not both open an
+    incident for it: the second waits, then reads the first one's link. The keys are taken in
+    sorted order, so two processes cannot deadlock on them. SQLite has one writer at a time
+    (the alert transaction holds the database lock): nothing to do.
     """
     if session.get_bind().dialect.name != "postgresql" or not event_ids:
-        return False
+        return
     keys = sorted({_lock_key(event_id) for event_id in event_ids})
     # unnest yields the sorted array in order, so the locks are taken in that order.
     statement = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
     session.execute(statement, {"keys": keys})
-    return True
 
 
 def _lock_key(event_id: uuid.UUID) -> int:
@@ -134,17 +134,21 @@ def _area_clause(area: SearchArea) -> ColumnElement[bool]:
     return and_(IncidentRow.lat.between(south, north), IncidentRow.lon.between(west, east))
 
 
-def lock_incidents(session: Session, incident_ids: Collection[int]) -> dict[int, IncidentRow]:
-    """The rows of ``incident_ids``, locked until commit, taken in id order (no deadlock)."""
+def lock_incidents(
+    session: Session, incident_ids: Collection[int]
+) -> dict[int, tuple[IncidentRow, CaseRow | None]]:
+    """The rows of ``incident_ids`` with their cases; the incidents locked until commit, in
+    id order (two processes cannot deadlock on them)."""
     if not incident_ids:
         return {}
     query = (
-        select(IncidentRow)
+        select(IncidentRow, CaseRow)
+        .outerjoin(CaseRow, CaseRow.incident_id == IncidentRow.id)
         .where(IncidentRow.id.in_(sorted(incident_ids)))
         .order_by(IncidentRow.id)
-        .with_for_update()
+        .with_for_update(of=IncidentRow)
     )
-    return {row.id: row for row in session.scalars(query)}
+    return {incident.id: (incident, case) for incident, case in session.execute(query)}
 
 
 def insert_incidents(session: Session, rows: Sequence[IncidentRow]) -> None:
@@ -173,10 +177,3 @@ def link_events(session: Session, links: dict[uuid.UUID, int]) -> set[uuid.UUID]
 def append_timelines(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(IncidentTimelineRow), list(rows))
-
-
-def cases_of_incidents(session: Session, incident_ids: Collection[int]) -> dict[int, CaseRow]:
-    if not incident_ids:
-        return {}
-    query = select(CaseRow).where(CaseRow.incident_id.in_(sorted(incident_ids)))
-    return {case.incident_id: case for case in session.scalars(query) if case.incident_id}

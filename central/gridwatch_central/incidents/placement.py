@@ -8,7 +8,7 @@ new incidents, event links, the locked existing incidents' counters, timeline en
 
 Runs inside the ingest transaction, so alerts and their incidents commit together or not at
 all. Two central processes receiving alerts of one new event do not both open an incident:
-the event is locked (``lock_events``) before its link is looked up a second time.
+the events are locked (``lock_events``) before their links are read.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from gridwatch_central.db import placement_repository as placements
 from gridwatch_central.db.engine import RetryTransactionError
 from gridwatch_central.db.incident_repository import OPEN_STATUSES
 from gridwatch_central.db.placement_repository import SearchArea
-from gridwatch_central.db.tables import IncidentRow
+from gridwatch_central.db.tables import CaseRow, IncidentRow
 from gridwatch_central.grid import GridAssignment
 from gridwatch_central.incidents.geo import bounding_box
 from gridwatch_central.incidents.merge import (
@@ -60,6 +60,14 @@ class EventAlerts:
         return self.alerts[0].alert.event_id
 
 
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """The incident of each event (in the order given) and the cases of those that have one."""
+
+    incidents: list[IncidentRow]
+    cases: dict[int, CaseRow]
+
+
 @dataclass(slots=True)
 class _Plan:
     """Decisions in memory: per event the stored incident id or the index of a new one."""
@@ -71,10 +79,10 @@ class _Plan:
     merged: set[int] = field(default_factory=set)  # stored incidents joined by the merge rule
 
 
-def place_events(session: Session, events: Sequence[EventAlerts]) -> list[IncidentRow]:
-    """The incident of each event (same order), opened or updated; flushed, ids set."""
+def place_events(session: Session, events: Sequence[EventAlerts]) -> Placement:
+    """The incident of each event, opened or updated (flushed, ids set), and the cases."""
     if not events:
-        return []
+        return Placement([], {})
     plan = _Plan(_links(session, events), {})
     fresh = [event for event in events if event.event_id not in plan.linked]
     plan.candidates = _candidates(session, fresh, set(plan.linked.values()))
@@ -82,7 +90,7 @@ def place_events(session: Session, events: Sequence[EventAlerts]) -> list[Incide
         plan.targets.append(_decide(plan, event))
     stored = placements.lock_incidents(session, {t for t in plan.targets if isinstance(t, int)})
     _check_still_open(stored, plan.merged)
-    incidents = [t if isinstance(t, IncidentRow) else stored[t] for t in plan.targets]
+    incidents = [t if isinstance(t, IncidentRow) else stored[t][0] for t in plan.targets]
     openers = {row.first_event_id for row in plan.opened}
     for event, incident in zip(events, incidents, strict=True):
         # The alert that opened an incident is in its counters already.
@@ -91,16 +99,15 @@ def place_events(session: Session, events: Sequence[EventAlerts]) -> list[Incide
     placements.insert_incidents(session, plan.opened)  # also flushes the absorbed counters
     _link_fresh(session, fresh, events, incidents)
     placements.append_timelines(session, [_opened_entry(row) for row in plan.opened])
-    return incidents
+    cases = {key: case for key, (_row, case) in stored.items() if case is not None}
+    return Placement(incidents, cases)
 
 
 def _links(session: Session, events: Sequence[EventAlerts]) -> dict[uuid.UUID, int]:
-    linked = placements.incidents_of_events(session, [e.event_id for e in events])
-    unlinked = [e.event_id for e in events if e.event_id not in linked]
-    if placements.lock_events(session, unlinked):
-        # Another process may have placed some of them while we waited for their locks.
-        linked |= placements.incidents_of_events(session, unlinked)
-    return linked
+    event_ids = [event.event_id for event in events]
+    # First wait for any other process placing one of these events, then read the links.
+    placements.lock_events(session, event_ids)
+    return placements.incidents_of_events(session, event_ids)
 
 
 def _candidates(
@@ -171,9 +178,11 @@ def _candidate(key: tuple[int, int], row: IncidentRow) -> Candidate:
     return Candidate(key, row.category, row.lat, row.lon, row.camera_id, row.last_seen_at)
 
 
-def _check_still_open(stored: dict[int, IncidentRow], merged: set[int]) -> None:
+def _check_still_open(
+    stored: dict[int, tuple[IncidentRow, CaseRow | None]], merged: set[int]
+) -> None:
     """A reviewer may have closed a chosen incident since the unlocked candidate read."""
-    if any(stored[incident_id].status not in OPEN_STATUSES for incident_id in merged):
+    if any(stored[incident_id][0].status not in OPEN_STATUSES for incident_id in merged):
         raise RetryTransactionError("an incident chosen for merging was reviewed meanwhile")
 
 

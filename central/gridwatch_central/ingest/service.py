@@ -22,7 +22,6 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.categories import CategoryMap
-from gridwatch_central.db import placement_repository as placements
 from gridwatch_central.db import repository
 from gridwatch_central.db.engine import run_in_transaction
 from gridwatch_central.db.tables import CaseRow, IncidentRow
@@ -165,13 +164,13 @@ class IngestService:
             if item.alert.alert_id not in stored:
                 events.setdefault(item.alert.event_id, []).append(item)
         governed = self._governed(events.values())
-        placed = place_events(session, [event for event, _items in governed])
+        placement = place_events(session, [event for event, _items in governed])
+        placed, cases = placement.incidents, placement.cases
         incident_of = {
             item.alert.alert_id: incident
             for (_event, items), incident in zip(governed, placed, strict=True)
             for item in items
         }
-        cases = placements.cases_of_incidents(session, {row.id for row in placed})
         new = [item for items in events.values() for item in items]
         # Sorted by key so two central processes inserting overlapping batches lock in the same
         # order and cannot deadlock.
