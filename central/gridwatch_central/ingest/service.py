@@ -66,6 +66,9 @@ class PreparedAlert:
     located: Located
     snapshot_sha256: str | None
     clean_snapshot_sha256: str | None
+    # Its row in ``alerts`` but for incident_id and case_id: built here, outside the
+    # transaction and its locks, which other central processes may be waiting for.
+    row: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +131,11 @@ class IngestService:
             return _Rejected(message, error)
         # Written before the transaction: content-addressed, so a rollback leaves at worst an
         # unreferenced file (retention removes it), and a redelivery rewrites nothing.
-        return PreparedAlert(
-            alert,
-            message.received_at,
-            self._locator.locate(alert),
-            self._write_snapshot(alert.snapshot),
-            self._write_snapshot(alert.clean_snapshot),
-        )
+        located = self._locator.locate(alert)
+        snapshot = self._write_snapshot(alert.snapshot)
+        clean = self._write_snapshot(alert.clean_snapshot)
+        row = _alert_values(alert, message.received_at, located, snapshot, clean)
+        return PreparedAlert(alert, message.received_at, located, snapshot, clean, row)
 
     def store(self, prepared: Sequence[Prepared]) -> list[IngestOutcome]:
         """Commit prepared messages in one transaction; outcomes in the same order."""
@@ -176,7 +177,7 @@ class IngestService:
         # order and cannot deadlock.
         new.sort(key=lambda item: item.alert.alert_id)
         repository.insert_new_alerts(
-            session, [_alert_values(item, incident_of, cases) for item in new]
+            session, [_linked_row(item, incident_of, cases) for item in new]
         )
         for incident in dict.fromkeys(placed):  # each once, in order of first placement
             if incident.id not in cases:
@@ -249,12 +250,24 @@ def _stored(
     )
 
 
-def _alert_values(
+def _linked_row(
     item: PreparedAlert, incident_of: dict[uuid.UUID, IncidentRow], cases: dict[int, CaseRow]
 ) -> dict[str, Any]:
-    alert, located = item.alert, item.located
-    incident = incident_of.get(alert.alert_id)
+    incident = incident_of.get(item.alert.alert_id)
     case = cases.get(incident.id) if incident is not None else None
+    return item.row | {
+        "case_id": case.id if case is not None else None,
+        "incident_id": incident.id if incident is not None else None,
+    }
+
+
+def _alert_values(
+    alert: AlertMessage,
+    received_at: datetime,
+    located: Located,
+    snapshot_sha256: str | None,
+    clean_snapshot_sha256: str | None,
+) -> dict[str, Any]:
     codes = located.grid.codes if located.grid else (None, None, None)
     return {
         "alert_id": alert.alert_id,
@@ -268,7 +281,7 @@ def _alert_values(
         "state": alert.state.value,
         "started_at": alert.started_at,
         "updated_at": alert.updated_at,
-        "received_at": item.received_at,
+        "received_at": received_at,
         "confidence": alert.confidence,
         # One dump of the whole list: a call per object costs several times more per alert.
         "objects": alert.model_dump(mode="json", include={"objects"})["objects"],
@@ -280,10 +293,8 @@ def _alert_values(
         "grid_l1_code": codes[0],
         "grid_l2_code": codes[1],
         "grid_l3_code": codes[2],
-        "snapshot_sha256": item.snapshot_sha256,
-        "clean_snapshot_sha256": item.clean_snapshot_sha256,
+        "snapshot_sha256": snapshot_sha256,
+        "clean_snapshot_sha256": clean_snapshot_sha256,
         "model_name": alert.model.name,
         "model_version": alert.model.version,
-        "case_id": case.id if case is not None else None,
-        "incident_id": incident.id if incident is not None else None,
     }
