@@ -99,7 +99,12 @@ class AlertConsumer:
         # them all, so paho's thread never blocks on it and keeps handling acks and receipts.
         self._receive_maximum = 2 * batch_max
         self._queue: queue.Queue[_Delivery | None] = queue.Queue(maxsize=self._receive_maximum + 1)
-        self._received: queue.Queue[_Received | None] = queue.Queue()  # bounded the same way
+        # Bounded too: should a broker send more than the receive maximum, paho's thread waits
+        # here (and TCP holds the rest back in the broker) instead of central buffering the
+        # whole backlog in memory.
+        self._received: queue.Queue[_Received | None] = queue.Queue(
+            maxsize=self._receive_maximum + 1
+        )
         self._preparer = threading.Thread(
             target=self._prepare_loop, name="ingest-preparer", daemon=True
         )
