@@ -21,6 +21,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -181,39 +182,44 @@ class PayloadFactory:
 
     Encoding a 30 KB alert through pydantic costs the publisher more CPU than the rate allows
     on a shared 2-core machine, so one payload per position in an event (new, updates, end) is
-    encoded once, and each alert patches in its own alert_id, event_id and the last 12 bytes
-    of its JPEG (after the end marker, ignored by decoders): every image is unique on disk.
+    encoded once, and each alert gets its own alert_id, event_id and the last 12 bytes of its
+    JPEG (after the end marker, ignored by decoders): every image is unique on disk. Each
+    template is cut at those three places once, so a payload is one join, not three searches
+    and copies of 40 KB.
     """
 
     _MARKER = b"\xfb\xef\xbe" * 4  # 12 bytes -> 16 base64 characters of its own
 
     def __init__(self, jpeg: bytes) -> None:
         padded = jpeg + b"\x00" * (-len(jpeg) % 3)  # base64 of the marker stays aligned
-        self._alert_ids = [uuid.uuid4() for _ in range(ALERTS_PER_EVENT)]
-        self._event_id = uuid.uuid4()
-        self._templates = [
-            encode_message(
-                _alert(
-                    position, self._event_id, padded + self._MARKER, datetime.now(UTC)
-                ).model_copy(update={"alert_id": self._alert_ids[position]})
+        alert_ids = [uuid.uuid4() for _ in range(ALERTS_PER_EVENT)]
+        event_id = uuid.uuid4()
+        marker = base64.b64encode(self._MARKER)
+        # Each template split around its placeholders: even items are fixed text, odd items
+        # name what goes there (0 alert_id, 1 event_id, 2 unique image tail).
+        self._parts: list[list[bytes | int]] = []
+        for position in range(ALERTS_PER_EVENT):
+            template = encode_message(
+                _alert(position, event_id, padded + self._MARKER, datetime.now(UTC)).model_copy(
+                    update={"alert_id": alert_ids[position]}
+                )
             )
-            for position in range(ALERTS_PER_EVENT)
-        ]
-        self._marker_b64 = base64.b64encode(self._MARKER)
-        self.edge_id = f"edge-{self._event_id.int % 20:02d}"
-        self.camera_id = f"cam-{self._event_id.int % 7:02d}"
+            tokens = [str(alert_ids[position]).encode(), str(event_id).encode(), marker]
+            pattern = re.compile(b"(" + b"|".join(re.escape(t) for t in tokens) + b")")
+            pieces = pattern.split(template)
+            self._parts.append([p if i % 2 == 0 else tokens.index(p) for i, p in enumerate(pieces)])
+        self.edge_id = f"edge-{event_id.int % 20:02d}"
+        self.camera_id = f"cam-{event_id.int % 7:02d}"
 
     def payload(self, index: int, event_id: uuid.UUID) -> tuple[str, bytes]:
-        position = index % ALERTS_PER_EVENT
-        alert_id = uuid.uuid4()
-        unique = base64.b64encode(index.to_bytes(12, "big"))
-        payload = (
-            self._templates[position]
-            .replace(str(self._alert_ids[position]).encode(), str(alert_id).encode())
-            .replace(str(self._event_id).encode(), str(event_id).encode())
-            .replace(self._marker_b64, unique)
+        alert_id = str(uuid.uuid4())
+        values = (
+            alert_id.encode(),
+            str(event_id).encode(),
+            base64.b64encode(index.to_bytes(12, "big")),
         )
-        return str(alert_id), payload
+        parts = self._parts[index % ALERTS_PER_EVENT]
+        return alert_id, b"".join(p if isinstance(p, bytes) else values[p] for p in parts)
 
 
 def _publisher_main(broker_json: str, seconds: float, rate: int, results: Any) -> None:
@@ -440,7 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=1, help="central processes, one $share group"
     )
-    parser.add_argument("--batch-max", type=int, default=200)
+    parser.add_argument(
+        "--batch-max", type=int, default=CentralConfig.model_fields["ingest_batch_max"].default
+    )
     parser.add_argument("--quick", action="store_true", help="10 s at 1000/s: a smoke run")
     parser.add_argument(
         "--postgres-url",

@@ -87,10 +87,13 @@ class CentralConfig(BaseModel):
 
     # --- access, ingest scale and storage ---
     auth: AuthConfig = Field(default_factory=AuthConfig)
-    # Largest alert batch stored in one transaction. 200 x ~30 KB snapshots is ~6 MB in
-    # memory and one commit per ~70 ms at 3000 alerts/s: large enough to amortise the commit
-    # and the snapshot flush, small enough to keep publish-to-stored latency far under 250 ms.
-    ingest_batch_max: int = Field(default=200, ge=1, le=5000)
+    # Largest alert batch stored in one transaction; a batch is whatever queued up meanwhile,
+    # so at low rates it is one alert. The cap only matters under load, where a batch costs a
+    # dozen round trips and one commit whatever its size: 500 lets a storer that fell behind
+    # catch up with fewer, larger transactions (at 3000 alerts/s a cycle may take ~160 ms
+    # before the queue grows). The consumer lets the broker send two batches unacknowledged,
+    # 1000 x ~70 KB (payload and decoded snapshot) = ~70 MB at most.
+    ingest_batch_max: int = Field(default=500, ge=1, le=5000)
     # Flush snapshot files to disk once per batch before the commit that references them.
     snapshot_sync: bool = True
     # Snapshots older than this and not evidence of an open case are deleted; None keeps all.

@@ -15,6 +15,7 @@ of a still-open case refers to it. Evidence of open cases is never deleted, howe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -37,8 +38,9 @@ class PruneReport:
 class SnapshotStore:
     def __init__(self, root: Path) -> None:
         self._root = root
+        self._root_text = os.fspath(root)
         # Shard directories known to exist: saves a mkdir system call per image.
-        self._made_dirs: set[Path] = set()
+        self._made_dirs: set[str] = set()
 
     @property
     def root(self) -> Path:
@@ -58,28 +60,31 @@ class SnapshotStore:
     def write(self, data: bytes) -> str:
         """Store ``data`` without waiting for the disk; call ``sync`` before relying on it."""
         content_hash = hashlib.sha256(data).hexdigest()
-        target = self.path_for(content_hash)
+        # Plain strings, not Path objects: ingest writes thousands of files a second, and the
+        # path arithmetic of pathlib cost more than the system calls. The hash is hex by
+        # construction, so it needs no check here.
+        directory = f"{self._root_text}/{content_hash[:2]}/{content_hash[2:4]}"
+        target = f"{directory}/{content_hash}"
         try:
             # Already there: refresh its age so retention keeps an image just referenced again.
             os.utime(target)
             return content_hash
         except FileNotFoundError:
             pass
-        if target.parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(target.parent)
+        if directory not in self._made_dirs:
+            os.makedirs(directory, exist_ok=True)
+            self._made_dirs.add(directory)
         # Write beside the target then rename: a reader never sees a half-written file, and a
         # crash leaves only a stray temp file (retention removes it), never a wrong image under
         # a valid hash. The temp name is unique per thread, so concurrent writers never share it.
-        temporary = (
-            target.parent / f".tmp-{content_hash[:16]}-{os.getpid()}-{threading.get_ident()}"
-        )
+        temporary = f"{directory}/.tmp-{content_hash[:16]}-{os.getpid()}-{threading.get_ident()}"
         try:
             with open(temporary, "wb") as stream:
                 stream.write(data)
             os.replace(temporary, target)
         except BaseException:
-            temporary.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
             raise
         return content_hash
 

@@ -20,6 +20,10 @@ MessageT = TypeVar("MessageT", bound=BaseModel)
 # Above every inline snapshot we allow (4 MiB raw is ~5.4 MiB of base64) plus the alert body.
 DEFAULT_MAX_PAYLOAD_BYTES: Final = 6 * 1024 * 1024
 
+# How ``encode_message`` starts every message of this version (compact JSON, version first).
+_VERSION_LEAD_TEXT: Final = f'{{"schema_version":{SCHEMA_VERSION},'
+_VERSION_LEAD: Final = _VERSION_LEAD_TEXT.encode()
+
 ERROR_CODES: Final = (
     "too_large",
     "malformed_json",
@@ -53,6 +57,15 @@ def decode_message(
     """Parse ``payload`` as ``model`` or raise ``ContractError`` explaining why not."""
     if len(payload) > max_bytes:
         raise ContractError("too_large", f"payload of {len(payload)} bytes exceeds {max_bytes}")
+    if _leads_with_version(payload):
+        try:
+            # Fast path: pydantic parses the JSON itself (in Rust, base64 included), about
+            # twice as fast as json.loads + model_validate for an alert with an inline snapshot,
+            # and without a Python copy of the base64 text. Strict, so that it accepts only what
+            # the lax path below accepts too, with the same values.
+            return model.model_validate_json(payload, strict=True)
+        except ValidationError:
+            pass  # the path below tells the sender precisely what is wrong
     document = _parse_json_object(payload)
     _check_version(document)
     try:
@@ -65,6 +78,17 @@ def decode_alert(
     payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES
 ) -> AlertMessage:
     return decode_message(AlertMessage, payload, max_bytes=max_bytes)
+
+
+def _leads_with_version(payload: bytes | str) -> bool:
+    """The payload starts as ``encode_message`` writes a current message: version first.
+
+    Only then is the fast path taken: a model's own validation would accept ``true`` for the
+    version 1 (and a default for a missing one), which the checks below reject.
+    """
+    if isinstance(payload, bytes):
+        return payload.startswith(_VERSION_LEAD)
+    return payload.startswith(_VERSION_LEAD_TEXT)
 
 
 def _parse_json_object(payload: bytes | str) -> dict[str, Any]:

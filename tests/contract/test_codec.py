@@ -110,3 +110,26 @@ def test_a_message_of_another_type_is_rejected() -> None:
         decode_alert(encode_message(ack))
     assert caught.value.code in {"unknown_field", "invalid"}
     assert decode_message(AlertAck, encode_message(ack)) == ack
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_compact_and_spaced_json_decode_to_the_same_alert(compact: bool) -> None:
+    # encode_message writes compact JSON with the version first (the fast path); any other
+    # layout takes the checked path, with the same result.
+    alert = make_alert()
+    separators = (",", ":") if compact else (", ", ": ")
+    payload = json.dumps(_document(alert), separators=separators).encode()
+    assert payload.startswith(b'{"schema_version":1,') is compact
+    assert decode_alert(payload) == alert
+    assert decode_alert(payload.decode()) == alert
+
+
+def test_a_version_first_payload_with_a_bad_field_is_explained() -> None:
+    document = _document(make_alert())
+    document["confidence"] = 1.5
+    payload = json.dumps(document, separators=(",", ":")).encode()
+    assert payload.startswith(b'{"schema_version":1,')
+    with pytest.raises(ContractError) as caught:
+        decode_alert(payload)
+    assert caught.value.code == "invalid"
+    assert "confidence" in caught.value.reason

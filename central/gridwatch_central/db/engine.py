@@ -90,7 +90,8 @@ def run_in_transaction(
     attempts: int = LOCK_RETRY_ATTEMPTS,
     first_delay_s: float = LOCK_RETRY_FIRST_DELAY_S,
 ) -> ResultT:
-    """Run ``work`` in one transaction, retrying it from scratch on a transient lock error.
+    """Run ``work`` in one transaction, retrying it from scratch on a transient lock error or
+    when ``work`` raises ``RetryTransactionError``.
 
     ``work`` must be safe to repeat: everything it did in a failed attempt was rolled back.
     """
@@ -99,12 +100,12 @@ def run_in_transaction(
         try:
             with sessions.begin() as session:
                 return work(session)
-        except DBAPIError as error:
-            if attempt == attempts or not is_transient_lock_error(error):
+        except (DBAPIError, RetryTransactionError) as error:
+            transient = isinstance(error, RetryTransactionError) or is_transient_lock_error(error)
+            if attempt == attempts or not transient:
                 raise
-            log.info(
-                "transaction hit a lock (%s); retry %d in %.0f ms", error.orig, attempt, delay * 1e3
-            )
+            cause = error.orig if isinstance(error, DBAPIError) else error
+            log.info("transaction hit %s; retry %d in %.0f ms", cause, attempt, delay * 1e3)
             # Jitter so that two writers that collided do not collide again in lock step.
             time.sleep(delay * random.uniform(0.5, 1.5))
             delay *= 2

@@ -1,19 +1,17 @@
-"""SQL of incidents: creation, event links, merge candidates, review, listing."""
+"""SQL of incidents: review, relinking, timeline, listing; ingest's in placement_repository."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db.repository import Page, _page
-from gridwatch_central.db.scoping import grid_match, insert_or_ignore, scope_clause
+from gridwatch_central.db.scoping import grid_match, scope_clause
 from gridwatch_central.db.tables import (
     AlertRow,
     CaseRow,
@@ -34,75 +32,11 @@ class IncidentFilter:
     grid_code: str | None = None
 
 
-def insert_incident(session: Session, values: dict[str, Any]) -> IncidentRow:
-    row = IncidentRow(**values)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def link_event(session: Session, event_id: uuid.UUID, incident_id: int) -> bool:
-    """Tie an edge event to an incident; False when another alert already tied it."""
-    values = {"event_id": event_id, "incident_id": incident_id}
-    return insert_or_ignore(session, IncidentEventRow, values, ["event_id"])
-
-
 def relink_events(session: Session, from_incident: int, to_incident: int) -> None:
     session.execute(
         update(IncidentEventRow)
         .where(IncidentEventRow.incident_id == from_incident)
         .values(incident_id=to_incident)
-    )
-
-
-def incident_for_event(session: Session, event_id: uuid.UUID) -> IncidentRow | None:
-    query = (
-        select(IncidentRow)
-        .join(IncidentEventRow, IncidentEventRow.incident_id == IncidentRow.id)
-        .where(IncidentEventRow.event_id == event_id)
-        .with_for_update(of=IncidentRow)
-    )
-    return session.scalar(query)
-
-
-def merge_candidates(
-    session: Session,
-    category: str,
-    since: datetime,
-    box: tuple[float, float, float, float] | None,
-    camera_id: str,
-) -> Sequence[IncidentRow]:
-    """Open incidents of ``category`` seen since ``since``: inside the lat/lon ``box``
-    (south, west, north, east) or, for an alert without a location, from the same camera."""
-    query = (
-        select(IncidentRow)
-        .outerjoin(CaseRow, CaseRow.incident_id == IncidentRow.id)
-        .where(
-            IncidentRow.category == category,
-            IncidentRow.status.in_(OPEN_STATUSES),
-            IncidentRow.last_seen_at >= since,
-            or_(CaseRow.id.is_(None), CaseRow.state.not_in(CLOSED_CASE_STATES)),
-        )
-        .order_by(IncidentRow.last_seen_at.desc(), IncidentRow.id.desc())
-        .with_for_update(of=IncidentRow)
-    )
-    if box is None:
-        query = query.where(IncidentRow.lat.is_(None), IncidentRow.camera_id == camera_id)
-    else:
-        south, west, north, east = box
-        query = query.where(
-            IncidentRow.lat.between(south, north), IncidentRow.lon.between(west, east)
-        )
-    return session.scalars(query).all()
-
-
-def set_alert_links(
-    session: Session, alert_row_ids: list[int], incident_id: int, case_id: int | None
-) -> None:
-    session.execute(
-        update(AlertRow)
-        .where(AlertRow.id.in_(alert_row_ids))
-        .values(incident_id=incident_id, case_id=case_id)
     )
 
 

@@ -87,23 +87,18 @@ def insert_case(session: Session, values: dict[str, Any]) -> int | None:
     return int(inserted) if inserted is not None else None
 
 
-def insert_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> list[uuid.UUID]:
-    """Store alerts once per ``alert_id``; returns the ids that were new."""
-    ids = [row["alert_id"] for row in rows]
-    if not ids:
-        return []
-    existing = set(session.scalars(select(AlertRow.alert_id).where(AlertRow.alert_id.in_(ids))))
-    new_rows = [row for row in rows if row["alert_id"] not in existing]
-    if new_rows:
-        _insert_all_or_retry(session, AlertRow.__table__, "alert_id", new_rows)
-    return [row["alert_id"] for row in new_rows]
-
-
-def alert_row_ids(session: Session, alert_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+def stored_alert_ids(session: Session, alert_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``alert_ids`` are stored already (redeliveries)."""
     if not alert_ids:
-        return {}
-    query = select(AlertRow.alert_id, AlertRow.id).where(AlertRow.alert_id.in_(alert_ids))
-    return {row.alert_id: row.id for row in session.execute(query)}
+        return set()
+    query = select(AlertRow.alert_id).where(AlertRow.alert_id.in_(list(alert_ids)))
+    return set(session.scalars(query))
+
+
+def insert_new_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Store alerts that ``stored_alert_ids`` found absent; retries if a racing writer won."""
+    if rows:
+        _insert_all_or_retry(session, AlertRow.__table__, "alert_id", rows)
 
 
 def insert_quarantine(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -12,12 +12,18 @@ from gridwatch_central.grid.cells import GridAssignment, GridCell, GridRef
 from gridwatch_central.grid.codes import LEVELS, GridCodeScheme
 from gridwatch_central.grid.loader import load_grid
 
+# Points remembered by ``locate``. Alerts come from fixed cameras, and most carry their camera's
+# position, so a few thousand points cover a large deployment; a full cache is simply cleared.
+LOCATE_CACHE_SIZE = 4096
+
 
 class GridIndex:
     """An immutable snapshot of the grid; replaced whole, never changed, when a grid is imported."""
 
     def __init__(self, cells: list[GridCell], name: str | None = None) -> None:
         self.name = name
+        # Safe to cache: the index never changes, and a new grid comes with a new index.
+        self._located: dict[tuple[float, float], GridAssignment | None] = {}
         self._by_code = {cell.code: cell for cell in cells}
         self._levels = {level: [c for c in cells if c.level == level] for level in LEVELS}
         self._trees = {
@@ -37,6 +43,17 @@ class GridIndex:
 
     def locate(self, lat: float, lon: float) -> GridAssignment | None:
         """The cells containing a WGS-84 point at each level, or None outside the grid."""
+        key = (lat, lon)
+        try:
+            return self._located[key]
+        except KeyError:
+            pass
+        if len(self._located) >= LOCATE_CACHE_SIZE:
+            self._located.clear()
+        found = self._located[key] = self._lookup(lat, lon)
+        return found
+
+    def _lookup(self, lat: float, lon: float) -> GridAssignment | None:
         point = Point(lon, lat)
         # The deepest cell decides; its ancestors follow from parent_code, so that a point on a
         # shared boundary never gets a micro-grid of one community and the other community.

@@ -1,5 +1,6 @@
-"""Incidents: alerts of one category close in space and time merged into one real problem."""
+"""Incidents: alerts of one category close in space and time, merged into one problem."""
 
-from gridwatch_central.incidents.merge import IncidentStatus, absorb_followers, attach_to_incident
+from gridwatch_central.incidents.merge import IncidentStatus
+from gridwatch_central.incidents.placement import EventAlerts, NewAlert, place_events
 
-__all__ = ["IncidentStatus", "absorb_followers", "attach_to_incident"]
+__all__ = ["EventAlerts", "IncidentStatus", "NewAlert", "place_events"]

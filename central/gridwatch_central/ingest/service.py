@@ -5,15 +5,16 @@ must not stop the stream. A storage failure does raise, so the consumer withhold
 acks and the messages are delivered again.
 
 Messages are handled in batches: one transaction (and one snapshot flush) for many alerts;
-``handle`` is a batch of one. Alerts are inserted in bulk, then each new one joins its incident
-(merging by category, place and time) in the same transaction, so an alert and its incident
-(and an auto-verified case) are committed together or not at all.
+``handle`` is a batch of one. The batch's new alerts are placed into incidents (merging by
+category, place and time, ``incidents.placement``) with a fixed number of statements, then
+inserted in bulk already linked to their incident and case, in the same transaction: an alert
+and its incident (and an auto-verified case) are committed together or not at all.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,11 +22,11 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.categories import CategoryMap
-from gridwatch_central.db import incident_repository as incidents
 from gridwatch_central.db import repository
 from gridwatch_central.db.engine import run_in_transaction
+from gridwatch_central.db.tables import CaseRow, IncidentRow
 from gridwatch_central.grid.locate import Located, Locator
-from gridwatch_central.incidents import absorb_followers, attach_to_incident
+from gridwatch_central.incidents import EventAlerts, NewAlert, place_events
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
@@ -65,6 +66,9 @@ class PreparedAlert:
     located: Located
     snapshot_sha256: str | None
     clean_snapshot_sha256: str | None
+    # Its row in ``alerts`` but for incident_id and case_id: built here, outside the
+    # transaction and its locks, which other central processes may be waiting for.
+    row: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +131,11 @@ class IngestService:
             return _Rejected(message, error)
         # Written before the transaction: content-addressed, so a rollback leaves at worst an
         # unreferenced file (retention removes it), and a redelivery rewrites nothing.
-        return PreparedAlert(
-            alert,
-            message.received_at,
-            self._locator.locate(alert),
-            self._write_snapshot(alert.snapshot),
-            self._write_snapshot(alert.clean_snapshot),
-        )
+        located = self._locator.locate(alert)
+        snapshot = self._write_snapshot(alert.snapshot)
+        clean = self._write_snapshot(alert.clean_snapshot)
+        row = _alert_values(alert, message.received_at, located, snapshot, clean)
+        return PreparedAlert(alert, message.received_at, located, snapshot, clean, row)
 
     def store(self, prepared: Sequence[Prepared]) -> list[IngestOutcome]:
         """Commit prepared messages in one transaction; outcomes in the same order."""
@@ -153,70 +155,53 @@ class IngestService:
     def _store_alerts(
         self, session: Session, batch: Sequence[PreparedAlert]
     ) -> dict[uuid.UUID, IngestOutcome]:
-        """Insert the batch's new alerts and attach each to its incident; outcomes by id."""
+        """Place the batch's new alerts into incidents, then insert them; outcomes by id."""
         firsts: dict[uuid.UUID, PreparedAlert] = {}
         for item in batch:  # the first copy of each alert_id; later copies are duplicates
             firsts.setdefault(item.alert.alert_id, item)
+        stored = repository.stored_alert_ids(session, list(firsts))
+        events: dict[uuid.UUID, list[PreparedAlert]] = {}
+        for item in firsts.values():  # arrival order: an event is placed where it first appears
+            if item.alert.alert_id not in stored:
+                events.setdefault(item.alert.event_id, []).append(item)
+        governed = self._governed(events.values())
+        placement = place_events(session, [event for event, _items in governed])
+        placed, cases = placement.incidents, placement.cases
+        incident_of = {
+            item.alert.alert_id: incident
+            for (_event, items), incident in zip(governed, placed, strict=True)
+            for item in items
+        }
+        new = [item for items in events.values() for item in items]
         # Sorted by key so two central processes inserting overlapping batches lock in the same
         # order and cannot deadlock.
-        unique = sorted(firsts.values(), key=lambda item: item.alert.alert_id)
-        new_ids = repository.insert_alerts(session, [_alert_values(item) for item in unique])
-        row_ids = repository.alert_row_ids(session, new_ids)
-        # Incidents in arrival order, one event at a time: the event's first alert in the
-        # batch finds (or opens) its incident, the rest of the event follow it in one step.
-        events: dict[uuid.UUID, list[PreparedAlert]] = {}
-        for item in firsts.values():
-            if item.alert.alert_id in row_ids:
-                events.setdefault(item.alert.event_id, []).append(item)
-        outcomes: dict[uuid.UUID, IngestOutcome] = {}
-        for items in events.values():
-            for item, outcome in zip(
-                items, self._attach_event(session, items, row_ids), strict=True
-            ):
-                outcomes[item.alert.alert_id] = outcome
-        return outcomes
-
-    def _attach_event(
-        self, session: Session, items: list[PreparedAlert], row_ids: dict[uuid.UUID, int]
-    ) -> list[IngestOutcome]:
-        """Attach the batch's new alerts of one event to its incident; outcomes in order."""
-        first, followers = items[0], items[1:]
-        alert = first.alert
-        category = self._categories.category_for(alert.event_type.value)
-        policy = self._router.policy_or_none(category.code)
-        if policy is None:
-            # Stored and acked, but nothing to govern (e.g. camera_offline has no route).
-            return [IngestOutcome("stored", i.alert.alert_id, i.alert.edge_id) for i in items]
-        incident = attach_to_incident(
-            session,
-            alert,
-            row_ids[alert.alert_id],
-            policy=policy,
-            grid=first.located.grid,
-            received_at=first.received_at,
-            snapshot_hash=first.snapshot_sha256,
+        new.sort(key=lambda item: item.alert.alert_id)
+        repository.insert_new_alerts(
+            session, [_linked_row(item, incident_of, cases) for item in new]
         )
-        if followers:
-            rest = [
-                (i.alert, row_ids[i.alert.alert_id], i.received_at, i.snapshot_sha256)
-                for i in followers
-            ]
-            case = absorb_followers(session, incident, rest)  # looks the case up itself
-        else:
-            case = incidents.case_of_incident(session, incident.id)
-        if case is None:
-            case = self._review.auto_verify(session, incident)
-        case_id = case.id if case is not None else None
-        return [
-            IngestOutcome(
-                "stored",
-                i.alert.alert_id,
-                i.alert.edge_id,
-                incident_id=incident.id,
-                case_id=case_id,
-            )
-            for i in items
-        ]
+        for incident in dict.fromkeys(placed):  # each once, in order of first placement
+            if incident.id not in cases:
+                case = self._review.auto_verify(session, incident)
+                if case is not None:
+                    cases[incident.id] = case
+        return {item.alert.alert_id: _stored(item, incident_of, cases) for item in new}
+
+    def _governed(
+        self, events: Iterable[list[PreparedAlert]]
+    ) -> list[tuple[EventAlerts, list[PreparedAlert]]]:
+        """Events of a category with a policy; the others are stored but govern nothing (e.g.
+        camera_offline has no route)."""
+        governed = []
+        for items in events:
+            category = self._categories.category_for(items[0].alert.event_type.value)
+            policy = self._router.policy_or_none(category.code)
+            if policy is not None:
+                alerts = [
+                    NewAlert(i.alert, i.received_at, i.snapshot_sha256, i.located.grid)
+                    for i in items
+                ]
+                governed.append((EventAlerts(policy, alerts), items))
+        return governed
 
     def _write_snapshot(self, snapshot: Snapshot | None) -> str | None:
         if snapshot is None or snapshot.data is None:
@@ -250,8 +235,39 @@ def _quarantine_row(rejected: _Rejected) -> dict[str, object]:
     }
 
 
-def _alert_values(item: PreparedAlert) -> dict[str, Any]:
-    alert, located = item.alert, item.located
+def _stored(
+    item: PreparedAlert, incident_of: dict[uuid.UUID, IncidentRow], cases: dict[int, CaseRow]
+) -> IngestOutcome:
+    alert = item.alert
+    incident = incident_of.get(alert.alert_id)
+    case = cases.get(incident.id) if incident is not None else None
+    return IngestOutcome(
+        "stored",
+        alert.alert_id,
+        alert.edge_id,
+        incident_id=incident.id if incident is not None else None,
+        case_id=case.id if case is not None else None,
+    )
+
+
+def _linked_row(
+    item: PreparedAlert, incident_of: dict[uuid.UUID, IncidentRow], cases: dict[int, CaseRow]
+) -> dict[str, Any]:
+    incident = incident_of.get(item.alert.alert_id)
+    case = cases.get(incident.id) if incident is not None else None
+    return item.row | {
+        "case_id": case.id if case is not None else None,
+        "incident_id": incident.id if incident is not None else None,
+    }
+
+
+def _alert_values(
+    alert: AlertMessage,
+    received_at: datetime,
+    located: Located,
+    snapshot_sha256: str | None,
+    clean_snapshot_sha256: str | None,
+) -> dict[str, Any]:
     codes = located.grid.codes if located.grid else (None, None, None)
     return {
         "alert_id": alert.alert_id,
@@ -265,9 +281,10 @@ def _alert_values(item: PreparedAlert) -> dict[str, Any]:
         "state": alert.state.value,
         "started_at": alert.started_at,
         "updated_at": alert.updated_at,
-        "received_at": item.received_at,
+        "received_at": received_at,
         "confidence": alert.confidence,
-        "objects": [obj.model_dump(mode="json") for obj in alert.objects],
+        # One dump of the whole list: a call per object costs several times more per alert.
+        "objects": alert.model_dump(mode="json", include={"objects"})["objects"],
         "measurements": dict(alert.measurements),
         # The point the grid was assigned from (see grid.locate), not necessarily the edge's.
         "lat": located.lat,
@@ -276,10 +293,8 @@ def _alert_values(item: PreparedAlert) -> dict[str, Any]:
         "grid_l1_code": codes[0],
         "grid_l2_code": codes[1],
         "grid_l3_code": codes[2],
-        "snapshot_sha256": item.snapshot_sha256,
-        "clean_snapshot_sha256": item.clean_snapshot_sha256,
+        "snapshot_sha256": snapshot_sha256,
+        "clean_snapshot_sha256": clean_snapshot_sha256,
         "model_name": alert.model.name,
         "model_version": alert.model.version,
-        "case_id": None,
-        "incident_id": None,
     }
