@@ -45,7 +45,8 @@ from gridwatch_edge.detector.factory import build_detector
 from gridwatch_edge.detector.manifest import ModelManifest, discover_manifests
 from gridwatch_edge.detector.onnx_detector import OnnxDetector
 from gridwatch_edge.detector.yolox import YoloxDecoder
-from gridwatch_edge.runtime import EdgeRuntime
+from gridwatch_edge.picture import Picture
+from gridwatch_edge.runtime import OPENCV_THREADS_PER_CALL, EdgeRuntime
 from gridwatch_edge.shared_detector import SharedDetector, usable_cores
 from gridwatch_edge.sinks import CollectingSink
 from gridwatch_edge.sources.pyav_stream import PyAvStream, open_container
@@ -153,8 +154,8 @@ def naive_detector(manifest: ModelManifest, models_dir: Path) -> OnnxDetector:
     )
     config = DetectorConfig()
     postprocess = Postprocess(config.score_threshold, config.nms_iou_threshold, None)
-    decoder = YoloxDecoder(manifest.input.width, manifest.input.height)
-    return OnnxDetector(session, manifest, decoder, postprocess)
+    # Square letterbox on the model as downloaded (rectangular=False), as tutorials do.
+    return OnnxDetector(session, manifest, YoloxDecoder(), postprocess)
 
 
 def naive_camera(
@@ -262,9 +263,22 @@ def decode_rate(clip: Path, seconds: float) -> float:
     return sum(totals) / (time.monotonic() - started)
 
 
+def first_picture(clip: Path) -> Picture:
+    """The clip's first picture as the runtime's decoder delivers it (not yet converted)."""
+    container = open_container(str(clip), SourceKind.FILE, open_timeout_s=10, read_timeout_s=10)
+    stream = PyAvStream(container, display_name=clip.name, decoder_threads=1, skip_for_fps=None)
+    try:
+        if stream.grab() is None:
+            raise SystemExit(f"{clip} holds no picture")
+        return stream.retrieve()  # holds its own reference to the decoded buffers
+    finally:
+        stream.close()
+
+
 def inference_rate(clip: Path, seconds: float, models_dir: Path) -> float:
-    """Frames/s of the box's detector as the runtime configures it (letterbox, model, NMS):
-    one session, one worker per usable core, kept busy by twice as many callers."""
+    """Frames/s of the box's detector as the runtime configures it (the decoded picture
+    converted to network size, letterbox, model, NMS): one session, one worker per usable
+    core, kept busy by twice as many callers, OpenCV one thread per call as in the runtime."""
     manifest = discover_manifests([REPO_ROOT / "models"])["yolox_nano"]
     config = DetectorConfig()
     shared = SharedDetector(
@@ -272,17 +286,16 @@ def inference_rate(clip: Path, seconds: float, models_dir: Path) -> float:
         max_batch=config.max_batch,
         workers=config.inference_workers or usable_cores(),
     )
-    capture = cv2.VideoCapture(str(clip))
-    ok, frame = capture.read()
-    capture.release()
-    image = np.asarray(frame, dtype=np.uint8) if ok else np.zeros((720, 1280, 3), np.uint8)
+    picture = first_picture(clip)
     deadline = time.monotonic() + seconds
 
     def caller() -> None:
         while time.monotonic() < deadline:
-            shared.detect(image)
+            shared.detect(picture)
 
     callers = [threading.Thread(target=caller) for _ in range(2 * shared.workers)]
+    opencv_threads = cv2.getNumThreads()
+    cv2.setNumThreads(OPENCV_THREADS_PER_CALL)
     shared.start()
     started = time.monotonic()
     for thread in callers:
@@ -291,6 +304,7 @@ def inference_rate(clip: Path, seconds: float, models_dir: Path) -> float:
         thread.join()
     elapsed = time.monotonic() - started
     shared.close()
+    cv2.setNumThreads(opencv_threads)
     return shared.frames / elapsed
 
 
