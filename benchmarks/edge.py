@@ -14,10 +14,12 @@ measure the capacity of the path the runtime actually uses, not of some other on
 is frames/s taken in by one single-threaded PyAV decoder per core with the runtime's default
 ``decode_skip`` (non-reference frames dropped undecoded while enough pictures remain for the
 analysis rate, no deblocking filter), inference-only is frames/s of the runtime's detector
-configuration (one shared session, one single-threaded worker per core). Both are probed before
-and after the searches and the higher value kept (a passing load elsewhere on the machine can
-only lower them). ``fraction_of_limit`` is the share of that machine capacity the runtime
-actually turned into received and detected frames at its best K.
+configuration (one shared session, one single-threaded worker per core, each frame a freshly
+decoded picture converted to network size as the runtime does it, rectangular input when the
+manifest allows it; the naive loop keeps the square letterbox on the model as downloaded).
+Both are probed before and after the searches and the higher value kept (a passing load
+elsewhere on the machine can only lower them). ``fraction_of_limit`` is the share of that
+machine capacity the runtime actually turned into received and detected frames at its best K.
 
 The last line printed is one JSON object. Measurements only: nothing here asserts a time.
 """
@@ -45,7 +47,7 @@ from gridwatch_edge.detector.factory import build_detector
 from gridwatch_edge.detector.manifest import ModelManifest, discover_manifests
 from gridwatch_edge.detector.onnx_detector import OnnxDetector
 from gridwatch_edge.detector.yolox import YoloxDecoder
-from gridwatch_edge.runtime import EdgeRuntime
+from gridwatch_edge.runtime import OPENCV_THREADS_PER_CALL, EdgeRuntime
 from gridwatch_edge.shared_detector import SharedDetector, usable_cores
 from gridwatch_edge.sinks import CollectingSink
 from gridwatch_edge.sources.pyav_stream import PyAvStream, open_container
@@ -153,8 +155,8 @@ def naive_detector(manifest: ModelManifest, models_dir: Path) -> OnnxDetector:
     )
     config = DetectorConfig()
     postprocess = Postprocess(config.score_threshold, config.nms_iou_threshold, None)
-    decoder = YoloxDecoder(manifest.input.width, manifest.input.height)
-    return OnnxDetector(session, manifest, decoder, postprocess)
+    # Square letterbox on the model as downloaded (rectangular=False), as tutorials do.
+    return OnnxDetector(session, manifest, YoloxDecoder(), postprocess)
 
 
 def naive_camera(
@@ -262,9 +264,21 @@ def decode_rate(clip: Path, seconds: float) -> float:
     return sum(totals) / (time.monotonic() - started)
 
 
+def decoded_stream(clip: Path) -> PyAvStream:
+    """The runtime's decoder on ``clip``, at its first picture."""
+    container = open_container(str(clip), SourceKind.FILE, open_timeout_s=10, read_timeout_s=10)
+    stream = PyAvStream(container, display_name=clip.name, decoder_threads=1, skip_for_fps=None)
+    if stream.grab() is None:
+        stream.close()
+        raise SystemExit(f"{clip} holds no picture")
+    return stream
+
+
 def inference_rate(clip: Path, seconds: float, models_dir: Path) -> float:
-    """Frames/s of the box's detector as the runtime configures it (letterbox, model, NMS):
-    one session, one worker per usable core, kept busy by twice as many callers."""
+    """Frames/s of the box's detector as the runtime configures it (the decoded picture
+    converted to network size, letterbox, model, NMS): one session, one worker per usable
+    core, kept busy by twice as many callers, OpenCV one thread per call as in the runtime.
+    Each caller is a camera: its own decoder, and a fresh, unconverted picture per call."""
     manifest = discover_manifests([REPO_ROOT / "models"])["yolox_nano"]
     config = DetectorConfig()
     shared = SharedDetector(
@@ -272,17 +286,16 @@ def inference_rate(clip: Path, seconds: float, models_dir: Path) -> float:
         max_batch=config.max_batch,
         workers=config.inference_workers or usable_cores(),
     )
-    capture = cv2.VideoCapture(str(clip))
-    ok, frame = capture.read()
-    capture.release()
-    image = np.asarray(frame, dtype=np.uint8) if ok else np.zeros((720, 1280, 3), np.uint8)
+    streams = [decoded_stream(clip) for _ in range(2 * shared.workers)]
     deadline = time.monotonic() + seconds
 
-    def caller() -> None:
+    def caller(stream: PyAvStream) -> None:
         while time.monotonic() < deadline:
-            shared.detect(image)
+            shared.detect(stream.retrieve())
 
-    callers = [threading.Thread(target=caller) for _ in range(2 * shared.workers)]
+    callers = [threading.Thread(target=caller, args=(stream,)) for stream in streams]
+    opencv_threads = cv2.getNumThreads()
+    cv2.setNumThreads(OPENCV_THREADS_PER_CALL)
     shared.start()
     started = time.monotonic()
     for thread in callers:
@@ -291,6 +304,9 @@ def inference_rate(clip: Path, seconds: float, models_dir: Path) -> float:
         thread.join()
     elapsed = time.monotonic() - started
     shared.close()
+    cv2.setNumThreads(opencv_threads)
+    for stream in streams:
+        stream.close()
     return shared.frames / elapsed
 
 

@@ -1,6 +1,6 @@
 """The motion gate: frames in which nothing moved are not sent to the detector.
 
-Cheap frame differencing: each analysed frame is shrunk to ``width`` pixels wide, turned grey
+Cheap frame differencing: each analysed frame is shrunk to ``width`` pixels wide in grey
 and slightly blurred, then compared with the previous analysed frame. If too few pixels
 changed, the previous detections still describe the scene and inference is skipped — except
 that at least every ``max_skip_s`` a detection is forced, so stationary objects (a parked van,
@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gridwatch_edge.config import MotionConfig
+from gridwatch_edge.picture import Picture
 
 # A 3x3 blur removes single-pixel H.264 speckle before differencing; larger kernels would
 # also wash out a distant person, who is only a few pixels wide at 160 px.
@@ -32,9 +33,9 @@ class MotionGate:
     def skip_ratio(self) -> float:
         return self.frames_skipped / self.frames_checked if self.frames_checked else 0.0
 
-    def should_detect(self, image: npt.NDArray[np.uint8], media_time_s: float) -> bool:
-        """Whether ``image`` (BGR) needs the detector; updates the reference frame."""
-        small = self._shrink(image)
+    def should_detect(self, picture: Picture, media_time_s: float) -> bool:
+        """Whether ``picture`` needs the detector; updates the reference frame."""
+        small = self._shrink(picture)
         previous, self._previous = self._previous, small
         self.frames_checked += 1
         forced = (
@@ -59,12 +60,11 @@ class MotionGate:
         moved = np.count_nonzero(difference > self._config.pixel_threshold)
         return moved / difference.size
 
-    def _shrink(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-        height, width = image.shape[:2]
+    def _shrink(self, picture: Picture) -> npt.NDArray[np.uint8]:
+        width, height = picture.width, picture.height
         target_width = min(self._config.width, width)
         target_height = max(1, round(height * target_width / width))
-        # INTER_AREA averages the pixels it drops: a built-in denoise, and resizing before the
-        # colour conversion converts 40x fewer pixels.
-        small = cv2.resize(image, (target_width, target_height), interpolation=cv2.INTER_AREA)
-        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        # Area averaging of the pixels dropped is a built-in denoise; a decoded picture gives
+        # its luma plane directly, with no colour conversion (``Picture.grey``).
+        grey = picture.grey(target_width, target_height)
         return np.asarray(cv2.GaussianBlur(grey, BLUR_KERNEL, 0), dtype=np.uint8)

@@ -116,8 +116,8 @@ class CameraPipeline:
 
     def _detect(self, frame: Frame) -> Detections:
         """Fresh detections, or the previous ones when the motion gate saw a still scene."""
-        if self._gate is None or self._gate.should_detect(frame.image, frame.media_time_s):
-            self._last_detections = self._detector.detect(frame.image)
+        if self._gate is None or self._gate.should_detect(frame.picture, frame.media_time_s):
+            self._last_detections = self._detector.detect(frame.picture)
             self.frames_detected += 1
         return self._last_detections
 

@@ -2,7 +2,8 @@
 
 Camera pipelines call ``detect()``, which queues the frame and waits for its result. Worker
 threads take the queued frames in arrival order (fair across cameras, unlike a lock) and, when
-the model's batch axis is free, run up to ``max_batch`` of them in one inference. All workers
+the model's batch axis is free, run up to ``max_batch`` of them in one inference (the detector
+splits a batch by input size: cameras of one resolution share it, others run apart). All workers
 call the same ONNX Runtime session (``run`` is thread-safe and releases the GIL), so the model
 is loaded once; with ``intra_op_threads=1`` each worker keeps one core busy on its own frame.
 For a small model like YOLOX-Nano that parallelism across frames beats parallelism inside one
@@ -25,12 +26,10 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 
-import numpy as np
-import numpy.typing as npt
-
 from gridwatch_contract.messages import ModelInfo
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.detector.base import Detector
+from gridwatch_edge.picture import Image, Picture
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ TIMING_WINDOW = 256
 # How often an idle worker checks for shutdown.
 IDLE_POLL_S = 0.5
 
-_Request = tuple[npt.NDArray[np.uint8], "Future[Detections]"]
+_Request = tuple[Image | Picture, "Future[Detections]"]
 
 
 def usable_cores() -> int:
@@ -59,7 +58,10 @@ class SharedDetector:
         self._max_batch = max_batch if detector.accepts_batches else 1
         self._workers = workers
         self._requests: queue.SimpleQueue[_Request] = queue.SimpleQueue()
-        self._lock = threading.Lock()  # guards the timings, and inline runs before start()
+        self._lock = threading.Lock()  # guards the timings
+        # Serialises inline runs before start(); apart from _lock, which _run takes itself
+        # (one lock for both deadlocked the first inline call).
+        self._inline_lock = threading.Lock()
         self._durations_ms: deque[float] = deque(maxlen=TIMING_WINDOW)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -101,10 +103,12 @@ class SharedDetector:
         self._threads = []
         self._fail_pending()
 
-    def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
-        """Detections for one BGR image; blocks until a worker ran it."""
+    def detect(self, image: Image | Picture) -> Detections:
+        """Detections for one BGR image or picture; blocks until a worker ran it (the worker
+        also does the picture's conversion to network size, so it runs on the cores the
+        inference workers are sized for)."""
         if not self._threads:  # not started (a unit test, a one-off call): run inline
-            with self._lock:
+            with self._inline_lock:
                 return self._run([image])[0]
         future: Future[Detections] = Future()
         self._requests.put((image, future))
@@ -145,7 +149,7 @@ class SharedDetector:
         for (_, future), detections in zip(batch, results, strict=True):
             future.set_result(detections)
 
-    def _run(self, images: list[npt.NDArray[np.uint8]]) -> list[Detections]:
+    def _run(self, images: list[Image | Picture]) -> list[Detections]:
         started = time.perf_counter()
         results = (
             self._detector.detect_batch(images)

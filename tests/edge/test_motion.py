@@ -12,6 +12,7 @@ import pytest
 
 from gridwatch_edge.config import MotionConfig
 from gridwatch_edge.motion import MotionGate
+from gridwatch_edge.picture import ArrayPicture
 
 
 def _frames(clip: Path, count: int, step: int) -> list[npt.NDArray[np.uint8]]:
@@ -43,7 +44,7 @@ def test_a_still_scene_skips_the_detector_but_forces_it_periodically(
     for step in range(25):  # 5 s at 5 fps of the same real frame, with sensor noise
         noise = rng.integers(-4, 5, still.shape)
         noisy = np.clip(still.astype(np.int16) + noise, 0, 255).astype(np.uint8)
-        decisions.append(gate.should_detect(noisy, media_time_s=step * 0.2))
+        decisions.append(gate.should_detect(ArrayPicture(noisy), media_time_s=step * 0.2))
     detected_at = [round(i * 0.2, 1) for i, detect in enumerate(decisions) if detect]
     assert detected_at == [0.0, 2.0, 4.0]  # the first frame, then every max_skip_s
     assert gate.frames_skipped == 22
@@ -52,7 +53,9 @@ def test_a_still_scene_skips_the_detector_but_forces_it_periodically(
 
 def test_people_walking_are_always_detected(walking: list[npt.NDArray[np.uint8]]) -> None:
     gate = MotionGate(MotionConfig())
-    decisions = [gate.should_detect(frame, i * 0.2) for i, frame in enumerate(walking)]
+    decisions = [
+        gate.should_detect(ArrayPicture(frame), i * 0.2) for i, frame in enumerate(walking)
+    ]
     assert all(decisions)
     assert gate.frames_skipped == 0
 
@@ -62,8 +65,8 @@ def test_a_small_change_below_the_threshold_is_skipped(
 ) -> None:
     gate = MotionGate(MotionConfig())
     frame = walking[0].copy()
-    assert gate.should_detect(frame, 0.0)
+    assert gate.should_detect(ArrayPicture(frame), 0.0)
     frame[10:12, 10:12] = 255 - frame[10:12, 10:12]  # 4 pixels of 442 368: compression noise
-    assert not gate.should_detect(frame, 0.2)
+    assert not gate.should_detect(ArrayPicture(frame), 0.2)
     frame[200:330, 300:360] = 0  # a person-sized dark blob appears
-    assert gate.should_detect(frame, 0.4)
+    assert gate.should_detect(ArrayPicture(frame), 0.4)

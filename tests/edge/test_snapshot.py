@@ -18,6 +18,7 @@ from gridwatch_edge.alerts import AlertSizeLimits, build_alert
 from gridwatch_edge.config import CameraConfig
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
+from gridwatch_edge.picture import ArrayPicture
 from gridwatch_edge.snapshot import (
     SnapshotStep,
     SnapshotTooLargeError,
@@ -78,7 +79,9 @@ def street(vtest_clip: Path) -> Frame:
     capture.release()
     assert ok
     pixels = np.asarray(image, dtype=np.uint8)
-    return Frame(pixels, index=0, media_time_s=0.0, captured_at=datetime.now(UTC), live=False)
+    return Frame(
+        ArrayPicture(pixels), index=0, media_time_s=0.0, captured_at=datetime.now(UTC), live=False
+    )
 
 
 def _event(frame: Frame) -> Event:

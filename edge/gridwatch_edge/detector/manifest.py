@@ -30,6 +30,13 @@ class InputSpec(BaseModel):
     channel_order: Literal["bgr", "rgb"]
     scale: float = Field(gt=0, le=1, description="Pixel multiplier: 1.0 or 1/255.")
     pad_value: int = Field(default=114, ge=0, le=255)
+    # Whether the network runs at other input sizes than width x height: true only for fully
+    # convolutional exports whose graph computes its anchor grid from the input (YOLOX). A
+    # static Ultralytics export bakes its 8400 anchors into a Reshape and fails at any other
+    # size. The detector then feeds frames at their own aspect ratio (``input_size``).
+    rectangular: bool = False
+    # The largest downsampling of the network: rectangular inputs are multiples of it.
+    stride: int = Field(default=32, ge=1, le=256)
 
     def describe(self) -> str:
         return f"{self.name!r} float32 [1, 3, {self.height}, {self.width}]"

@@ -8,6 +8,7 @@ from typing import Any
 
 import onnxruntime as ort
 
+from gridwatch_edge.detector.free_dims import with_free_spatial_dims
 from gridwatch_edge.detector.manifest import (
     ModelManifest,
     file_sha256,
@@ -44,8 +45,12 @@ def open_session(
     *,
     intra_op_threads: int,
     providers: list[str] | None = None,
+    free_anchor_axis: int | None = None,
 ) -> Any:
-    """An ``onnxruntime.InferenceSession`` (CPU unless told) whose input matches the manifest."""
+    """An ``onnxruntime.InferenceSession`` (CPU unless told) whose input matches the manifest.
+
+    With ``free_anchor_axis`` the graph is loaded with free input height and width and that
+    output axis symbolic (``free_dims``), for rectangular inputs."""
     path = manifest.path_in(models_dir).absolute()
     if not path.is_file():
         raise ModelError(missing_model_message(manifest, path))
@@ -55,22 +60,37 @@ def open_session(
     options.intra_op_num_threads = intra_op_threads
     options.inter_op_num_threads = INTER_OP_THREADS
     options.add_session_config_entry("session.intra_op.allow_spinning", ALLOW_SPINNING)
+    model: str | bytes = str(path)
+    declared_input_shape = None
+    if free_anchor_axis is not None:
+        freed = with_free_spatial_dims(path, anchor_axis=free_anchor_axis)
+        model, declared_input_shape = freed.serialized, freed.declared_input_shape
     try:
-        session = ort.InferenceSession(str(path), sess_options=options, providers=chosen)
+        session = ort.InferenceSession(model, sess_options=options, providers=chosen)
     except Exception as error:  # onnxruntime raises its own untyped exception classes
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ModelError(
             f"model file {path} is not a loadable ONNX model ({first_line[:200]})"
         ) from None
-    check_input(session, manifest, path)
+    check_input(session, manifest, path, declared_shape=declared_input_shape)
     return session
 
 
-def check_input(session: Any, manifest: ModelManifest, path: Path) -> None:
+def check_input(
+    session: Any,
+    manifest: ModelManifest,
+    path: Path,
+    *,
+    declared_shape: list[int | str] | None = None,
+) -> None:
+    """``declared_shape``: the file's own input shape when the session runs a rewritten graph
+    (``free_dims``), so that the file is still held to the manifest's size."""
     inputs = session.get_inputs()
     spec = manifest.input
     expected = [3, spec.height, spec.width]
     actual = [(i.name, list(i.shape), i.type) for i in inputs]
+    if len(actual) == 1 and declared_shape is not None:
+        actual = [(actual[0][0], declared_shape, actual[0][2])]
     if len(inputs) == 1:
         name, shape, element_type = actual[0]
         batch_ok = bool(shape) and (shape[0] == 1 or not isinstance(shape[0], int))

@@ -65,8 +65,9 @@ class BackgroundChange:
         dt_s = 0.0 if self._previous_s is None else frame.media_time_s - self._previous_s
         self._previous_s = frame.media_time_s
         scale = min(1.0, self._config.analysis_width / frame.width)
-        small = cv2.resize(frame.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        height, width = small.shape[:2]
+        # The sizes cv2.resize(fx=scale, fy=scale) would choose.
+        width, height = round(frame.width * scale), round(frame.height * scale)
+        small = frame.picture.resized(width, height, "area")
         long_fg = self._long.apply(small, learningRate=self._rate(dt_s, self._config.long_term_s))
         short_fg = self._short.apply(
             small, learningRate=self._rate(dt_s, self._config.short_term_s)

@@ -21,10 +21,10 @@ from contextlib import contextmanager
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
 from gridwatch_contract.broker import redact_url
 from gridwatch_edge.errors import SourceError
+from gridwatch_edge.picture import ArrayPicture, Picture
 from gridwatch_edge.sources.decoding import Grabbed
 from gridwatch_edge.sources.url import SourceKind
 
@@ -150,11 +150,11 @@ class OpenCvStream:
         self._received += 1
         return Grabbed(self._received - 1, None)
 
-    def retrieve(self) -> npt.NDArray[np.uint8]:
+    def retrieve(self) -> Picture:
         ok, image = self._capture.retrieve()
         if not ok or image is None:
             raise SourceError(f"cannot decode frame {self._received - 1} of {self._display_name}")
-        return np.asarray(image, dtype=np.uint8)  # no copy: FFmpeg frames are 8-bit BGR
+        return ArrayPicture(np.asarray(image, dtype=np.uint8))  # no copy: 8-bit BGR already
 
     def close(self) -> None:
         self._capture.release()

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
-import numpy.typing as npt
+from gridwatch_edge.picture import Picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +35,8 @@ class DecodedStream(Protocol):
         Raises ``SourceError`` when the stream fails (its text never holds credentials)."""
         ...
 
-    def retrieve(self) -> npt.NDArray[np.uint8]:
-        """The last grabbed picture as BGR (height, width, 3)."""
+    def retrieve(self) -> Picture:
+        """The last grabbed picture, not yet converted to any size or colour format."""
         ...
 
     def close(self) -> None: ...

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
-import numpy.typing as npt
+from gridwatch_edge.picture import Image, Picture
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Frame:
-    image: npt.NDArray[np.uint8]  # BGR, (height, width, 3)
+    # The decoded picture: consumers ask it for the size they need (``Picture``), so that no
+    # full-resolution BGR copy is made unless something (a snapshot) needs one.
+    picture: Picture
     index: int  # position in the stream, counting skipped frames too
     # Seconds into a file, or since a live stream was opened: the clock rules measure with, so
     # that replaying a file gives the same events whatever the machine speed.
@@ -23,9 +24,14 @@ class Frame:
     arrived_at: float = 0.0
 
     @property
+    def image(self) -> Image:
+        """The full picture as BGR (height, width, 3), converted on first use."""
+        return self.picture.bgr()
+
+    @property
     def width(self) -> int:
-        return int(self.image.shape[1])
+        return self.picture.width
 
     @property
     def height(self) -> int:
-        return int(self.image.shape[0])
+        return self.picture.height

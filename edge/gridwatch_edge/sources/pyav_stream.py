@@ -1,8 +1,9 @@
 """Decoding with PyAV (FFmpeg's libraries, bundled in its wheels).
 
 Unlike OpenCV's capture, PyAV gives us the decoder itself: frames nothing refers to can be
-dropped before decoding (``skip_guard``), and pictures are converted to BGR only when they are
-due for analysis. Decoding and demuxing release the GIL, so camera threads decode in parallel.
+dropped before decoding (``skip_guard``), and pictures due for analysis are converted only to
+the sizes their consumers ask for (``av_picture``). Decoding and demuxing release the GIL, so
+camera threads decode in parallel.
 
 Every open carries its own ``protocol_whitelist`` (cameras: RTSP and its transports; files: the
 ``file`` protocol), so even an address that slipped past ``check_source_url`` (``concat:``,
@@ -21,13 +22,12 @@ from typing import TYPE_CHECKING
 
 import av
 import av.container
-import numpy as np
-import numpy.typing as npt
 from av.video.frame import VideoFrame
-from av.video.reformatter import VideoReformatter
 
 from gridwatch_contract.broker import redact_url
 from gridwatch_edge.errors import SourceError
+from gridwatch_edge.picture import Picture
+from gridwatch_edge.sources.av_picture import AvPicture, FullConverter
 from gridwatch_edge.sources.decoding import Grabbed
 from gridwatch_edge.sources.skip_guard import SkipGuard
 from gridwatch_edge.sources.url import SourceKind
@@ -110,8 +110,13 @@ class PyAvStream:
         self._packets: Iterator[_Packet] = container.demux(self._stream)
         self._pending: deque[VideoFrame] = deque()
         self._picture: VideoFrame | None = None
-        self._converter = VideoReformatter()
-        self._time_base = self._stream.time_base or Fraction(0)
+        self._converter = FullConverter()
+        # Kept as two integers: Fraction arithmetic on every decoded picture was a visible
+        # share of the reader threads' Python time with 40 cameras (py-spy), and an integer
+        # true division rounds exactly as float(Fraction) does.
+        time_base = self._stream.time_base or Fraction(0)
+        self._tick_numerator = time_base.numerator
+        self._tick_denominator = time_base.denominator
         self._origin_pts: int | None = None
         self._pictures = 0
         self._bad_packets = 0
@@ -141,13 +146,13 @@ class PyAvStream:
         self._pictures += 1
         return self._place(picture)
 
-    def retrieve(self) -> npt.NDArray[np.uint8]:
+    def retrieve(self) -> Picture:
         if self._picture is None:
             raise SourceError(f"no picture grabbed from {self._display_name}")
-        # FFmpeg's own conversion: the same pixels OpenCV's capture delivers. One converter per
-        # stream keeps its swscale context instead of setting one up for every picture.
-        converted = self._converter.reformat(self._picture, format="bgr24")
-        return np.asarray(converted.to_ndarray(), dtype=np.uint8)
+        # Nothing is converted here: each consumer asks for the size it needs. A full BGR
+        # picture is FFmpeg's own conversion, the same pixels OpenCV's capture delivers; one
+        # converter per stream keeps its swscale context instead of one per picture.
+        return AvPicture(self._picture, self._converter)
 
     def close(self) -> None:
         self._pending.clear()
@@ -190,10 +195,10 @@ class PyAvStream:
 
     def _place(self, picture: VideoFrame) -> Grabbed:
         pts = picture.pts
-        if pts is None or not self._time_base:
+        if pts is None or not self._tick_numerator:
             return Grabbed(self._pictures - 1, None)
         if self._origin_pts is None:
             self._origin_pts = pts
-        media_time_s = float((pts - self._origin_pts) * self._time_base)
+        media_time_s = (pts - self._origin_pts) * self._tick_numerator / self._tick_denominator
         index = round(media_time_s * self._fps) if self._fps else self._pictures - 1
         return Grabbed(index, media_time_s)

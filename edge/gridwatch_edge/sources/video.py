@@ -1,9 +1,10 @@
 """``VideoSource``: frames at the analysis rate from a file or an RTSP camera.
 
 Frames between analysed ones are only grabbed: decoded (or, with PyAV, possibly dropped
-undecoded, see ``skip_guard``) but never converted to BGR or copied, which is most of the
-per-frame cost we can avoid. The decoder backend is PyAV (``pyav_stream``) unless the box is
-configured for OpenCV's capture (``capture``).
+undecoded, see ``skip_guard``) but never converted or copied, which is most of the per-frame
+cost we can avoid; analysed frames carry their decoded picture, converted on demand. The
+decoder backend is PyAV (``pyav_stream``) unless the box is configured for OpenCV's capture
+(``capture``).
 """
 
 from __future__ import annotations
@@ -135,10 +136,10 @@ class VideoSource:
             self._next_analysis_s = max(
                 self._next_analysis_s + 1.0 / self._analysis_fps, media_time_s
             )
-            pixels = stream.retrieve()
+            picture = stream.retrieve()
             arrived_at = self._pace(media_time_s)
             return Frame(
-                pixels, self._index, media_time_s, datetime.now(UTC), self.live, arrived_at
+                picture, self._index, media_time_s, datetime.now(UTC), self.live, arrived_at
             )
 
     def _open_stream(self) -> DecodedStream:

@@ -20,6 +20,7 @@ from gridwatch_edge.config import DetectorConfig
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.detector import Detector, load_detector
 from gridwatch_edge.errors import ModelError
+from gridwatch_edge.picture import Image, Picture, as_picture
 from gridwatch_edge.shared_detector import SharedDetector, usable_cores
 
 PERSON, BUS = 0, 5
@@ -123,15 +124,15 @@ class _FakeDetector:
         self.release.set()
         self.entered = threading.Semaphore(0)
 
-    def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
+    def detect(self, image: Image | Picture) -> Detections:
         self.entered.release()
         self.release.wait(30)
-        marker = int(image[0, 0, 0])
+        marker = int(as_picture(image).bgr()[0, 0, 0])
         if marker == FAILING:
             raise ValueError("broken frame")
         return Detections.create(np.array([[0, 0, 1, 1]]), [marker / 255], [0])
 
-    def detect_batch(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[Detections]:
+    def detect_batch(self, images: Sequence[Image | Picture]) -> list[Detections]:
         return [self.detect(image) for image in images]
 
 
@@ -201,3 +202,14 @@ def test_close_fails_requests_still_queued() -> None:
 
 def test_default_runtime_uses_one_worker_per_usable_core() -> None:
     assert usable_cores() == len(os.sched_getaffinity(0))
+
+
+def test_an_unstarted_detector_answers_inline() -> None:
+    shared = SharedDetector(_FakeDetector())
+    answer: list[Detections] = []
+    caller = threading.Thread(target=lambda: answer.append(shared.detect(_marked(9))))
+    caller.start()
+    caller.join(30)
+    assert not caller.is_alive(), "detect() before start() never returned"
+    assert answer[0].confidence[0] == pytest.approx(9 / 255)
+    assert shared.frames == 1
