@@ -24,6 +24,9 @@ SCHEMA_VERSION: Final[Literal[1]] = 1
 MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024
 # One frame of a crowded square holds a few hundred people at most; more is a broken detector.
 MAX_OBJECTS = 500
+# Receipts per ack message: a whole stored batch of one edge fits (~80 bytes each, so at most
+# ~80 KB, far below any broker's packet limit).
+MAX_RECEIPTS = 1000
 
 Identifier = Annotated[str, AfterValidator(validate_id)]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -174,12 +177,22 @@ class AlertMessage(_VersionedMessage):
         return self
 
 
-class AlertAck(_VersionedMessage):
-    """Central's application-level receipt: the alert is committed (or will never be)."""
+class AlertReceipt(_Message):
+    """What became of one alert: committed (``stored``/``duplicate``) or never will be."""
 
     alert_id: UUID
     status: Literal["stored", "duplicate", "rejected"]
     reason: str | None = Field(default=None, max_length=500)
+
+
+class AlertAck(_VersionedMessage):
+    """Central's application-level receipts for one edge, sent after the commit.
+
+    One message per edge per stored batch rather than one per alert: at thousands of alerts a
+    second a publish per receipt cost central, the broker and the edge more than storing them.
+    """
+
+    receipts: list[AlertReceipt] = Field(min_length=1, max_length=MAX_RECEIPTS)
 
 
 class EdgeStatusMessage(_VersionedMessage):

@@ -26,6 +26,7 @@ from gridwatch_contract.codec import ContractError, decode_message, encode_messa
 from gridwatch_contract.messages import (
     AlertAck,
     AlertMessage,
+    AlertReceipt,
     EdgeAvailability,
     EdgeStatsMessage,
     EdgeStatusMessage,
@@ -218,15 +219,22 @@ class MqttPublisher:
         except ContractError as error:
             logger.warning("ignoring an invalid ack on %s: %s", message.topic, error)
             return
-        try:
-            left = self._outbox.ack(ack.alert_id, ack.status)
-        except OutboxError:
-            logger.exception("could not record the ack of %s; it will be resent", ack.alert_id)
-            return
-        self._schedule.acked(ack.alert_id)
-        if ack.status == "rejected" and left:
-            logger.error("central rejected alert %s (%s); dropped", ack.alert_id, ack.reason)
+        for receipt in ack.receipts:
+            self._settle(receipt)
         self._wake.set()
+
+    def _settle(self, receipt: AlertReceipt) -> None:
+        """The alert leaves the outbox as central's receipt says."""
+        try:
+            left = self._outbox.ack(receipt.alert_id, receipt.status)
+        except OutboxError:
+            logger.exception("could not record the ack of %s; it will be resent", receipt.alert_id)
+            return
+        self._schedule.acked(receipt.alert_id)
+        if receipt.status == "rejected" and left:
+            logger.error(
+                "central rejected alert %s (%s); dropped", receipt.alert_id, receipt.reason
+            )
 
     def _publish(
         self, topic: str, payload: bytes, qos: int, *, retain: bool = False

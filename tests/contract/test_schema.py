@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import (
     AlertAck,
+    AlertReceipt,
     CameraStats,
     EdgeAvailability,
     EdgeConfigMessage,
@@ -25,7 +26,9 @@ NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 EXAMPLES: dict[str, BaseModel] = {
     "alert": make_alert(),
-    "alert_ack": AlertAck(alert_id=make_alert().alert_id, status="duplicate"),
+    "alert_ack": AlertAck(
+        receipts=[AlertReceipt(alert_id=make_alert().alert_id, status="duplicate")]
+    ),
     "edge_status": EdgeStatusMessage(
         edge_id="edge-01", state=EdgeAvailability.ONLINE, at=NOW, software_version="0.1.0"
     ),

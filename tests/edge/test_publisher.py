@@ -19,6 +19,7 @@ from gridwatch.mosquitto import ManagedMosquitto
 from gridwatch_contract import (
     AlertAck,
     AlertMessage,
+    AlertReceipt,
     AlertState,
     EdgeAvailability,
     EdgeStatsMessage,
@@ -157,7 +158,8 @@ def _alert_ids(subscriber: Subscriber) -> list[uuid.UUID]:
 
 
 def _ack(subscriber: Subscriber, broker: BrokerConfig, alert_id: uuid.UUID, status: str) -> None:
-    ack = AlertAck.model_validate({"alert_id": alert_id, "status": status, "reason": None})
+    receipt = AlertReceipt.model_validate({"alert_id": alert_id, "status": status, "reason": None})
+    ack = AlertAck(receipts=[receipt])
     subscriber.publish(broker.topics.alert_acks(EDGE_ID), encode_message(ack))
 
 
