@@ -3,7 +3,13 @@
 It depends on pydantic only, so that importing it never pulls OpenCV, onnxruntime or a database.
 """
 
-from gridwatch_contract.codec import ContractError, decode_alert, decode_message, encode_message
+from gridwatch_contract.codec import (
+    ContractError,
+    decode_alert,
+    decode_message,
+    encode_alert,
+    encode_message,
+)
 from gridwatch_contract.messages import (
     SCHEMA_VERSION,
     AlertAck,
@@ -45,5 +51,6 @@ __all__ = [
     "Topics",
     "decode_alert",
     "decode_message",
+    "encode_alert",
     "encode_message",
 ]

@@ -22,7 +22,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from gridwatch_contract.broker import BrokerConfig, make_client
-from gridwatch_contract.codec import ContractError, decode_message, encode_message
+from gridwatch_contract.codec import ContractError, decode_message, encode_alert, encode_message
 from gridwatch_contract.messages import (
     AlertAck,
     AlertMessage,
@@ -159,15 +159,15 @@ class MqttPublisher:
         self._client.loop_stop()
 
     def _fitting_payload(self, alert: AlertMessage) -> bytes | None:
-        """The encoded alert, without its snapshots if it would exceed the packet limit.
+        """The framed alert, without its snapshots if it would exceed the packet limit.
 
         The pipeline sizes snapshots already; this guard keeps one oversized message (which
         the broker would refuse, and paho resend forever) from ever entering the outbox.
         """
-        payload = encode_message(alert)
+        payload = encode_alert(alert)
         if len(payload) <= self._max_payload_bytes:
             return payload
-        slim = encode_message(with_snapshots(alert, None, None))
+        slim = encode_alert(with_snapshots(alert, None, None))
         if len(slim) <= self._max_payload_bytes:
             logger.warning(
                 "alert %s is %d bytes, over the %d-byte limit: sent without snapshots",

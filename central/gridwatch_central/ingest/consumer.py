@@ -36,6 +36,7 @@ from gridwatch_central.ingest.service import (
 )
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import encode_message
+from gridwatch_contract.framing import frame_header
 from gridwatch_contract.messages import MAX_RECEIPTS, AlertAck, AlertReceipt
 from gridwatch_contract.topics import validate_id
 
@@ -307,7 +308,7 @@ def edge_id_from_topic(topic: str, root: str) -> str | None:
 def _alert_id_from_raw(payload: bytes) -> uuid.UUID | None:
     """Best effort: the ``alert_id`` of an invalid alert, so its sender can stop retrying."""
     try:
-        document = json.loads(payload)
+        document = json.loads(frame_header(payload))  # the JSON of a framed alert too
         return uuid.UUID(str(document["alert_id"]))
     except (ValueError, TypeError, KeyError):
         return None

@@ -16,7 +16,7 @@ from gridwatch_central.runtime import CentralRuntime
 from gridwatch_central.services.case_loop import list_incidents
 from gridwatch_central.services.ingest_status import quarantine
 from gridwatch_contract.broker import BrokerConfig
-from gridwatch_contract.codec import decode_message, encode_message
+from gridwatch_contract.codec import decode_message, encode_alert, encode_message
 from gridwatch_contract.messages import AlertAck, AlertReceipt, EdgeStatusMessage
 from tests.central.case_loop_helpers import T0, ManualClock
 from tests.central.helpers import TestClient, alert_topic, make_alert, make_config, wait_until
@@ -94,6 +94,19 @@ def test_bad_messages_are_quarantined_and_the_consumer_keeps_going(
         ("rejected", "unsupported_version"),
         ("stored", ""),
     ]
+
+
+@pytest.mark.usefixtures("runtime")
+def test_a_rejected_framed_alert_is_answered_with_its_alert_id(
+    edge: TestClient, broker: BrokerConfig
+) -> None:
+    alert = make_alert()
+    edge.subscribe(broker.topics.alert_acks(alert.edge_id))
+    edge.publish(alert_topic(broker, alert), encode_alert(alert) + b"unclaimed")
+    wait_until(lambda: len(_acks(edge)) == 1)
+    (ack,) = _acks(edge)
+    assert (ack.alert_id, ack.status) == (alert.alert_id, "rejected")
+    assert (ack.reason or "").startswith("bad_attachment: ")
 
 
 def test_start_fails_clearly_without_a_broker(sqlite_url: str, tmp_path: Path) -> None:
