@@ -46,7 +46,7 @@ from gridwatch_central.auth.scope import Role
 from gridwatch_central.config import AuthConfig, BootstrapAdmin, CentralConfig
 from gridwatch_central.ingest.service import IncomingMessage
 from gridwatch_central.runtime import CentralRuntime
-from gridwatch_contract.codec import encode_message
+from gridwatch_contract.codec import encode_alert
 
 # Street 黄水镇 of the example grid: the operator sees about half of the seeded alerts.
 OPERATOR_SCOPE = ["500240101"]
@@ -85,7 +85,7 @@ def _seed(config: CentralConfig, alerts: int) -> None:
         for index in range(alerts):
             if index % ALERTS_PER_EVENT == 0:
                 event_id = uuid.uuid4()
-            payload = encode_message(_alert(index, event_id, jpeg, datetime.now(UTC)))
+            payload = encode_alert(_alert(index, event_id, jpeg, datetime.now(UTC)))
             batch.append(IncomingMessage(topic, payload, datetime.now(UTC)))
             if len(batch) == SEED_BATCH:
                 runtime.ingest.handle_batch(batch)

@@ -36,6 +36,7 @@ from gridwatch_central.grid.store import GridStore
 from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.service import IngestService
+from gridwatch_central.process import tune_garbage_collector
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router, load_routing_config
 from gridwatch_central.snapshots import PruneReport, SnapshotStore
@@ -281,6 +282,7 @@ def serve(config: CentralConfig) -> None:
     """Run central until interrupted: start the runtime, serve HTTP, stop on the way out."""
     runtime = CentralRuntime(config)
     runtime.start()
+    tune_garbage_collector()
     try:
         uvicorn.run(runtime.app, host=config.http.host, port=config.http.port, log_config=None)
     finally:

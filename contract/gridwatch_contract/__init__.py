@@ -3,11 +3,18 @@
 It depends on pydantic only, so that importing it never pulls OpenCV, onnxruntime or a database.
 """
 
-from gridwatch_contract.codec import ContractError, decode_alert, decode_message, encode_message
+from gridwatch_contract.codec import (
+    ContractError,
+    decode_alert,
+    decode_message,
+    encode_alert,
+    encode_message,
+)
 from gridwatch_contract.messages import (
     SCHEMA_VERSION,
     AlertAck,
     AlertMessage,
+    AlertReceipt,
     AlertState,
     BoundingBox,
     CameraStats,
@@ -27,6 +34,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AlertAck",
     "AlertMessage",
+    "AlertReceipt",
     "AlertState",
     "BoundingBox",
     "CameraStats",
@@ -43,5 +51,6 @@ __all__ = [
     "Topics",
     "decode_alert",
     "decode_message",
+    "encode_alert",
     "encode_message",
 ]

@@ -2,7 +2,8 @@
 
 Every model forbids unknown fields and is frozen: a message is a value, and a field a sender
 adds without bumping the version is a bug we want to hear about, not silently drop.
-Bytes travel as base64url in JSON (``ser_json_bytes``), raw bytes in Python.
+Bytes travel as base64url in JSON (``ser_json_bytes``), raw bytes in Python. A snapshot's
+bytes may instead travel raw after the JSON in the framed form (``gridwatch_contract.framing``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,21 @@ from enum import StrEnum
 from typing import Annotated, Any, Final, Literal, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from gridwatch_contract.framing import BAD_ATTACHMENT, AttachmentReader, AttachmentWriter
 from gridwatch_contract.topics import validate_id
 
 SCHEMA_VERSION: Final[Literal[1]] = 1
@@ -24,6 +38,9 @@ SCHEMA_VERSION: Final[Literal[1]] = 1
 MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024
 # One frame of a crowded square holds a few hundred people at most; more is a broken detector.
 MAX_OBJECTS = 500
+# Receipts per ack message: a whole stored batch of one edge fits (~80 bytes each, so at most
+# ~80 KB, far below any broker's packet limit).
+MAX_RECEIPTS = 1000
 
 Identifier = Annotated[str, AfterValidator(validate_id)]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -106,13 +123,46 @@ class FrameSize(_Message):
 
 
 class Snapshot(_Message):
-    """A JPEG of the moment, inline (``data``) or stored elsewhere (``url``), never both."""
+    """A JPEG of the moment, inline (``data``) or stored elsewhere (``url``), never both.
+
+    In the framed form ``data`` is an ``attachment`` reference in the JSON header and the bytes
+    follow the header raw (``gridwatch_contract.framing``).
+    """
 
     content_type: Literal["image/jpeg"] = "image/jpeg"
     data: bytes | None = Field(default=None, max_length=MAX_SNAPSHOT_BYTES)
     url: str | None = Field(default=None, max_length=2048)
     width: int = Field(gt=0, le=16384)
     height: int = Field(gt=0, le=16384)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _attached_data(cls, value: Any, info: ValidationInfo) -> Any:
+        """In a framed payload: ``attachment`` becomes ``data``, the bytes it points at."""
+        attachments = info.context
+        if not isinstance(attachments, AttachmentReader) or not isinstance(value, dict):
+            return value
+        if "attachment" not in value:
+            return value
+        if "data" in value:
+            raise PydanticCustomError(BAD_ATTACHMENT, "a snapshot has 'data' or 'attachment'")
+        fields = {key: field for key, field in value.items() if key != "attachment"}
+        return fields | {"data": attachments.take(value["attachment"])}
+
+    @model_serializer(mode="wrap")
+    def _detached_data(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """When framing: ``data`` leaves the JSON for an ``attachment`` reference, in place."""
+        document: dict[str, Any] = handler(self)
+        attachments = info.context
+        if not isinstance(attachments, AttachmentWriter) or self.data is None:
+            return document
+        reference = attachments.add(self.data)
+        return {
+            ("attachment" if key == "data" else key): (reference if key == "data" else field)
+            for key, field in document.items()
+        }
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> Self:
@@ -174,12 +224,22 @@ class AlertMessage(_VersionedMessage):
         return self
 
 
-class AlertAck(_VersionedMessage):
-    """Central's application-level receipt: the alert is committed (or will never be)."""
+class AlertReceipt(_Message):
+    """What became of one alert: committed (``stored``/``duplicate``) or never will be."""
 
     alert_id: UUID
     status: Literal["stored", "duplicate", "rejected"]
     reason: str | None = Field(default=None, max_length=500)
+
+
+class AlertAck(_VersionedMessage):
+    """Central's application-level receipts for one edge, sent after the commit.
+
+    One message per edge per stored batch rather than one per alert: at thousands of alerts a
+    second a publish per receipt cost central, the broker and the edge more than storing them.
+    """
+
+    receipts: list[AlertReceipt] = Field(min_length=1, max_length=MAX_RECEIPTS)
 
 
 class EdgeStatusMessage(_VersionedMessage):

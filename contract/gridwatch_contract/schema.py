@@ -2,6 +2,10 @@
 
 ``python -m gridwatch_contract.schema --write`` regenerates ``schemas/v1/*.json``; a test fails
 when the committed files and the models disagree, so the contract never drifts silently.
+
+``alert_frame_header`` describes the JSON header of a framed alert (what precedes the NUL
+byte, see ``gridwatch_contract.framing``): the alert schema with ``attachment`` references in
+the snapshots.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from gridwatch_contract.framing import AttachmentRef
 from gridwatch_contract.messages import (
     AlertAck,
     AlertMessage,
@@ -32,13 +37,42 @@ MESSAGES: dict[str, type[BaseModel]] = {
 }
 
 
+FRAME_HEADER = "alert_frame_header"
+
+FRAMING_DESCRIPTION = (
+    "The JSON header of a framed alert. A framed alert is this header (UTF-8 JSON, as for a"
+    " plain alert), one NUL byte (0x00, which JSON text never contains), then the snapshots'"
+    " bytes back to back. Each snapshot sent this way has an 'attachment' {offset, length}"
+    " instead of 'data' (base64); offsets count from the first byte after the NUL. Every byte"
+    " after the NUL belongs to exactly one attachment; attachments must not overlap."
+)
+
+
 def schema_document(model: type[BaseModel]) -> dict[str, Any]:
     document = model.model_json_schema(mode="validation")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **document}
 
 
-def render(model: type[BaseModel]) -> str:
-    return json.dumps(schema_document(model), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+def frame_header_document() -> dict[str, Any]:
+    """The alert schema with ``attachment`` as a third source of a snapshot's picture."""
+    document = schema_document(AlertMessage)
+    document["description"] = FRAMING_DESCRIPTION
+    definitions = document["$defs"]
+    definitions["AttachmentRef"] = AttachmentRef.model_json_schema(mode="validation")
+    snapshot = definitions["Snapshot"]
+    snapshot["properties"]["attachment"] = {"$ref": "#/$defs/AttachmentRef"}
+    snapshot["description"] += " Framed: 'attachment' instead of 'data'."
+    return document
+
+
+def documents() -> dict[str, dict[str, Any]]:
+    """Every committed schema by name: one a message, and the framed alert's header."""
+    named = {name: schema_document(model) for name, model in MESSAGES.items()}
+    return named | {FRAME_HEADER: frame_header_document()}
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def schema_path(name: str) -> Path:
@@ -48,9 +82,9 @@ def schema_path(name: str) -> Path:
 def write_all(directory: Path = SCHEMA_DIR) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, model in MESSAGES.items():
+    for name, document in documents().items():
         path = directory / f"{name}.schema.json"
-        path.write_text(render(model), encoding="utf-8")
+        path.write_text(render(document), encoding="utf-8")
         written.append(path)
     return written
 
@@ -63,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_all():
             print(path)
         return 0
-    stale = [name for name, model in MESSAGES.items() if _committed(name) != render(model)]
+    stale = [name for name, document in documents().items() if _committed(name) != render(document)]
     for name in stale:
         print(f"stale schema: {schema_path(name)}")
     return 1 if stale else 0

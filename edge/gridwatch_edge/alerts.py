@@ -1,9 +1,10 @@
 """Turning a rule's ``Event`` into the contract's ``AlertMessage``, sized for the broker.
 
-An alert carries two JPEGs (annotated and clean) inline, so its size is dominated by them. The
-broker refuses a PUBLISH above its packet limit, and paho then reconnects and resends the same
-QoS 1 message forever, blocking everything queued behind it; so the check here is on the final
-encoded JSON bytes, and the pictures step down until the whole message fits.
+An alert carries two JPEGs (annotated and clean), so its size is dominated by them. It is sent
+framed (``encode_alert``: JSON header, NUL, the JPEG bytes raw, no base64). The broker refuses a
+PUBLISH above its packet limit, and paho then reconnects and resends the same QoS 1 message
+forever, blocking everything queued behind it; so the check here is on the final framed bytes,
+and the pictures step down until the whole message fits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from gridwatch_contract.codec import encode_message
+from gridwatch_contract.codec import encode_alert
 from gridwatch_contract.messages import (
     AlertMessage,
     BoundingBox,
@@ -33,15 +34,15 @@ from gridwatch_edge.sources.frame import Frame
 
 logger = logging.getLogger(__name__)
 
-# JSON around one inline snapshot besides its base64 data:
-# {"content_type":"image/jpeg","data":"","url":null,"width":16384,"height":16384} is 80 bytes;
-# 128 leaves room without ever making the estimate too small.
-SNAPSHOT_JSON_OVERHEAD_BYTES = 128
+# Header JSON of one framed snapshot besides its raw bytes, plus the NUL separator:
+# {"content_type":"image/jpeg","attachment":{"offset":8388608,"length":4194304},"url":null,
+# "width":16384,"height":16384} is 118 bytes at most; 128 never makes the estimate too small.
+SNAPSHOT_FRAME_OVERHEAD_BYTES = 128
 
 
 @dataclass(frozen=True, slots=True)
 class AlertSizeLimits:
-    message_max_bytes: int  # the whole encoded JSON payload
+    message_max_bytes: int  # the whole framed payload
     snapshot_max_bytes: int  # each JPEG on its own
 
 
@@ -64,19 +65,19 @@ def build_alert(
     bare = bare_alert(
         event, edge_id=edge_id, camera=camera, frame=frame, model=model, class_names=class_names
     )
-    body_bytes = len(encode_message(bare))
+    body_bytes = len(encode_alert(bare))
 
     def fits(pair: SnapshotPair) -> bool:
         if any(len(snapshot.data) > limits.snapshot_max_bytes for snapshot in pair):
             return False
-        estimate = body_bytes + sum(_inline_bytes(snapshot) for snapshot in pair)
+        estimate = body_bytes + sum(_framed_bytes(snapshot) for snapshot in pair)
         return estimate <= limits.message_max_bytes
 
     annotated = annotate(frame.image, event.detections, class_names, zone_polygons)
     pair = encode_pair(annotated, frame.image, fits)
     if pair is not None:
         alert = with_snapshots(bare, *pair)
-        if len(encode_message(alert)) <= limits.message_max_bytes:  # the estimate's proof
+        if len(encode_alert(alert)) <= limits.message_max_bytes:  # the estimate's proof
             return alert
     logger.warning(
         "camera %s: alert %s sent without snapshots: even the smallest JPEGs exceed the"
@@ -138,9 +139,9 @@ def _contract_snapshot(snapshot: EncodedSnapshot | None) -> Snapshot | None:
     return Snapshot(data=snapshot.data, width=snapshot.width, height=snapshot.height)
 
 
-def _inline_bytes(snapshot: EncodedSnapshot) -> int:
-    """Bytes one snapshot adds to the JSON: base64 (4 per 3, padded) plus its fields."""
-    return 4 * ((len(snapshot.data) + 2) // 3) + SNAPSHOT_JSON_OVERHEAD_BYTES
+def _framed_bytes(snapshot: EncodedSnapshot) -> int:
+    """Bytes one snapshot adds to the framed alert: its JPEG plus its header fields."""
+    return len(snapshot.data) + SNAPSHOT_FRAME_OVERHEAD_BYTES
 
 
 def detected_objects(detections: Detections, class_names: Sequence[str]) -> list[DetectedObject]:

@@ -214,7 +214,7 @@ class CameraConfig(_Model):
 
 KIB = 1024
 MIB = 1024 * KIB
-# What a PUBLISH packet adds around the JSON payload: fixed header, topic (prefix + three ids of
+# What a PUBLISH packet adds around the alert payload: fixed header, topic (prefix + three ids of
 # at most 64 characters), packet id and properties. 2 KiB is more than any of our topics needs.
 MQTT_PACKET_OVERHEAD_BYTES = 2 * KIB
 
@@ -286,7 +286,7 @@ class EdgeConfig(_Model):
 
     @property
     def alert_payload_max_bytes(self) -> int:
-        """Largest encoded alert JSON that fits in one packet with its topic and headers."""
+        """Largest framed alert that fits in one packet with its topic and headers."""
         return self.broker_max_packet_bytes - MQTT_PACKET_OVERHEAD_BYTES
 
 

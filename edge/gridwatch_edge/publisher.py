@@ -22,10 +22,11 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from gridwatch_contract.broker import BrokerConfig, make_client
-from gridwatch_contract.codec import ContractError, decode_message, encode_message
+from gridwatch_contract.codec import ContractError, decode_message, encode_alert, encode_message
 from gridwatch_contract.messages import (
     AlertAck,
     AlertMessage,
+    AlertReceipt,
     EdgeAvailability,
     EdgeStatsMessage,
     EdgeStatusMessage,
@@ -158,15 +159,15 @@ class MqttPublisher:
         self._client.loop_stop()
 
     def _fitting_payload(self, alert: AlertMessage) -> bytes | None:
-        """The encoded alert, without its snapshots if it would exceed the packet limit.
+        """The framed alert, without its snapshots if it would exceed the packet limit.
 
         The pipeline sizes snapshots already; this guard keeps one oversized message (which
         the broker would refuse, and paho resend forever) from ever entering the outbox.
         """
-        payload = encode_message(alert)
+        payload = encode_alert(alert)
         if len(payload) <= self._max_payload_bytes:
             return payload
-        slim = encode_message(with_snapshots(alert, None, None))
+        slim = encode_alert(with_snapshots(alert, None, None))
         if len(slim) <= self._max_payload_bytes:
             logger.warning(
                 "alert %s is %d bytes, over the %d-byte limit: sent without snapshots",
@@ -218,15 +219,22 @@ class MqttPublisher:
         except ContractError as error:
             logger.warning("ignoring an invalid ack on %s: %s", message.topic, error)
             return
-        try:
-            left = self._outbox.ack(ack.alert_id, ack.status)
-        except OutboxError:
-            logger.exception("could not record the ack of %s; it will be resent", ack.alert_id)
-            return
-        self._schedule.acked(ack.alert_id)
-        if ack.status == "rejected" and left:
-            logger.error("central rejected alert %s (%s); dropped", ack.alert_id, ack.reason)
+        for receipt in ack.receipts:
+            self._settle(receipt)
         self._wake.set()
+
+    def _settle(self, receipt: AlertReceipt) -> None:
+        """The alert leaves the outbox as central's receipt says."""
+        try:
+            left = self._outbox.ack(receipt.alert_id, receipt.status)
+        except OutboxError:
+            logger.exception("could not record the ack of %s; it will be resent", receipt.alert_id)
+            return
+        self._schedule.acked(receipt.alert_id)
+        if receipt.status == "rejected" and left:
+            logger.error(
+                "central rejected alert %s (%s); dropped", receipt.alert_id, receipt.reason
+            )
 
     def _publish(
         self, topic: str, payload: bytes, qos: int, *, retain: bool = False

@@ -5,7 +5,13 @@ import json
 import pytest
 
 from gridwatch_contract.codec import ContractError, decode_alert, decode_message, encode_message
-from gridwatch_contract.messages import AlertAck, AlertMessage, AlertState
+from gridwatch_contract.messages import (
+    MAX_RECEIPTS,
+    AlertAck,
+    AlertMessage,
+    AlertReceipt,
+    AlertState,
+)
 from tests.contract.factories import TINY_JPEG, make_alert
 
 
@@ -105,7 +111,7 @@ def test_snapshot_carries_exactly_one_source() -> None:
 
 
 def test_a_message_of_another_type_is_rejected() -> None:
-    ack = AlertAck(alert_id=make_alert().alert_id, status="stored")
+    ack = AlertAck(receipts=[AlertReceipt(alert_id=make_alert().alert_id, status="stored")])
     with pytest.raises(ContractError) as caught:
         decode_alert(encode_message(ack))
     assert caught.value.code in {"unknown_field", "invalid"}
@@ -133,3 +139,12 @@ def test_a_version_first_payload_with_a_bad_field_is_explained() -> None:
         decode_alert(payload)
     assert caught.value.code == "invalid"
     assert "confidence" in caught.value.reason
+
+
+@pytest.mark.parametrize("count", [0, MAX_RECEIPTS + 1])
+def test_an_ack_carries_between_one_and_the_maximum_of_receipts(count: int) -> None:
+    receipt = {"alert_id": str(make_alert().alert_id), "status": "stored", "reason": None}
+    payload = json.dumps({"schema_version": 1, "receipts": [receipt] * count}).encode()
+    with pytest.raises(ContractError) as caught:
+        decode_message(AlertAck, payload)
+    assert caught.value.code == "invalid"

@@ -4,28 +4,32 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import jsonschema
 import pytest
 from pydantic import BaseModel
 
-from gridwatch_contract.codec import encode_message
+from gridwatch_contract.codec import encode_alert, encode_message
 from gridwatch_contract.messages import (
     AlertAck,
+    AlertReceipt,
     CameraStats,
     EdgeAvailability,
     EdgeConfigMessage,
     EdgeStatsMessage,
     EdgeStatusMessage,
 )
-from gridwatch_contract.schema import MESSAGES, render, schema_path
-from tests.contract.factories import make_alert
+from gridwatch_contract.schema import FRAME_HEADER, MESSAGES, documents, render, schema_path
+from tests.contract.factories import TINY_JPEG, make_alert
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 EXAMPLES: dict[str, BaseModel] = {
     "alert": make_alert(),
-    "alert_ack": AlertAck(alert_id=make_alert().alert_id, status="duplicate"),
+    "alert_ack": AlertAck(
+        receipts=[AlertReceipt(alert_id=make_alert().alert_id, status="duplicate")]
+    ),
     "edge_status": EdgeStatusMessage(
         edge_id="edge-01", state=EdgeAvailability.ONLINE, at=NOW, software_version="0.1.0"
     ),
@@ -65,9 +69,9 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
     return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
 
 
-@pytest.mark.parametrize("name", sorted(MESSAGES))
+@pytest.mark.parametrize("name", sorted(documents()))
 def test_committed_schema_matches_the_model(name: str) -> None:
-    assert schema_path(name).read_text(encoding="utf-8") == render(MESSAGES[name]), (
+    assert schema_path(name).read_text(encoding="utf-8") == render(documents()[name]), (
         f"{schema_path(name)} is stale: run python -m gridwatch_contract.schema --write"
     )
 
@@ -90,3 +94,24 @@ def test_schema_rejects_what_the_model_rejects(key: str, value: object) -> None:
     else:
         document[key] = value
     assert not _validator("alert").is_valid(document)
+
+
+def _frame_header(payload: bytes) -> dict[str, Any]:
+    header, separator, _attachments = payload.partition(b"\x00")
+    assert separator
+    document: dict[str, Any] = json.loads(header)
+    return document
+
+
+def test_framed_alert_header_validates_against_the_frame_header_schema() -> None:
+    header = _frame_header(encode_alert(make_alert()))
+    _validator(FRAME_HEADER).validate(header)
+    assert not _validator("alert").is_valid(header), "attachment is no field of a plain alert"
+
+
+def test_frame_header_schema_rejects_a_malformed_attachment() -> None:
+    header = _frame_header(encode_alert(make_alert()))
+    snapshot = header["snapshot"]
+    assert isinstance(snapshot, dict)
+    snapshot["attachment"] = {"offset": 0, "length": len(TINY_JPEG), "sha": "x"}
+    assert not _validator(FRAME_HEADER).is_valid(header)

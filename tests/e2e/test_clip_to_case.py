@@ -2,7 +2,8 @@
 
 Runs once on SQLite and once on PostgreSQL. The example edge config's crowd zone on the campus
 road raises real crowd alerts; the camera stands in micro-grid 500240101001002 of the example
-district, so every case must carry that micro-grid and its two parents.
+district, so every case must carry that micro-grid and its two parents. The edge publishes its
+alerts framed (JSON header, NUL, raw JPEGs): central must store both pictures byte for byte.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from gridwatch.demo import crowd_auto_verifying_routing
+from gridwatch_central.db.tables import AlertRow
 from gridwatch_central.runtime import CentralRuntime
+from gridwatch_contract import decode_alert
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_edge.config import EdgeConfig, load_edge_config
 from gridwatch_edge.detector import Detector
@@ -24,6 +28,7 @@ from gridwatch_edge.runtime import EdgeRuntime
 from tests.central.api.clients import admin_client
 from tests.central.helpers import make_config
 from tests.conftest import REPO_ROOT
+from tests.edge.mqtt_helpers import Subscriber
 
 ROUTING = REPO_ROOT / "configs" / "routing.yaml"
 EXPECTED_GRID = ("500240101000000", "500240101001000", "500240101001002")
@@ -84,7 +89,11 @@ def test_clip_alerts_become_cases_with_three_grid_codes(
     yolox: Detector,
     tmp_path: Path,
 ) -> None:
-    published = _play_clip(_edge_config(vtest_clip, broker, tmp_path / "outbox.db"), yolox)
+    sent = Subscriber(broker, broker.topics.all_alerts())
+    try:
+        published = _play_clip(_edge_config(vtest_clip, broker, tmp_path / "outbox.db"), yolox)
+    finally:
+        sent.close()
     assert published >= 4  # four crowd events, each a 'new' plus its updates/end
 
     summary = _wait_stored(central, published)
@@ -110,3 +119,22 @@ def test_clip_alerts_become_cases_with_three_grid_codes(
     assert snapshot.status_code == 200
     assert snapshot.headers["content-type"] == "image/jpeg"
     assert snapshot.content.startswith(b"\xff\xd8")
+    _assert_pictures_stored_as_sent(central, [bytes(m.payload) for m in sent.messages])
+
+
+def _assert_pictures_stored_as_sent(central: CentralRuntime, payloads: list[bytes]) -> None:
+    """Every alert went out framed, and central kept both of its JPEGs byte for byte."""
+    with central.sessions() as session:
+        rows = {row.alert_id: row for row in session.scalars(select(AlertRow))}
+    assert payloads
+    for payload in payloads:
+        alert = decode_alert(payload)
+        assert alert.snapshot is not None
+        assert alert.clean_snapshot is not None
+        assert b"\x00" in payload, "framed: JSON header, NUL, raw JPEGs"
+        row = rows[alert.alert_id]
+        stored = (
+            central.snapshots.read(row.snapshot_sha256 or ""),
+            central.snapshots.read(row.clean_snapshot_sha256 or ""),
+        )
+        assert stored == (alert.snapshot.data, alert.clean_snapshot.data)

@@ -19,6 +19,7 @@ from gridwatch.mosquitto import ManagedMosquitto
 from gridwatch_contract import (
     AlertAck,
     AlertMessage,
+    AlertReceipt,
     AlertState,
     EdgeAvailability,
     EdgeStatsMessage,
@@ -27,6 +28,7 @@ from gridwatch_contract import (
     ModelInfo,
     decode_alert,
     decode_message,
+    encode_alert,
     encode_message,
 )
 from gridwatch_contract.broker import BrokerConfig
@@ -127,6 +129,24 @@ def test_alert_arrives_on_its_topic_with_qos_1(
     assert decode_alert(bytes(message.payload)) == alert
 
 
+def test_alert_with_snapshots_is_published_framed(
+    broker: BrokerConfig, publisher: MqttPublisher
+) -> None:
+    subscriber = Subscriber(broker, broker.topics.all_alerts())
+    annotated = Snapshot(data=b"\xff\xd8annotated\x00\xff\xd9", width=768, height=576)
+    clean = Snapshot(data=b"\xff\xd8clean\xff\xd9", width=768, height=576)
+    alert = _alert(snapshot=annotated, clean_snapshot=clean)
+    publisher.publish_alert(alert)
+    try:
+        (message,) = subscriber.wait_for(1)
+    finally:
+        subscriber.close()
+    payload = bytes(message.payload)
+    assert payload == encode_alert(alert)
+    assert payload.endswith(b"\x00" + (annotated.data or b"") + (clean.data or b""))
+    assert decode_alert(payload) == alert
+
+
 def test_stats_arrive(broker: BrokerConfig, publisher: MqttPublisher) -> None:
     subscriber = Subscriber(broker, broker.topics.edge_stats(EDGE_ID))
     stats = EdgeStatsMessage(edge_id=EDGE_ID, at=datetime.now(UTC), uptime_s=1.0, cameras=[])
@@ -157,7 +177,8 @@ def _alert_ids(subscriber: Subscriber) -> list[uuid.UUID]:
 
 
 def _ack(subscriber: Subscriber, broker: BrokerConfig, alert_id: uuid.UUID, status: str) -> None:
-    ack = AlertAck.model_validate({"alert_id": alert_id, "status": status, "reason": None})
+    receipt = AlertReceipt.model_validate({"alert_id": alert_id, "status": status, "reason": None})
+    ack = AlertAck(receipts=[receipt])
     subscriber.publish(broker.topics.alert_acks(EDGE_ID), encode_message(ack))
 
 
@@ -279,9 +300,9 @@ def test_oversized_alert_is_sent_without_snapshots(
     broker: BrokerConfig, publisher: MqttPublisher, caplog: pytest.LogCaptureFixture
 ) -> None:
     central = Subscriber(broker, broker.topics.all_alerts())
-    picture = Snapshot(data=bytes(range(256)) * 60, width=768, height=576)  # ~20 KiB of base64
+    picture = Snapshot(data=bytes(range(256)) * 60, width=768, height=576)  # 15 KiB each
     alert = _alert(snapshot=picture, clean_snapshot=picture)
-    assert len(encode_message(alert)) > MAX_PAYLOAD_BYTES
+    assert len(encode_alert(alert)) > MAX_PAYLOAD_BYTES
     with caplog.at_level(logging.WARNING):
         publisher.publish_alert(alert)
         (message,) = central.wait_for(1)

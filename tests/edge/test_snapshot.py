@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from gridwatch_contract import AlertMessage, AlertState, EventType, ModelInfo, encode_message
+from gridwatch_contract import AlertMessage, AlertState, EventType, ModelInfo, encode_alert
 from gridwatch_contract.messages import Snapshot
 from gridwatch_edge.alerts import AlertSizeLimits, build_alert
 from gridwatch_edge.config import CameraConfig
@@ -133,15 +133,21 @@ def test_alert_carries_annotated_and_clean_snapshots_at_full_size(street: Frame)
     # The clean one is the frame as the camera saw it; the annotated one has the red boxes.
     assert cv2.PSNR(clean, street.image) > 30
     assert cv2.PSNR(annotated, street.image) < cv2.PSNR(clean, street.image)
-    assert len(encode_message(alert)) <= 256 * 1024
+    assert len(encode_alert(alert)) <= 256 * 1024
 
 
 @pytest.mark.parametrize("limit", [120_000, 60_000, 25_000])
 def test_whole_message_fits_the_limit_by_stepping_down(street: Frame, limit: int) -> None:
     alert = _build(street, message_max_bytes=limit)
-    assert len(encode_message(alert)) <= limit
+    assert len(encode_alert(alert)) <= limit
     annotated, clean = _decode(alert.snapshot), _decode(alert.clean_snapshot)
     assert annotated.shape == clean.shape, "both pictures at the same step"
+    # Framed, the JPEGs travel raw: more picture than base64 (4 characters for every 3 bytes)
+    # could ever fit in the limit.
+    assert alert.snapshot is not None
+    assert alert.clean_snapshot is not None
+    jpeg_bytes = sum(len(s.data or b"") for s in (alert.snapshot, alert.clean_snapshot))
+    assert jpeg_bytes > 3 * limit // 4
 
 
 def test_smaller_limit_gives_smaller_pictures(street: Frame) -> None:
@@ -159,5 +165,5 @@ def test_without_snapshots_when_even_the_smallest_step_does_not_fit(
         alert = _build(street, message_max_bytes=4_000)
     assert alert.snapshot is None
     assert alert.clean_snapshot is None
-    assert len(encode_message(alert)) <= 4_000
+    assert len(encode_alert(alert)) <= 4_000
     assert f"alert {alert.alert_id} sent without snapshots" in caplog.text

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic_core import to_json
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -44,7 +45,7 @@ def make_engine(
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        engine = create_engine(url, json_serializer=dump_json)
 
         def pragmas(dbapi_connection: Any, _record: Any) -> None:
             _sqlite_pragmas(dbapi_connection, sqlite_busy_timeout_ms)
@@ -52,7 +53,13 @@ def make_engine(
         event.listen(engine, "connect", pragmas)
         return engine
     # pre_ping: a PostgreSQL restart must not cost the first alert after it.
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=dump_json)
+
+
+def dump_json(value: Any) -> str:
+    """JSON columns' serializer: pydantic-core's (Rust) instead of the standard library's,
+    which cost ingest ~25 µs per alert for its two JSON columns."""
+    return to_json(value).decode()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:

@@ -32,10 +32,12 @@ from gridwatch_central.ingest.service import (
     IngestOutcome,
     IngestService,
     Prepared,
+    PreparedAlert,
 )
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import encode_message
-from gridwatch_contract.messages import AlertAck
+from gridwatch_contract.framing import frame_header
+from gridwatch_contract.messages import MAX_RECEIPTS, AlertAck, AlertReceipt
 from gridwatch_contract.topics import validate_id
 
 log = logging.getLogger(__name__)
@@ -56,10 +58,14 @@ class _Received:
 
 @dataclass(frozen=True, slots=True)
 class _Delivery:
-    message: IncomingMessage
+    topic: str
     prepared: Prepared
     mid: int
     qos: int
+    # Only a rejected message keeps its payload (to find its alert_id for the receipt): a
+    # valid one's 40 KB would otherwise live until its batch commits, and allocating that much
+    # fresh memory per message (page faults) cost more CPU than decoding it.
+    rejected_payload: bytes | None
 
 
 class ConsumerError(RuntimeError):
@@ -223,7 +229,8 @@ class AlertConsumer:
             except Exception:  # e.g. the snapshot disk is full: not acked, delivered again later
                 log.exception("could not prepare message from %s; not acked", item.message.topic)
                 continue
-            self._queue.put(_Delivery(item.message, prepared, item.mid, item.qos))
+            payload = None if isinstance(prepared, PreparedAlert) else item.message.payload
+            self._queue.put(_Delivery(item.message.topic, prepared, item.mid, item.qos, payload))
 
     def _store_loop(self) -> None:
         while True:
@@ -254,25 +261,37 @@ class AlertConsumer:
                 return
             # Storage failed (database down, disk full, or a bug). Withhold the broker ack so
             # the message is delivered again, and keep the storer alive for the next one.
-            log.exception("could not store message from %s; not acked", batch[0].message.topic)
+            log.exception("could not store message from %s; not acked", batch[0].topic)
             return
+        receipts: dict[str, list[AlertReceipt]] = {}
         for delivery, outcome in zip(batch, outcomes, strict=True):
             self._client.ack(delivery.mid, delivery.qos)
-            self._send_receipt(self._receipts, delivery.message, outcome)
+            addressed = self._receipt(delivery, outcome)
+            if addressed is not None:
+                receipts.setdefault(addressed[0], []).append(addressed[1])
+        for edge_id, edge_receipts in receipts.items():
+            self._send_receipts(edge_id, edge_receipts)
 
-    def _send_receipt(
-        self, client: mqtt.Client, message: IncomingMessage, outcome: IngestOutcome
-    ) -> None:
-        edge_id = outcome.edge_id or edge_id_from_topic(message.topic, self._topics.root)
-        alert_id = outcome.alert_id or _alert_id_from_raw(message.payload)
+    def _receipt(
+        self, delivery: _Delivery, outcome: IngestOutcome
+    ) -> tuple[str, AlertReceipt] | None:
+        """The receipt for one message and the edge it goes to, if the message names both."""
+        edge_id = outcome.edge_id or edge_id_from_topic(delivery.topic, self._topics.root)
+        alert_id = outcome.alert_id or _alert_id_from_raw(delivery.rejected_payload or b"")
         if edge_id is None or alert_id is None:
             log.warning(
-                "rejected message on %s has no usable edge/alert id; no receipt", message.topic
+                "rejected message on %s has no usable edge/alert id; no receipt", delivery.topic
             )
-            return
+            return None
         reason = f"{outcome.code}: {outcome.reason}"[:500] if outcome.status == "rejected" else None
-        receipt = AlertAck(alert_id=alert_id, status=outcome.status, reason=reason)
-        client.publish(self._topics.alert_acks(edge_id), encode_message(receipt), qos=ACK_QOS)
+        return edge_id, AlertReceipt(alert_id=alert_id, status=outcome.status, reason=reason)
+
+    def _send_receipts(self, edge_id: str, receipts: list[AlertReceipt]) -> None:
+        """One ``AlertAck`` per edge per batch (chunked to the contract's maximum)."""
+        topic = self._topics.alert_acks(edge_id)
+        for start in range(0, len(receipts), MAX_RECEIPTS):
+            message = AlertAck(receipts=receipts[start : start + MAX_RECEIPTS])
+            self._receipts.publish(topic, encode_message(message), qos=ACK_QOS)
 
 
 def edge_id_from_topic(topic: str, root: str) -> str | None:
@@ -289,7 +308,7 @@ def edge_id_from_topic(topic: str, root: str) -> str | None:
 def _alert_id_from_raw(payload: bytes) -> uuid.UUID | None:
     """Best effort: the ``alert_id`` of an invalid alert, so its sender can stop retrying."""
     try:
-        document = json.loads(payload)
+        document = json.loads(frame_header(payload))  # the JSON of a framed alert too
         return uuid.UUID(str(document["alert_id"]))
     except (ValueError, TypeError, KeyError):
         return None

@@ -16,14 +16,19 @@ from gridwatch_central.runtime import CentralRuntime
 from gridwatch_central.services.case_loop import list_incidents
 from gridwatch_central.services.ingest_status import quarantine
 from gridwatch_contract.broker import BrokerConfig
-from gridwatch_contract.codec import decode_message, encode_message
-from gridwatch_contract.messages import AlertAck, EdgeStatusMessage
+from gridwatch_contract.codec import decode_message, encode_alert, encode_message
+from gridwatch_contract.messages import AlertAck, AlertReceipt, EdgeStatusMessage
 from tests.central.case_loop_helpers import T0, ManualClock
 from tests.central.helpers import TestClient, alert_topic, make_alert, make_config, wait_until
 
 
-def _acks(edge: TestClient) -> list[AlertAck]:
-    return [decode_message(AlertAck, payload) for _, payload in edge.received]
+def _acks(edge: TestClient) -> list[AlertReceipt]:
+    """Every receipt received, in order (one ``AlertAck`` carries a batch's receipts)."""
+    return [
+        receipt
+        for _, payload in list(edge.received)
+        for receipt in decode_message(AlertAck, payload).receipts
+    ]
 
 
 def test_alert_published_twice_is_stored_once_and_acked_twice(
@@ -33,7 +38,7 @@ def test_alert_published_twice_is_stored_once_and_acked_twice(
     edge.subscribe(broker.topics.alert_acks(alert.edge_id))
     for _ in range(2):
         edge.publish(alert_topic(broker, alert), alert)
-    wait_until(lambda: len(edge.received) == 2)
+    wait_until(lambda: len(_acks(edge)) == 2)
     assert [(a.alert_id, a.status) for a in _acks(edge)] == [
         (alert.alert_id, "stored"),
         (alert.alert_id, "duplicate"),
@@ -82,13 +87,26 @@ def test_bad_messages_are_quarantined_and_the_consumer_keeps_going(
     assert "schema_version 2 is not supported" in reasons[2][1]
     assert reasons[3][1] == "AlertMessage has no field(s): at, software_version"
     # Senders whose message still names an alert are told it was rejected, and why.
-    wait_until(lambda: len(edge.received) == 3)
+    wait_until(lambda: len(_acks(edge)) == 3)
     statuses = sorted((a.status, (a.reason or "")[:19]) for a in _acks(edge))
     assert statuses == [
         ("rejected", "unknown_field: Aler"),
         ("rejected", "unsupported_version"),
         ("stored", ""),
     ]
+
+
+@pytest.mark.usefixtures("runtime")
+def test_a_rejected_framed_alert_is_answered_with_its_alert_id(
+    edge: TestClient, broker: BrokerConfig
+) -> None:
+    alert = make_alert()
+    edge.subscribe(broker.topics.alert_acks(alert.edge_id))
+    edge.publish(alert_topic(broker, alert), encode_alert(alert) + b"unclaimed")
+    wait_until(lambda: len(_acks(edge)) == 1)
+    (ack,) = _acks(edge)
+    assert (ack.alert_id, ack.status) == (alert.alert_id, "rejected")
+    assert (ack.reason or "").startswith("bad_attachment: ")
 
 
 def test_start_fails_clearly_without_a_broker(sqlite_url: str, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from gridwatch_central.db.tables import AlertRow, IncidentRow
 from gridwatch_central.ingest.service import IncomingMessage
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_central.services import cases
-from gridwatch_contract.codec import encode_message
+from gridwatch_contract.codec import encode_alert, encode_message
 from gridwatch_contract.messages import AlertState, EventType, GeoPoint, Snapshot
 from tests.central.helpers import DEMO_CODES, TINY_JPEG, alert_topic, make_alert
 
@@ -135,6 +135,34 @@ def test_clean_snapshot_is_stored_beside_the_annotated_one(runtime: CentralRunti
     assert row.clean_snapshot_sha256 is not None
     assert row.clean_snapshot_sha256 != row.snapshot_sha256
     assert runtime.snapshots.read(row.clean_snapshot_sha256) == clean
+
+
+def test_framed_alert_is_stored_with_both_snapshots_byte_identical(
+    runtime: CentralRuntime,
+) -> None:
+    clean = TINY_JPEG[:-2] + b"\x00\xff\xd9"
+    alert = make_alert(clean_snapshot=Snapshot(data=clean, width=8, height=8))
+    framed = encode_alert(alert)
+    assert b"\x00" + TINY_JPEG + clean in framed
+    assert runtime.ingest.handle(TOPIC, framed).status == "stored"
+    # The same alert in plain JSON is the same alert: a redelivery, not a second one.
+    assert runtime.ingest.handle(TOPIC, encode_message(alert)).status == "duplicate"
+    with runtime.sessions() as session:
+        row = session.scalars(select(AlertRow).where(AlertRow.alert_id == alert.alert_id)).one()
+    assert runtime.snapshots.read(row.snapshot_sha256 or "") == TINY_JPEG
+    assert runtime.snapshots.read(row.clean_snapshot_sha256 or "") == clean
+
+
+def test_framed_payload_with_a_bad_attachment_is_quarantined_verbatim(
+    runtime: CentralRuntime,
+) -> None:
+    payload = encode_alert(make_alert()) + b"\xff\xd8 unclaimed"
+    outcome = runtime.ingest.handle(TOPIC, payload)
+    assert (outcome.status, outcome.code) == ("rejected", "bad_attachment")
+    with runtime.sessions() as session:
+        page = repository.list_quarantine(session, Scope.everything(), limit=10, offset=0)
+    assert [(row.payload, row.error_code) for row in page.items] == [(payload, "bad_attachment")]
+    assert runtime.ingest_metrics.counts().rejected == {"bad_attachment": 1}
 
 
 def test_an_events_alerts_in_one_batch_follow_its_first_into_one_incident(
