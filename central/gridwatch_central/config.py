@@ -94,8 +94,12 @@ class CentralConfig(BaseModel):
     # before the queue grows). The consumer lets the broker send two batches unacknowledged,
     # 1000 x ~70 KB (payload and decoded snapshot) = ~70 MB at most.
     ingest_batch_max: int = Field(default=500, ge=1, le=5000)
-    # Flush snapshot files to disk once per batch before the commit that references them.
+    # Flush snapshot packs to disk once per batch before the commit that indexes their images.
     snapshot_sync: bool = True
+    # A new snapshot pack file after this many bytes (and every hour). 64 MiB is ~2000 images
+    # of 30 KB: one file creation per 2000 images costs nothing next to the appends, while an
+    # image that is evidence of an open case keeps at most 64 MiB beyond retention.
+    snapshot_pack_max_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
     # Snapshots older than this and not evidence of an open case are deleted; None keeps all.
     # 90 days covers the usual 季度 (quarterly) review of closed cases.
     snapshot_retention_days: float | None = Field(default=90, gt=0)

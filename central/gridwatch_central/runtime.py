@@ -65,7 +65,7 @@ class CentralRuntime:
         self.review = ReviewService(self.router, clock, ZoneInfo(config.timezone))
         self.registry = CollectorRegistry()
         self.ingest_metrics = IngestMetrics(self.registry)
-        self.snapshots = SnapshotStore(config.snapshot_dir)
+        self._snapshots: SnapshotStore | None = None
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._ingest: IngestService | None = None
@@ -86,6 +86,9 @@ class CentralRuntime:
         upgrade_to_head(config.database_url)
         self._engine = make_engine(config.database_url)
         self._sessions = make_sessions(self._engine)
+        self._snapshots = SnapshotStore(
+            config.snapshot_dir, self._sessions, max_pack_bytes=config.snapshot_pack_max_bytes
+        )
         try:
             locator = self._start_geography()
         except BaseException:
@@ -94,7 +97,7 @@ class CentralRuntime:
         self._ingest = IngestService(
             self._sessions,
             locator,
-            self.snapshots,
+            self._snapshots,
             self.ingest_metrics,
             categories=self.categories,
             router=self.router,
@@ -155,6 +158,8 @@ class CentralRuntime:
         if self._consumer is not None:
             self._consumer.stop()
             self._consumer = None
+        if self._snapshots is not None:
+            self._snapshots.close()
         if self._engine is not None:
             self._engine.dispose()
 
@@ -163,6 +168,12 @@ class CentralRuntime:
         if self._sessions is None:
             raise RuntimeNotStartedError
         return self._sessions
+
+    @property
+    def snapshots(self) -> SnapshotStore:
+        if self._snapshots is None:
+            raise RuntimeNotStartedError
+        return self._snapshots
 
     @property
     def ingest(self) -> IngestService:
@@ -199,13 +210,15 @@ class CentralRuntime:
         return self.config.auth.enabled
 
     def prune_snapshots(self) -> PruneReport:
-        """Apply snapshot retention once: old files not evidence of an open case go."""
+        """Apply snapshot retention once: old packs holding no evidence of an open case go."""
         days = self.config.snapshot_retention_days
         if days is None:
-            return PruneReport(deleted=0, kept_referenced=0, freed_bytes=0)
+            return PruneReport(
+                deleted=0, deleted_packs=0, kept_referenced=0, kept_packs=0, freed_bytes=0
+            )
         with self.sessions() as session:
             keep = repository.snapshots_of_open_cases(session)
-        report = self.snapshots.prune(days * 86400, keep)
+        report = self.snapshots.prune(days * 86400, keep, now=self.clock().timestamp())
         if report.deleted:
             log.info("snapshot retention: %s", report)
         return report

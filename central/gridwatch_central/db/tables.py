@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -171,6 +172,24 @@ class QuarantineRow(Base):
     error_code: Mapped[str] = mapped_column(String(32), index=True)
     reason: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class SnapshotIndexRow(Base):
+    """Where a snapshot image is: its bytes in an append-only pack file (migration 0006).
+
+    Alerts refer to images by ``sha256``; this row says which pack holds them. Inserted in the
+    transaction of the alerts that refer to the image, so a rolled-back batch leaves bytes in a
+    pack but no row pointing at them.
+    """
+
+    __tablename__ = "snapshot_index"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Retention deletes a pack's rows together with the pack: found by this index.
+    pack: Mapped[str] = mapped_column(String(64), index=True)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(Integer)
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # ---------------------------------------------------------------------------------------------

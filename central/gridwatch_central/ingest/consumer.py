@@ -1,9 +1,9 @@
 """The MQTT side of ingest: shared subscription in, broker ack and ``AlertAck`` out.
 
 paho's network thread stamps the receive time and hands each message on; a preparer thread
-decodes it, writes its snapshot file and looks up its grid; one storer thread takes whatever has
-queued up (up to ``batch_max``) and commits it in one transaction. Three stages, so that socket
-reads, file writes and database round trips (all outside the GIL) overlap. The
+decodes it, appends its snapshots to a pack and looks up its grid; one storer thread takes
+whatever has queued up (up to ``batch_max``) and commits it in one transaction. Three stages,
+so that socket reads, file writes and database round trips (all outside the GIL) overlap. The
 broker ack and the ``AlertAck`` receipt are sent only after that commit, so a crash or a
 storage failure leaves the messages unacknowledged and the broker delivers them again when the
 session resumes. Batching adapts to load by itself: at low rates a batch is one message (no

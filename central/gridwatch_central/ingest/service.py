@@ -22,7 +22,7 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.categories import CategoryMap
-from gridwatch_central.db import repository
+from gridwatch_central.db import repository, snapshot_repository
 from gridwatch_central.db.engine import run_in_transaction
 from gridwatch_central.db.tables import CaseRow, IncidentRow
 from gridwatch_central.grid.locate import Located, Locator
@@ -30,7 +30,7 @@ from gridwatch_central.incidents import EventAlerts, NewAlert, place_events
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
-from gridwatch_central.snapshots import SnapshotStore
+from gridwatch_central.snapshots import SnapshotStore, StoredSnapshot
 from gridwatch_contract.codec import ContractError, decode_alert
 from gridwatch_contract.messages import AlertMessage, Snapshot
 
@@ -61,14 +61,14 @@ class IncomingMessage:
 class PreparedAlert:
     """A valid alert with what ingest worked out before the transaction."""
 
-    # Without its snapshot bytes: they are on disk by now (see the hashes), and 30 KB held per
-    # alert until its batch commits made every decode allocate fresh memory (page faults),
-    # which cost several times the decoding itself.
+    # Without its snapshot bytes: they are in a pack by now (see where they went), and 30 KB
+    # held per alert until its batch commits made every decode allocate fresh memory (page
+    # faults), which cost several times the decoding itself.
     alert: AlertMessage
     received_at: datetime
     located: Located
-    snapshot_sha256: str | None
-    clean_snapshot_sha256: str | None
+    snapshot: StoredSnapshot | None
+    clean_snapshot: StoredSnapshot | None
     # Its row in ``alerts`` but for incident_id and case_id: built here, outside the
     # transaction and its locks, which other central processes may be waiting for.
     row: dict[str, Any]
@@ -132,8 +132,8 @@ class IngestService:
             alert = decode_alert(message.payload, max_bytes=self._max_payload_bytes)
         except ContractError as error:
             return _Rejected(message, error)
-        # Written before the transaction: content-addressed, so a rollback leaves at worst an
-        # unreferenced file (retention removes it), and a redelivery rewrites nothing.
+        # Written before the transaction: a rollback leaves at worst unindexed bytes in a pack
+        # (retention removes the pack), never an index row without its image.
         located = self._locator.locate(alert)
         snapshot = self._write_snapshot(alert.snapshot)
         clean = self._write_snapshot(alert.clean_snapshot)
@@ -145,12 +145,14 @@ class IngestService:
         """Commit prepared messages in one transaction; outcomes in the same order."""
         valid = [item for item in prepared if isinstance(item, PreparedAlert)]
         rejected = [item for item in prepared if isinstance(item, _Rejected)]
-        if valid and self._sync_snapshots and any(p.snapshot_sha256 for p in valid):
+        index_rows = _snapshot_index_rows(valid)
+        if index_rows and self._sync_snapshots:
             # Images reach the disk before the rows that reference them are committed.
             self._snapshots.sync()
 
         def transaction(session: Session) -> dict[uuid.UUID, IngestOutcome]:
             repository.insert_quarantine(session, [_quarantine_row(r) for r in rejected])
+            snapshot_repository.insert_index_rows(session, index_rows)
             return self._store_alerts(session, valid)
 
         stored = run_in_transaction(self._sessions, transaction)
@@ -201,13 +203,13 @@ class IngestService:
             policy = self._router.policy_or_none(category.code)
             if policy is not None:
                 alerts = [
-                    NewAlert(i.alert, i.received_at, i.snapshot_sha256, i.located.grid)
+                    NewAlert(i.alert, i.received_at, _sha256(i.snapshot), i.located.grid)
                     for i in items
                 ]
                 governed.append((EventAlerts(policy, alerts), items))
         return governed
 
-    def _write_snapshot(self, snapshot: Snapshot | None) -> str | None:
+    def _write_snapshot(self, snapshot: Snapshot | None) -> StoredSnapshot | None:
         if snapshot is None or snapshot.data is None:
             return None
         return self._snapshots.write(snapshot.data)
@@ -226,6 +228,27 @@ class IngestService:
             return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
         self._metrics.stored.inc()
         return outcome
+
+
+def _sha256(stored: StoredSnapshot | None) -> str | None:
+    return stored.sha256 if stored is not None else None
+
+
+def _snapshot_index_rows(batch: Sequence[PreparedAlert]) -> list[dict[str, Any]]:
+    """One ``snapshot_index`` row per image of the batch, sorted by hash (see
+    ``snapshot_repository.insert_index_rows``); the first copy of a repeated image wins."""
+    rows: dict[str, dict[str, Any]] = {}
+    for item in batch:
+        for stored in (item.snapshot, item.clean_snapshot):
+            if stored is not None and stored.sha256 not in rows:
+                rows[stored.sha256] = {
+                    "sha256": stored.sha256,
+                    "pack": stored.pack,
+                    "offset": stored.offset,
+                    "length": stored.length,
+                    "stored_at": item.received_at,
+                }
+    return [rows[sha256] for sha256 in sorted(rows)]
 
 
 def _quarantine_row(rejected: _Rejected) -> dict[str, object]:
@@ -269,8 +292,8 @@ def _alert_values(
     alert: AlertMessage,
     received_at: datetime,
     located: Located,
-    snapshot_sha256: str | None,
-    clean_snapshot_sha256: str | None,
+    snapshot: StoredSnapshot | None,
+    clean_snapshot: StoredSnapshot | None,
 ) -> dict[str, Any]:
     codes = located.grid.codes if located.grid else (None, None, None)
     return {
@@ -297,8 +320,8 @@ def _alert_values(
         "grid_l1_code": codes[0],
         "grid_l2_code": codes[1],
         "grid_l3_code": codes[2],
-        "snapshot_sha256": snapshot_sha256,
-        "clean_snapshot_sha256": clean_snapshot_sha256,
+        "snapshot_sha256": _sha256(snapshot),
+        "clean_snapshot_sha256": _sha256(clean_snapshot),
         "model_name": alert.model.name,
         "model_version": alert.model.version,
     }

@@ -27,6 +27,7 @@ def test_migrations_match_the_models(database_url: str) -> None:
                 "incident_timeline",
                 "case_extensions",
                 "supervisions",
+                "snapshot_index",
             }
     finally:
         engine.dispose()
