@@ -47,7 +47,8 @@ def build_detector(
         free_anchor_axis=ANCHOR_AXIS[manifest.format] if rectangular else None,
     )
     path = manifest.path_in(models_dir).absolute()
-    decoder = _decoder_for(session, manifest, path, rectangular=rectangular)
+    lowest_score = min([config.score_threshold, *config.class_thresholds.values()])
+    decoder = _decoder_for(session, manifest, path, rectangular=rectangular, min_score=lowest_score)
     postprocess = Postprocess(
         score_threshold=config.score_threshold,
         nms_iou_threshold=config.nms_iou_threshold,
@@ -63,11 +64,11 @@ def build_detector(
 
 
 def _decoder_for(
-    session: Any, manifest: ModelManifest, path: Path, *, rectangular: bool
+    session: Any, manifest: ModelManifest, path: Path, *, rectangular: bool, min_score: float
 ) -> Decoder:
     classes = len(manifest.class_names)
     if manifest.format == "yolox":
-        yolox = YoloxDecoder()
+        yolox = YoloxDecoder(min_score)
         anchors = None if rectangular else yolox.anchor_count(square_size(manifest.input))
         check_output(session, [1, anchors, 5 + classes], path, manifest.name)
         return yolox
