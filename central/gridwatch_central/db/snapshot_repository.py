@@ -13,15 +13,24 @@ from gridwatch_central.db.tables import SnapshotIndexRow
 
 
 def insert_index_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Index images; an image indexed already keeps its row (its first copy stays the one read).
+    """Index images; an image indexed already is re-pointed at the copy just written.
+
+    The newest copy, not the first: retention deletes packs by age, so a row left pointing at
+    the first copy would lose an image that arrived again (and is referenced again) once that
+    first pack expires, although its bytes sit in a younger pack.
 
     The caller sorts rows by sha256: two central processes indexing overlapping batches then
     wait on each other's rows in the same order and cannot deadlock.
     """
     if rows:
         statement = _upsert_module(session).insert(SnapshotIndexRow)
-        statement = statement.on_conflict_do_nothing(index_elements=["sha256"])
-        session.execute(statement, list(rows))
+        newest = {
+            column: statement.excluded[column]
+            for column in ("pack", "offset", "length", "stored_at")
+        }
+        session.execute(
+            statement.on_conflict_do_update(index_elements=["sha256"], set_=newest), list(rows)
+        )
 
 
 def find(session: Session, sha256: str) -> SnapshotIndexRow | None:

@@ -236,11 +236,11 @@ def _sha256(stored: StoredSnapshot | None) -> str | None:
 
 def _snapshot_index_rows(batch: Sequence[PreparedAlert]) -> list[dict[str, Any]]:
     """One ``snapshot_index`` row per image of the batch, sorted by hash (see
-    ``snapshot_repository.insert_index_rows``); the first copy of a repeated image wins."""
+    ``snapshot_repository.insert_index_rows``); the newest copy of a repeated image wins."""
     rows: dict[str, dict[str, Any]] = {}
     for item in batch:
         for stored in (item.snapshot, item.clean_snapshot):
-            if stored is not None and stored.sha256 not in rows:
+            if stored is not None:
                 rows[stored.sha256] = {
                     "sha256": stored.sha256,
                     "pack": stored.pack,

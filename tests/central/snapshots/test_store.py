@@ -68,18 +68,26 @@ def test_a_written_synced_and_indexed_image_reads_back(
     assert store.read("0" * 64) is None
 
 
-def test_an_image_written_again_keeps_its_first_index_row(
-    store: SnapshotStore, sessions: sessionmaker[Session]
+def test_an_image_written_again_is_read_from_its_newest_copy(
+    tmp_path: Path, sessions: sessionmaker[Session]
 ) -> None:
+    store = _store(tmp_path, sessions, max_pack_bytes=1)  # one image per pack
     first = store.write(TINY_JPEG)
     _index(sessions, [first])
-    again = store.write(TINY_JPEG)  # a redelivery: appended twice, harmless
+    again = store.write(TINY_JPEG)  # the same frame again (or a redelivery)
+    store.sync()
     _index(sessions, [again])
     with sessions() as session:
         row = snapshot_repository.find(session, first.sha256)
         assert row is not None
-        assert (row.pack, row.offset) == (first.pack, first.offset)
-    assert again.offset > first.offset
+        assert (row.pack, row.offset) == (again.pack, again.offset)
+    assert again.pack != first.pack
+    # The first copy's pack expires; the image, referenced again since, must survive it.
+    store.close()
+    os.utime(tmp_path / "packs" / again.pack, (time.time() + 9 * DAY,) * 2)
+    report = store.prune(7 * DAY, keep=set(), now=time.time() + 8 * DAY)
+    assert report.deleted_packs == 1
+    assert not (tmp_path / "packs" / first.pack).exists()
     assert store.read(first.sha256) == TINY_JPEG
 
 
