@@ -72,9 +72,31 @@ class ArrayPicture:
 
 
 def resize(image: Image, width: int, height: int, interpolation: Interpolation) -> Image:
+    if interpolation == "area":
+        return shrink_by_area(image, width, height)
     return np.asarray(
         cv2.resize(image, (width, height), interpolation=OPENCV_INTERPOLATION[interpolation]),
         dtype=np.uint8,
+    )
+
+
+def shrink_by_area(image: Image, width: int, height: int) -> Image:
+    """``image`` area-averaged to ``width`` x ``height``, halving first where that is exact.
+
+    OpenCV vectorises area averaging only for an exact halving; any other factor takes a
+    scalar loop over every source pixel. 1280x720 -> 160x90 in one call took 0.31 ms, as three
+    halvings 0.07 ms, and every analysed frame of every camera pays it in the motion gate.
+    Halving is only done while the remaining factor is an even whole number, so each output
+    pixel still averages exactly the same source block; the one difference is rounding to whole
+    grey levels at each step (at most one level).
+    """
+    while image.shape[1] % (2 * width) == 0 and image.shape[0] % (2 * height) == 0:
+        half = (image.shape[1] // 2, image.shape[0] // 2)
+        image = np.asarray(cv2.resize(image, half, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    if image.shape[1] == width and image.shape[0] == height:
+        return image
+    return np.asarray(
+        cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), dtype=np.uint8
     )
 
 
