@@ -30,7 +30,7 @@ from gridwatch_edge.sources.status import (
     SourceStatus,
     judge_quality,
 )
-from gridwatch_edge.sources.video import VideoSource
+from gridwatch_edge.sources.video import VideoSource, analysis_phase_s
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ class CameraReader:
             decoder_threads=settings.decoder_threads,
             backend=settings.backend,
             decode_skip=settings.decode_skip,
+            analysis_phase_s=analysis_phase_s(camera_id, analysis_fps),
         )
         self._on_change = on_change
         # Cameras and paced files behave like live streams: newest frame wins.

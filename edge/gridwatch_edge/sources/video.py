@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+import zlib
 from datetime import UTC, datetime
 
 from gridwatch_contract.broker import redact_url
@@ -32,6 +33,21 @@ READ_TIMEOUT_S = 5.0
 FALLBACK_FPS = 25.0
 
 
+def analysis_phase_s(camera_id: str, analysis_fps: float) -> float:
+    """Where in its analysis period a camera takes its frames, fixed per camera.
+
+    Cameras opened together (a box booting, a config pushed) would otherwise all take a frame
+    at the same instants: every period the shared detector gets one frame from each camera at
+    once and the decoders wake together, so the last frames of each burst wait and some go
+    stale. Spreading the instants over the period evens the load out (measured with 31
+    cameras on the 2-core box: 66 analysed frames/s against 63 with aligned instants, with
+    the same CPU). A hash of the id, not a slot count, so adding or replacing a camera moves
+    no other camera's instants.
+    """
+    period_s = 1.0 / analysis_fps
+    return zlib.crc32(camera_id.encode()) / 2**32 * period_s
+
+
 class VideoSource:
     def __init__(
         self,
@@ -44,7 +60,10 @@ class VideoSource:
         decoder_threads: int = 1,
         backend: SourceBackend = "pyav",
         decode_skip: DecodeSkip = "auto",
+        analysis_phase_s: float = 0.0,
     ) -> None:
+        if not 0.0 <= analysis_phase_s < 1.0 / analysis_fps:
+            raise ValueError(f"analysis_phase_s {analysis_phase_s} is outside one period")
         self._kind = check_source_url(url)
         self._url = url
         self._analysis_fps = analysis_fps
@@ -53,6 +72,9 @@ class VideoSource:
         self._decoder_threads = decoder_threads
         self._backend = backend
         self._decode_skip = decode_skip
+        # Paced sources only: a replay as fast as possible analyses exactly the frames it
+        # always did, from the first one on.
+        self._phase_s = analysis_phase_s if self.live or realtime else 0.0
         self._stream: DecodedStream | None = None
         self._fps = FALLBACK_FPS
         self._index = -1
@@ -107,7 +129,7 @@ class VideoSource:
         self._fps = declared if 0.0 < declared <= 240.0 else FALLBACK_FPS
         self._stream = stream
         self._index = -1
-        self._next_analysis_s = 0.0
+        self._next_analysis_s = self._phase_s
         self._opened_at = time.monotonic()
         self._finished = False
 

@@ -9,6 +9,7 @@ import pytest
 
 from gridwatch_edge.errors import SourceError
 from gridwatch_edge.sources import VideoSource
+from gridwatch_edge.sources.video import analysis_phase_s
 
 CLIP_FRAMES = 795  # vtest.avi: 10 fps, 79.5 s
 
@@ -42,6 +43,39 @@ def test_realtime_paces_at_the_clip_rate(vtest_clip: Path) -> None:
     for _ in range(6):
         assert source.read() is not None
     assert time.monotonic() - started >= 0.45  # frames 0..5 at 10 fps span 0.5 s
+
+
+def test_a_paced_source_takes_its_frames_at_its_phase(vtest_clip: Path) -> None:
+    # 10 fps clip analysed at 2 fps: one frame in five, starting 0.25 s into each period.
+    source = VideoSource(str(vtest_clip), analysis_fps=2, realtime=True, analysis_phase_s=0.25)
+    source.open()
+    times = []
+    for _ in range(2):
+        frame = source.read()
+        assert frame is not None
+        times.append(frame.media_time_s)
+    assert times == pytest.approx([0.3, 0.8])
+
+
+def test_a_replay_ignores_the_phase(vtest_clip: Path) -> None:
+    source = VideoSource(str(vtest_clip), analysis_fps=2, realtime=False, analysis_phase_s=0.25)
+    source.open()
+    frame = source.read()
+    assert frame is not None
+    assert frame.media_time_s == 0.0
+
+
+def test_phases_spread_cameras_over_the_period() -> None:
+    phases = [analysis_phase_s(f"cam{i}", 2.0) for i in range(40)]
+    assert all(0.0 <= phase < 0.5 for phase in phases)
+    assert analysis_phase_s("cam7", 2.0) == phases[7]  # stable for a camera
+    # Every tenth of the period holds some camera's instants: not one burst.
+    assert len({int(phase / 0.05) for phase in phases}) == 10
+
+
+def test_a_phase_beyond_the_period_is_refused(vtest_clip: Path) -> None:
+    with pytest.raises(ValueError, match="outside one period"):
+        VideoSource(str(vtest_clip), analysis_fps=2, analysis_phase_s=0.5)
 
 
 def test_undecodable_file_is_a_source_error(tmp_path: Path) -> None:
