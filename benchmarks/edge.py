@@ -18,10 +18,12 @@ configuration (one shared session, one single-threaded worker per core, each fra
 decoded picture converted to network size as the runtime does it, rectangular input when the
 manifest allows it; the naive loop keeps the square letterbox on the model as downloaded).
 ``fraction_of_limit`` is the share of that machine capacity the runtime actually turned into
-received and detected frames at its best K: after the searches the runtime runs that K once
-more, between two probes, and the higher rate of each probe pair is kept (a passing load
-elsewhere on the machine can only lower a probe; see ``measure_share`` for why the probes sit
-next to that trial).
+received and detected frames at its best K. After the searches the runtime runs again from its
+best K upwards, one stream at a time until a trial fails, between two probes, and the highest
+passing trial of that climb is the one measured (the higher rate of each probe pair is kept: a
+passing load elsewhere on the machine can only lower a probe; ``measure_share`` says why the
+probes sit next to the trial). The naive loop gets the same second look upwards, without
+probes.
 
 The last line printed is one JSON object. Measurements only: nothing here asserts a time.
 """
@@ -33,7 +35,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -370,10 +372,27 @@ def probe_capacity(clip: Path, seconds: float, models_dir: Path) -> Capacity:
     return capacity
 
 
+def climb(trial: Callable[[int], Trial], start: int, limit: int) -> list[Trial]:
+    """Trials at ``start``, ``start + 1``, ... up to the first that fails (or ``limit``)."""
+    trials: list[Trial] = []
+    for streams in range(start, limit + 1):
+        trials.append(trial(streams))
+        if not trials[-1].passed:
+            break
+    return trials
+
+
+def highest_pass(trials: Sequence[Trial | None]) -> Trial | None:
+    passed = [trial for trial in trials if trial is not None and trial.passed]
+    return max(passed, key=lambda trial: trial.streams, default=None)
+
+
 def measure_share(
-    trial: Callable[[], Trial], probe: Callable[[], Capacity]
+    trial: Callable[[int], Trial], best: int, limit: int, probe: Callable[[], Capacity]
 ) -> tuple[Trial, Capacity]:
-    """``trial`` between two capacity probes, with the higher of the two rates.
+    """The runtime from its best K upwards, one stream at a time until a trial fails, between
+    two capacity probes; returns the highest passing trial (or the first, if even it failed)
+    and the higher rates of the two probes.
 
     The probes have to be next to the trial they are compared with: this VM's speed drifts
     by a fifth within minutes (one run probed 2095 decoded and 180 detected frames/s at its
@@ -381,10 +400,11 @@ def measure_share(
     higher rate of the two is kept: a passing load can only lower a probe, and an understated
     capacity would inflate ``fraction_of_limit``.
     """
-    print("share of capacity at that K:", flush=True)
+    print("again from the best K upwards, between two capacity probes:", flush=True)
     before = probe()
-    measured = trial()
-    return measured, before.higher(probe())
+    trials = climb(trial, best, limit)
+    capacity = before.higher(probe())
+    return highest_pass(trials) or trials[0], capacity
 
 
 # --- search -------------------------------------------------------------------------------
@@ -432,25 +452,37 @@ def main(argv: list[str] | None = None) -> int:
     def runtime(streams: int) -> Trial:
         return runtime_trial(streams, clip, seconds, models)
 
+    def naive_loop(streams: int) -> Trial:
+        return naive_trial(streams, clip, seconds, models)
+
     best = search("runtime", runtime, 2, args.max_streams)
-    naive = search(
-        "naive loop", lambda k: naive_trial(k, clip, seconds, models), 1, args.max_streams
+    naive = search("naive loop", naive_loop, 1, args.max_streams)
+    # Bisection stops at the first failure it meets, and on this VM a failure can be a slow
+    # minute rather than too many streams: both loops get one more look upwards from their
+    # best K, one stream at a time until a trial fails (the same rule for both).
+    naive_start = naive.streams + 1 if naive else 1
+    print("naive loop, upwards:", flush=True)
+    naive = highest_pass([naive, *climb(naive_loop, naive_start, args.max_streams)])
+    measured, capacity = measure_share(
+        runtime,
+        best.streams if best else 1,
+        args.max_streams,
+        lambda: probe_capacity(clip, probe_s, models),
     )
+    best = highest_pass([best, measured])
     max_streams = best.streams if best else 0
     naive_streams = naive.streams if naive else 0
-    measured, capacity = measure_share(
-        lambda: runtime(max(max_streams, 1)), lambda: probe_capacity(clip, probe_s, models)
-    )
     result: dict[str, Any] = {
         "max_streams": max_streams,
         "naive_max_streams": naive_streams,
         "ratio_vs_naive": round(max_streams / naive_streams, 2) if naive_streams else None,
-        "fraction_of_limit": round(capacity.share_used(measured), 3) if best else 0.0,
+        "fraction_of_limit": round(capacity.share_used(measured), 3),
         "predicted_limit_streams": round(capacity.limit_streams, 1),
         "decode_only_fps": round(capacity.decode_fps, 1),
         "inference_only_fps": round(capacity.inference_fps, 1),
-        # The trial between the probes, at max_streams (it may fail where the search passed).
-        "passed_again": measured.passed,
+        # The trial between the probes that fraction_of_limit and the figures below refer to.
+        "measured_streams": measured.streams,
+        "measured_passed": measured.passed,
         "p95_latency_s": round(measured.p95_s, 3),
         "min_analysed_fps": round(measured.min_fps, 2),
         "cpu_busy": round(measured.cpu_busy, 3),

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, insert, or_, select, text
 from sqlalchemy.orm import Session
 
+from gridwatch_central.db.dialect import dialect_insert
 from gridwatch_central.db.incident_repository import CLOSED_CASE_STATES, OPEN_STATUSES
-from gridwatch_central.db.repository import _upsert_module
 from gridwatch_central.db.tables import (
     CaseRow,
     IncidentEventRow,
@@ -165,8 +165,7 @@ def link_events(session: Session, links: dict[uuid.UUID, int]) -> set[uuid.UUID]
     table = IncidentEventRow.__table__
     values = [{"event_id": event, "incident_id": incident} for event, incident in links.items()]
     statement = (
-        _upsert_module(session)
-        .insert(table)
+        dialect_insert(session, table)
         .values(values)
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(table.c.event_id)

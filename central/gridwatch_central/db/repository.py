@@ -17,11 +17,11 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import FromClause
 
 from gridwatch_central.auth.scope import Scope
+from gridwatch_central.db.dialect import dialect_insert
 from gridwatch_central.db.engine import RetryTransactionError
 from gridwatch_central.db.scoping import alert_scope, grid_match
 from gridwatch_central.db.tables import (
@@ -50,15 +50,6 @@ class Page(Generic[RowT]):
     total: int
 
 
-def _upsert_module(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql
-    if dialect == "sqlite":
-        return sqlite
-    raise RuntimeError(f"unsupported database dialect {dialect!r}")  # pragma: no cover
-
-
 def _insert_all_or_retry(
     session: Session, table: FromClause, key: str, rows: Sequence[dict[str, Any]]
 ) -> None:
@@ -69,7 +60,7 @@ def _insert_all_or_retry(
     so its parsing) changes with every batch size. ``ON CONFLICT DO NOTHING`` keeps a racing
     duplicate out; the row count tells us it happened, and the retry sees the winner's row.
     """
-    statement = _upsert_module(session).insert(table).on_conflict_do_nothing(index_elements=[key])
+    statement = dialect_insert(session, table).on_conflict_do_nothing(index_elements=[key])
     # preserve_rowcount: SQLAlchemy otherwise drops the driver's summed executemany row count.
     statement = statement.execution_options(preserve_rowcount=True)
     result = session.connection().execute(statement, list(rows))
@@ -81,8 +72,7 @@ def _insert_all_or_retry(
 
 def insert_case(session: Session, values: dict[str, Any]) -> int | None:
     """Open a case once per ``event_id``; returns its row id, or None if one was opened."""
-    dialect_insert = _upsert_module(session).insert
-    statement = dialect_insert(CaseRow).on_conflict_do_nothing(index_elements=["event_id"])
+    statement = dialect_insert(session, CaseRow).on_conflict_do_nothing(index_elements=["event_id"])
     inserted = session.execute(statement.values(**values).returning(CaseRow.id)).scalar()
     return int(inserted) if inserted is not None else None
 

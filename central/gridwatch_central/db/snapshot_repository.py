@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from gridwatch_central.db.repository import _upsert_module
+from gridwatch_central.db.dialect import dialect_insert
 from gridwatch_central.db.tables import SnapshotIndexRow
 
 
@@ -23,7 +23,7 @@ def insert_index_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     wait on each other's rows in the same order and cannot deadlock.
     """
     if rows:
-        statement = _upsert_module(session).insert(SnapshotIndexRow)
+        statement = dialect_insert(session, SnapshotIndexRow)
         newest = {
             column: statement.excluded[column]
             for column in ("pack", "offset", "length", "stored_at")
