@@ -19,11 +19,11 @@ decoded picture converted to network size as the runtime does it, rectangular in
 manifest allows it; the naive loop keeps the square letterbox on the model as downloaded).
 ``fraction_of_limit`` is the share of that machine capacity the runtime actually turned into
 received and detected frames at its best K. After the searches the runtime runs again from its
-best K upwards, one stream at a time until a trial fails, between two probes, and the highest
-passing trial of that climb is the one measured (the higher rate of each probe pair is kept: a
-passing load elsewhere on the machine can only lower a probe; ``measure_share`` says why the
-probes sit next to the trial). The naive loop gets the same second look upwards, without
-probes.
+best K, between two probes: upwards one stream at a time while trials pass, or downwards until
+one passes; the highest passing trial is the one measured (the higher rate of each probe pair
+is kept: a passing load elsewhere on the machine can only lower a probe; ``measure_share`` says
+why the probes sit next to the trial). The naive loop gets the same second look upwards from
+its best K, without probes.
 
 The last line printed is one JSON object. Measurements only: nothing here asserts a time.
 """
@@ -387,12 +387,25 @@ def highest_pass(trials: Sequence[Trial | None]) -> Trial | None:
     return max(passed, key=lambda trial: trial.streams, default=None)
 
 
+def settle(trial: Callable[[int], Trial], start: int, limit: int) -> list[Trial]:
+    """Trials from ``start`` upwards while they pass, or downwards until one passes."""
+    first = trial(start)
+    if first.passed:
+        return [first, *climb(trial, start + 1, limit)]
+    trials = [first]
+    for streams in range(start - 1, 0, -1):
+        trials.append(trial(streams))
+        if trials[-1].passed:
+            break
+    return trials
+
+
 def measure_share(
     trial: Callable[[int], Trial], best: int, limit: int, probe: Callable[[], Capacity]
 ) -> tuple[Trial, Capacity]:
-    """The runtime from its best K upwards, one stream at a time until a trial fails, between
-    two capacity probes; returns the highest passing trial (or the first, if even it failed)
-    and the higher rates of the two probes.
+    """The largest K the runtime sustains between two capacity probes, found from its best K
+    (upwards while trials pass, else downwards until one does); returns that trial (or the
+    last one, if none passed) and the higher rates of the two probes.
 
     The probes have to be next to the trial they are compared with: this VM's speed drifts
     by a fifth within minutes (one run probed 2095 decoded and 180 detected frames/s at its
@@ -400,11 +413,11 @@ def measure_share(
     higher rate of the two is kept: a passing load can only lower a probe, and an understated
     capacity would inflate ``fraction_of_limit``.
     """
-    print("again from the best K upwards, between two capacity probes:", flush=True)
+    print("again from the best K, between two capacity probes:", flush=True)
     before = probe()
-    trials = climb(trial, best, limit)
+    trials = settle(trial, best, limit)
     capacity = before.higher(probe())
-    return highest_pass(trials) or trials[0], capacity
+    return highest_pass(trials) or trials[-1], capacity
 
 
 # --- search -------------------------------------------------------------------------------
