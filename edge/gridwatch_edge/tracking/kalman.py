@@ -53,11 +53,6 @@ class KalmanBoxFilter:
         self.pv: Vector = np.zeros(4)
         self.vv: Vector = np.full(4, (INITIAL_VELOCITY_STD * height) ** 2)
 
-    @property
-    def mean(self) -> Vector:
-        """The textbook state vector ``[cx, cy, w, h, vx, vy, vw, vh]``."""
-        return np.concatenate([self.position, self.velocity])
-
     def predict(self, dt_s: float) -> None:
         if dt_s <= 0:
             return

@@ -60,7 +60,8 @@ def test_matches_the_textbook_filter_over_a_noisy_walk() -> None:
         if random.random() < 0.8:  # some frames the object is missed
             ours.update(box)
             reference.update(box)
-        np.testing.assert_allclose(ours.mean, reference.mean, rtol=1e-9, atol=1e-6)
+        state = np.concatenate([ours.position, ours.velocity])
+        np.testing.assert_allclose(state, reference.mean, rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(ours.pp, reference.block(slice(0, 4), slice(0, 4)), rtol=1e-9)
         np.testing.assert_allclose(ours.pv, reference.block(slice(0, 4), slice(4, 8)), rtol=1e-9)
         np.testing.assert_allclose(ours.vv, reference.block(slice(4, 8), slice(4, 8)), rtol=1e-9)
