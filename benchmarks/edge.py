@@ -14,9 +14,10 @@ measure the capacity of the path the runtime actually uses, not of some other on
 is frames/s taken in by one single-threaded PyAV decoder per core with the runtime's default
 ``decode_skip`` (non-reference frames dropped undecoded while enough pictures remain for the
 analysis rate, no deblocking filter), inference-only is frames/s of the runtime's detector
-configuration (one shared session, one single-threaded worker per core, each frame a freshly
-decoded picture converted to network size as the runtime does it, rectangular input when the
-manifest allows it; the naive loop keeps the square letterbox on the model as downloaded).
+configuration (one shared session, one single-threaded worker per core scheduled as the
+runtime schedules it, each frame a freshly decoded picture converted to network size as the
+runtime does it, rectangular input when the manifest allows it; the naive loop keeps the
+square letterbox on the model as downloaded).
 ``fraction_of_limit`` is the share of that machine capacity the runtime actually turned into
 received and detected frames at its best K. After the searches the runtime runs again from its
 best K, between two probes: upwards one stream at a time while trials pass, or downwards until
@@ -52,6 +53,7 @@ from gridwatch_edge.detector.manifest import ModelManifest, discover_manifests
 from gridwatch_edge.detector.onnx_detector import OnnxDetector
 from gridwatch_edge.detector.yolox import YoloxDecoder
 from gridwatch_edge.runtime import OPENCV_THREADS_PER_CALL, EdgeRuntime
+from gridwatch_edge.scheduling import DEFAULT_CPU_SCHEDULING
 from gridwatch_edge.shared_detector import SharedDetector, usable_cores
 from gridwatch_edge.sinks import CollectingSink
 from gridwatch_edge.sources.pyav_stream import PyAvStream, open_container
@@ -314,6 +316,7 @@ def inference_rate(clip: Path, seconds: float, models_dir: Path) -> float:
         build_detector(config, manifest, models_dir),
         max_batch=config.max_batch,
         workers=config.inference_workers or usable_cores(),
+        scheduling=DEFAULT_CPU_SCHEDULING,
     )
     streams = [decoded_stream(clip) for _ in range(2 * shared.workers)]
     deadline = time.monotonic() + seconds

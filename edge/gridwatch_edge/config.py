@@ -18,6 +18,7 @@ from gridwatch_edge.config_base import Identifier
 from gridwatch_edge.config_base import StrictModel as _Model
 from gridwatch_edge.errors import EdgeError
 from gridwatch_edge.rule_config import RuleConfig
+from gridwatch_edge.scheduling import DEFAULT_CPU_SCHEDULING, CpuScheduling
 
 
 class ConfigError(EdgeError, ConfigFileError):
@@ -269,6 +270,10 @@ class EdgeConfig(_Model):
     # The snapshots of each alert step down until the whole message fits.
     broker_max_packet_bytes: int = Field(default=256 * KIB, ge=32 * KIB, le=256 * MIB)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    # How readers, cameras and inference workers are scheduled (``scheduling``): batch stops
+    # a waking thread from preempting one that holds the GIL (2 more cameras on the 2-core
+    # box); normal if the box shares its cores with latency-sensitive work.
+    cpu_scheduling: CpuScheduling = DEFAULT_CPU_SCHEDULING
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Self:

@@ -15,6 +15,7 @@ from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
 from gridwatch_edge.motion import MotionGate
 from gridwatch_edge.rules import Rule, build_rules
+from gridwatch_edge.scheduling import CpuScheduling, schedule_this_thread
 from gridwatch_edge.shared_detector import SharedDetector
 from gridwatch_edge.sinks import AlertSink
 from gridwatch_edge.sources import Frame
@@ -44,8 +45,10 @@ class CameraPipeline:
         message_max_bytes: int,
         sources: SourceSettings | None = None,
         motion: MotionConfig | None = None,
+        scheduling: CpuScheduling = "normal",
     ) -> None:
         self.camera = camera
+        self._scheduling = scheduling
         self._edge_id = edge_id
         self._detector = detector
         self._sink = sink
@@ -57,6 +60,7 @@ class CameraPipeline:
             realtime=camera.realtime,
             settings=sources or SourceSettings(),
             on_change=self._on_connection_change,
+            scheduling=scheduling,
         )
         motion = camera.motion or motion or MotionConfig()
         self._gate = MotionGate(motion) if motion.enabled else None
@@ -89,6 +93,7 @@ class CameraPipeline:
         Connection loss, reconnects and back-off are the reader's business; this loop only
         ever sees the newest frame due for analysis.
         """
+        schedule_this_thread(self._scheduling)
         self._reader.start()
         try:
             while not stop.is_set():

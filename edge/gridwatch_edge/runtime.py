@@ -67,6 +67,7 @@ class EdgeRuntime:
             detector,
             max_batch=config.detector.max_batch,
             workers=config.detector.inference_workers or usable_cores(),
+            scheduling=config.cpu_scheduling,
         )
         self._stats_publisher = stats_publisher
         self._lock = threading.Lock()  # guards _cameras against replace_cameras
@@ -191,6 +192,7 @@ class EdgeRuntime:
                 message_max_bytes=self._config.alert_payload_max_bytes,
                 sources=self._config.sources,
                 motion=self._config.motion,
+                scheduling=self._config.cpu_scheduling,
             )
         )
 

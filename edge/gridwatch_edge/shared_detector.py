@@ -30,6 +30,7 @@ from gridwatch_contract.messages import ModelInfo
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.detector.base import Detector
 from gridwatch_edge.picture import Image, Picture
+from gridwatch_edge.scheduling import CpuScheduling, schedule_this_thread
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +52,20 @@ def usable_cores() -> int:
 class SharedDetector:
     """A thread-safe ``Detector`` front that remembers recent inference durations."""
 
-    def __init__(self, detector: Detector, *, max_batch: int = 1, workers: int = 1) -> None:
+    def __init__(
+        self,
+        detector: Detector,
+        *,
+        max_batch: int = 1,
+        workers: int = 1,
+        scheduling: CpuScheduling = "normal",
+    ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")
         self._detector = detector
         self._max_batch = max_batch if detector.accepts_batches else 1
         self._workers = workers
+        self._scheduling = scheduling
         self._requests: queue.SimpleQueue[_Request] = queue.SimpleQueue()
         self._lock = threading.Lock()  # guards the timings
         # Serialises inline runs before start(); apart from _lock, which _run takes itself
@@ -126,6 +135,7 @@ class SharedDetector:
             return list(self._durations_ms)
 
     def _serve(self) -> None:
+        schedule_this_thread(self._scheduling)
         while not self._stop.is_set():
             try:
                 batch = [self._requests.get(timeout=IDLE_POLL_S)]

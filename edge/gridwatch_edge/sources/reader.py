@@ -15,7 +15,6 @@ are reported through ``on_change`` (``camera_offline`` / ``camera_online`` event
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 
 from gridwatch_edge.config import SourceSettings
 from gridwatch_edge.errors import SourceError
+from gridwatch_edge.scheduling import CpuScheduling, schedule_this_thread
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.sources.status import (
     EventTimes,
@@ -53,9 +53,11 @@ class CameraReader:
         realtime: bool,
         settings: SourceSettings,
         on_change: Callable[[ConnectionChange], None] | None = None,
+        scheduling: CpuScheduling = "normal",
     ) -> None:
         self.camera_id = camera_id
         self._settings = settings
+        self._scheduling = scheduling
         self._source = VideoSource(
             url,
             analysis_fps=analysis_fps,
@@ -149,7 +151,7 @@ class CameraReader:
         )
 
     def _run(self) -> None:
-        self._lower_priority()
+        schedule_this_thread(self._scheduling, niceness=self._settings.reader_niceness)
         delay_s = self._settings.reconnect_min_s
         attempts = 0
         try:
@@ -165,16 +167,6 @@ class CameraReader:
             self._online = False
             with self._condition:
                 self._condition.notify_all()
-
-    def _lower_priority(self) -> None:
-        if self._settings.reader_niceness <= 0 or not hasattr(os, "setpriority"):
-            return
-        try:  # on Linux a thread is a task: this renices this reader thread only
-            os.setpriority(
-                os.PRIO_PROCESS, threading.get_native_id(), self._settings.reader_niceness
-            )
-        except OSError as error:
-            logger.debug("camera %s: cannot renice reader: %s", self.camera_id, error)
 
     def _read_until_lost(self, *, reconnect: bool) -> bool:
         """Open and read until the stream fails; True if at least one frame arrived."""
