@@ -45,6 +45,7 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
+from benchmarks.parallel import run_slots
 from gridwatch_edge.config import DetectorConfig, SourceSettings, parse_edge_config
 from gridwatch_edge.detector import load_detector
 from gridwatch_edge.detector.candidates import Postprocess
@@ -286,13 +287,8 @@ def decode_rate(clip: Path, seconds: float) -> float:
             totals[slot] += stream.received
             stream.close()
 
-    threads = [threading.Thread(target=decode, args=(i,)) for i in range(cores)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(totals) / (time.monotonic() - started)
+    elapsed_s = run_slots(decode, cores)  # before summing: the threads fill totals
+    return sum(totals) / elapsed_s
 
 
 def decoded_stream(clip: Path) -> PyAvStream:
