@@ -118,7 +118,23 @@ def test_normal_scheduling_leaves_the_threads_as_they_were(
     runtime = EdgeRuntime(config, detector=yolox, sink=CollectingSink())
     runtime.start()
     try:
-        time.sleep(0.5)
-        assert _policies_once_running("camera-cam1", 1) == [os.SCHED_OTHER]
+        # The camera thread sets its policy before it starts its reader, so once the reader
+        # has started both have settled.
+        reader = _started_thread("reader-cam1")
+        camera = _started_thread("camera-cam1")
+        assert reader.native_id is not None
+        assert camera.native_id is not None
+        assert os.sched_getscheduler(camera.native_id) == os.SCHED_OTHER
+        assert os.sched_getscheduler(reader.native_id) == os.SCHED_OTHER
     finally:
         runtime.stop()
+
+
+def _started_thread(name: str) -> threading.Thread:
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        for thread in threading.enumerate():
+            if thread.name == name and thread.native_id is not None:
+                return thread
+        time.sleep(0.02)
+    raise AssertionError(f"thread {name} never started")
