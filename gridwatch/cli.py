@@ -59,7 +59,69 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list model manifests and check the weights")
     models.add_argument("--verify", action="store_true", help="also check sha256 of each file")
     models.set_defaults(handler="gridwatch.commands.models:main")
+
+    broker = commands.add_parser("broker", help="broker configuration and accounts")
+    _add_broker_commands(broker.add_subparsers(required=True, metavar="ACTION"))
     return parser
+
+
+def _add_broker_commands(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = actions.add_parser(
+        "init", help="write a broker config with accounts for admin, central (and edges)"
+    )
+    init.add_argument("--out", type=Path, required=True, help="folder for the broker's files")
+    init.add_argument("--bind", help="plain listener address (default 0.0.0.0; with TLS 127.0.0.1)")
+    init.add_argument("--port", type=int, default=1883, help="plain listener port (default 1883)")
+    init.add_argument("--edge", action="append", default=[], help="also create this edge's account")
+    init.add_argument("--central-user", default="central", help="central's account name")
+    init.add_argument("--tls-cert", type=Path, help="server certificate: adds a TLS listener")
+    init.add_argument("--tls-key", type=Path, help="server private key")
+    init.add_argument("--tls-port", type=int, default=8883, help="TLS listener port (8883)")
+    init.add_argument("--tls-client-ca", type=Path, help="require client certificates of this CA")
+    init.add_argument(
+        "--docker", action="store_true", help="paths of the eclipse-mosquitto image (compose)"
+    )
+    init.add_argument("--broker-dir", type=Path, help="where the broker sees --out (default: it)")
+    init.add_argument("--plugin", type=Path, help="mosquitto_dynamic_security.so (found if unset)")
+    init.add_argument("--data-dir", type=Path, help="persistence folder (default: none)")
+    init.add_argument(
+        "--max-payload-bytes", type=int, help="central's max_payload_bytes (default 6 MiB)"
+    )
+    init.add_argument("--topic-prefix", default="gridwatch", help="the deployment's topic prefix")
+    init.add_argument("--force", action="store_true", help="replace existing accounts")
+    init.set_defaults(handler="gridwatch.commands.broker:init_command")
+
+    for name, handler, help_text in (
+        ("add-edge", "add_edge_command", "create an edge's account (prints its password)"),
+        ("set-edge-password", "set_edge_password_command", "rotate an edge's password"),
+        ("disable-edge", "disable_edge_command", "lock an edge out (it is disconnected)"),
+        ("enable-edge", "enable_edge_command", "let a disabled edge connect again"),
+        ("delete-edge", "delete_edge_command", "delete an edge's account and role"),
+        ("set-password", "set_password_command", "rotate any account's password"),
+    ):
+        action = actions.add_parser(name, help=help_text)
+        subject = "USERNAME" if name == "set-password" else "EDGE_ID"
+        action.add_argument("subject", metavar=subject)
+        _add_admin_connection(action)
+        if name in {"add-edge", "set-edge-password", "set-password"}:
+            action.add_argument(
+                "--password-out", type=Path, help="also write the password to this file (0600)"
+            )
+        action.set_defaults(handler=f"gridwatch.commands.broker:{handler}")
+
+
+def _add_admin_connection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--broker", help="mqtt:// or mqtts:// URL (default $GRIDWATCH_BROKER_URL or local 1883)"
+    )
+    parser.add_argument("--ca-file", type=Path, help="CA of the broker's TLS certificate")
+    parser.add_argument("--admin-user", default="admin", help="the broker admin account")
+    parser.add_argument(
+        "--admin-password-file",
+        type=Path,
+        help="file holding the admin password (default $GRIDWATCH_BROKER_ADMIN_PASSWORD)",
+    )
+    parser.add_argument("--topic-prefix", default="gridwatch", help="the deployment's prefix")
 
 
 def _resolve(reference: str) -> Handler:

@@ -113,7 +113,6 @@ def prepare(options: DemoOptions, paths: AssetPaths, data_dir: Path) -> DemoPlan
                 paths.configs_dir / "routing.yaml", data_dir
             ),
             "http": HttpConfig(host="127.0.0.1", port=_usable_port(options.http_port)),
-            "client_id": f"gridwatch-demo-central-{data_dir.name}",
             # A fresh admin password per demo run, printed at start: the API is never open.
             "auth": AuthConfig(
                 jwt_secret=secrets.token_urlsafe(32),
@@ -145,26 +144,28 @@ def _run(
     plan: DemoPlan, options: DemoOptions, stack: ExitStack, stop: threading.Event
 ) -> dict[str, object]:
     started = time.monotonic()
-    broker = _start_broker(options, stack)
-    central_config = plan.central.model_copy(update={"broker": broker})
+    broker = _start_broker(options, stack, plan.edge.edge_id)
+    central_config = plan.central.model_copy(update={"broker": broker.central})
     central = CentralRuntime(central_config)
     central.start()
     stack.callback(central.stop)
     api = ApiServer(central.app, central_config.http.host, central_config.http.port)
     api.start()
     stack.callback(api.stop)
-    print(f"broker:  {broker.display()}")
+    print(f"broker:  {broker.central.display()}")
+    for line in broker.accounts:
+        print(line)
     print(f"central: {api.url}/api/v1/cases  (alerts: {api.url}/api/v1/alerts)")
     _print_login(central, central_config)
 
-    edge_config = plan.edge.model_copy(update={"broker": broker})
+    edge_config = plan.edge.model_copy(update={"broker": broker.edge})
     outbox = open_outbox(edge_config.outbox)
     stack.callback(outbox.close)
     publisher = MqttPublisher.for_edge(edge_config, outbox)
     publisher.start()
     stack.callback(publisher.close)
     if not publisher.wait_connected(CONNECT_TIMEOUT_S):
-        raise DemoSetupError(f"the edge could not connect to the broker at {broker.display()}")
+        raise DemoSetupError(f"the edge could not connect to the broker at {broker.edge.display()}")
     edge = EdgeRuntime(
         edge_config, detector=plan.detector, sink=publisher, stats_publisher=publisher
     )
@@ -196,11 +197,32 @@ def _print_login(central: CentralRuntime, config: CentralConfig) -> None:
     print(f"token:   curl -H 'Authorization: Bearer {token}' ...", flush=True)
 
 
-def _start_broker(options: DemoOptions, stack: ExitStack) -> BrokerConfig:
+@dataclass(frozen=True, slots=True)
+class DemoBroker:
+    central: BrokerConfig
+    edge: BrokerConfig
+    accounts: list[str]  # lines to print
+
+
+def _start_broker(options: DemoOptions, stack: ExitStack, edge_id: str) -> DemoBroker:
+    """GRIDWATCH_MQTT_URL's broker as it is, else a private one secured like a real one:
+    central and the edge each log in with the account generated for them."""
     if options.broker_url:
-        return BrokerConfig.from_url(options.broker_url)
-    mosquitto = stack.enter_context(ManagedMosquitto())
-    return mosquitto.config
+        broker = BrokerConfig.from_url(options.broker_url)
+        return DemoBroker(central=broker, edge=broker, accounts=[])
+    mosquitto = stack.enter_context(ManagedMosquitto(secure=True, edge_ids=[edge_id]))
+    accounts = mosquitto.accounts
+    edge = accounts.edges[edge_id]
+    return DemoBroker(
+        central=mosquitto.config_for(accounts.central),
+        edge=mosquitto.config_for(edge),
+        accounts=[
+            f"         account {accounts.central.username} / {accounts.central.password}",
+            f"         account {edge.username} / {edge.password}",
+            f"         account {accounts.admin.username} / {accounts.admin.password}"
+            " (gridwatch broker add-edge ...)",
+        ],
+    )
 
 
 def _watch(

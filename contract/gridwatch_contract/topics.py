@@ -58,6 +58,10 @@ class Topics:
     def all_alerts(self) -> str:
         return f"{self.root}/alerts/+/+/+"
 
+    def edge_alerts(self, edge_id: str) -> str:
+        """Every alert of one edge (any camera, any event type)."""
+        return f"{self.root}/alerts/{validate_id(edge_id, 'edge_id')}/+/+"
+
     def edge_status(self, edge_id: str) -> str:
         return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/status"
 
@@ -73,8 +77,14 @@ class Topics:
     def edge_config(self, edge_id: str) -> str:
         return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/config"
 
+    def all_edge_configs(self) -> str:
+        return f"{self.root}/edges/+/config"
+
     def alert_acks(self, edge_id: str) -> str:
         return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/acks"
+
+    def all_alert_acks(self) -> str:
+        return f"{self.root}/edges/+/acks"
 
     @staticmethod
     def shared(group: str, topic_filter: str) -> str:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from gridwatch_contract.broker import BrokerConfig
+from gridwatch_contract.broker import MQTT_PACKET_OVERHEAD_BYTES, BrokerConfig
 from gridwatch_contract.messages import MAX_SNAPSHOT_BYTES, GeoPoint
 from gridwatch_contract.yaml_config import ConfigFileError, load_yaml_model, validate_document
 from gridwatch_edge.config_base import Identifier
@@ -215,9 +215,6 @@ class CameraConfig(_Model):
 
 KIB = 1024
 MIB = 1024 * KIB
-# What a PUBLISH packet adds around the alert payload: fixed header, topic (prefix + three ids of
-# at most 64 characters), packet id and properties. 2 KiB is more than any of our topics needs.
-MQTT_PACKET_OVERHEAD_BYTES = 2 * KIB
 
 
 class OutboxConfig(_Model):
@@ -254,7 +251,8 @@ class EdgeConfig(_Model):
     edge_id: Identifier
     broker: BrokerConfig = Field(default_factory=BrokerConfig)
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
-    cameras: list[CameraConfig] = Field(min_length=1)
+    # May be empty while remote_config is on: the box then waits for central to send them.
+    cameras: list[CameraConfig] = Field(default_factory=list)
     # 30 s keeps the stats topic cheap while an operator still sees a stalled camera quickly.
     stats_interval_s: float = Field(default=30.0, gt=0)
     # 512 KiB holds a 1080p frame at good quality and keeps alerts quick on a 4G uplink.
@@ -264,6 +262,10 @@ class EdgeConfig(_Model):
     metrics: MetricsConfig | None = Field(default=None, description="Absent: no /metrics.")
     # Cameras replaced at run time from the retained per-edge config topic.
     remote_config: bool = Field(default=True)
+    # Whether a config from central may name local files as cameras. Off: central (or anyone
+    # able to publish that config) can point this box at network cameras only, never at a
+    # file on it. Files stay allowed in this YAML, which only the box's operator writes.
+    allow_file_sources_from_central: bool = False
     # Largest MQTT packet the broker accepts (Mosquitto: max_packet_size / message_size_limit).
     # 256 KiB is below the defaults of Mosquitto (256 MiB) and EMQX (1 MiB), holds two good
     # 720p JPEGs, and keeps an alert quick over a 4G uplink; set it to the broker's own limit.
@@ -278,6 +280,15 @@ class EdgeConfig(_Model):
     @model_validator(mode="after")
     def _unique_cameras(self) -> Self:
         _require_unique("camera", [camera.id for camera in self.cameras])
+        return self
+
+    @model_validator(mode="after")
+    def _cameras_from_somewhere(self) -> Self:
+        if not self.cameras and not self.remote_config:
+            raise ValueError(
+                "no cameras: list at least one under 'cameras', or turn remote_config on to"
+                " receive them from central"
+            )
         return self
 
     @model_validator(mode="after")

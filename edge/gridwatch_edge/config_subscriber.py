@@ -5,6 +5,10 @@ neither can block the other) subscribes to ``Topics.edge_config(edge_id)``. Each
 ``EdgeConfigMessage``; a revision higher than the one applied is validated camera by camera
 and handed to ``replace_cameras``. A bad document changes nothing: the error, naming the key
 and the problem, is logged and kept in ``last_error``.
+
+A remote document may name network cameras only (rtsp://, rtsps://) unless the box's own YAML
+sets ``allow_file_sources_from_central``: whoever can publish on the config topic must not be
+able to make the box read its local files. The broker's ACL lets only central publish there.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ import paho.mqtt.client as mqtt
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import ContractError, decode_message
 from gridwatch_contract.messages import EdgeConfigMessage
-from gridwatch_edge.config import CameraConfig, parse_camera_configs
+from gridwatch_edge.config import CameraConfig, ConfigError, parse_camera_configs
 from gridwatch_edge.errors import EdgeError
+from gridwatch_edge.sources.url import is_network_source
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +38,17 @@ class CameraReplacer(Protocol):
 
 
 class ConfigSubscriber:
-    def __init__(self, broker: BrokerConfig, edge_id: str, runtime: CameraReplacer) -> None:
+    def __init__(
+        self,
+        broker: BrokerConfig,
+        edge_id: str,
+        runtime: CameraReplacer,
+        *,
+        allow_file_sources: bool = False,
+    ) -> None:
         self._broker = broker
         self._edge_id = edge_id
+        self._allow_file_sources = allow_file_sources
         self._topic = broker.topics.edge_config(edge_id)
         self._runtime = runtime
         self._client = make_client(broker, client_id=broker.client_id("edge", edge_id, "config"))
@@ -86,6 +99,7 @@ class ConfigSubscriber:
                 return
             source = f"{self._topic} revision {message.revision}"
             cameras = parse_camera_configs(message.cameras, source=source)
+            self._check_sources(cameras, source)
             self._runtime.replace_cameras(cameras)
         except (ContractError, EdgeError, ValueError) as error:
             self._reject(str(error))
@@ -95,6 +109,21 @@ class ConfigSubscriber:
             self.last_error = None
             self._applied.notify_all()
         logger.info("applied config revision %d (%d cameras)", message.revision, len(cameras))
+        if not cameras:
+            logger.warning(
+                "config revision %d has no cameras: waiting for the next", message.revision
+            )
+
+    def _check_sources(self, cameras: Sequence[CameraConfig], source: str) -> None:
+        if self._allow_file_sources:
+            return
+        for index, camera in enumerate(cameras):
+            if not is_network_source(camera.url):
+                raise ConfigError(
+                    f"{source}: cameras.{index}.url: a config from central may name network"
+                    " cameras only (rtsp://, rtsps://); this box's allow_file_sources_from_central"
+                    " is off"
+                )
 
     def _reject(self, reason: str) -> None:
         logger.error("rejected edge config: %s", reason)

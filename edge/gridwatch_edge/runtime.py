@@ -74,6 +74,8 @@ class EdgeRuntime:
         self._cameras = {camera.id: self._build(camera) for camera in config.cameras}
         self._started = False
         self._stop = threading.Event()
+        # Set whenever the camera set changes, so that wait() on an empty box wakes up.
+        self._cameras_changed = threading.Event()
         self._stats_thread: threading.Thread | None = None
         self._started_at = time.monotonic()
         self._opencv_threads_before: int | None = None
@@ -135,6 +137,7 @@ class EdgeRuntime:
             if self._started:
                 for running in built.values():
                     self._launch(running)
+            self._cameras_changed.set()
         self._retire(retired)
         logger.info(
             "cameras replaced: %d started or restarted, %d stopped, %d untouched",
@@ -144,10 +147,20 @@ class EdgeRuntime:
         )
 
     def wait(self, timeout: float | None = None) -> bool:
-        """True once every camera's source finished (only files do); False on timeout."""
+        """True once every camera's source finished (only files do); False on timeout.
+
+        A box without cameras (waiting for central's config) never finishes: it waits until
+        the timeout or until cameras arrive.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
+            if not self._cameras:
+                self._cameras_changed.clear()
             threads = [r.thread for r in self._cameras.values() if r.thread is not None]
+            empty = not self._cameras
+        if empty:
+            self._cameras_changed.wait(timeout)
+            return False
         for thread in threads:
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
             thread.join(remaining)
@@ -239,7 +252,12 @@ def run_edge(
         runtime = EdgeRuntime(config, detector=detector, sink=publisher, stats_publisher=publisher)
         metrics = EdgeMetrics(runtime)
         metrics.set_outbox_depth(outbox.depth)
-        subscriber = ConfigSubscriber(config.broker, config.edge_id, runtime)
+        subscriber = ConfigSubscriber(
+            config.broker,
+            config.edge_id,
+            runtime,
+            allow_file_sources=config.allow_file_sources_from_central,
+        )
         publisher.start()
         try:
             _run_until_done(
@@ -279,6 +297,11 @@ def _run_until_done(
     runtime.start()
     if config.remote_config:
         subscriber.start()
+    if not config.cameras:
+        logger.warning(
+            "no cameras configured: waiting for central's config on %s",
+            config.broker.topics.edge_config(config.edge_id),
+        )
     while not stop.is_set():
         if runtime.wait(POLL_INTERVAL_S):
             logger.info("every source finished")

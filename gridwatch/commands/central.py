@@ -8,12 +8,13 @@ import sys
 from gridwatch_central.config import ConfigError, load_central_config
 from gridwatch_central.grid import GridError
 from gridwatch_central.runtime import serve
+from gridwatch_contract.broker import BrokerConfigError
 
 
 def serve_command(args: argparse.Namespace) -> int:
     try:
         serve(load_central_config(args.config))
-    except (ConfigError, GridError) as error:
+    except (ConfigError, GridError, BrokerConfigError) as error:
         print(f"gridwatch: {error}", file=sys.stderr)
         return 2
     return 0

@@ -7,6 +7,7 @@ import sys
 
 from gridwatch.commands.signals import stop_on_signals
 from gridwatch.paths import AssetPaths
+from gridwatch_contract.broker import BrokerConfigError
 from gridwatch_edge.config import load_edge_config
 from gridwatch_edge.detector import load_detector
 from gridwatch_edge.errors import EdgeError
@@ -24,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
             manifest_dirs=list(paths.manifest_dirs),
             stop=stop_on_signals(),
         )
-    except EdgeError as error:  # configuration, model and source problems found at start
+    # Configuration, model, source and broker credential problems found at start.
+    except (EdgeError, BrokerConfigError) as error:
         print(f"gridwatch: {error}", file=sys.stderr)
         return 2
 

@@ -13,6 +13,10 @@ def test_topics_live_under_one_versioned_prefix() -> None:
     assert topics.edge_stats("edge-1") == "city/haidian/v1/edges/edge-1/stats"
     assert topics.alert_acks("edge-1") == "city/haidian/v1/edges/edge-1/acks"
     assert topics.edge_config("edge-1") == "city/haidian/v1/edges/edge-1/config"
+    # The filters the broker's roles are built from.
+    assert topics.edge_alerts("edge-1") == "city/haidian/v1/alerts/edge-1/+/+"
+    assert topics.all_alert_acks() == "city/haidian/v1/edges/+/acks"
+    assert topics.all_edge_configs() == "city/haidian/v1/edges/+/config"
 
 
 def test_shared_subscription_wraps_a_filter() -> None:

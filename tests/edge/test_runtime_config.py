@@ -57,7 +57,8 @@ def test_replaces_one_camera_while_the_other_keeps_running(
         {"edge_id": EDGE_ID, "broker": broker.model_dump(mode="json"), "cameras": cameras}
     )
     runtime = EdgeRuntime(config, detector=yolox, sink=CollectingSink())
-    subscriber = ConfigSubscriber(broker, EDGE_ID, runtime)
+    # The test's cameras replay a clip: this box lets central name files.
+    subscriber = ConfigSubscriber(broker, EDGE_ID, runtime, allow_file_sources=True)
     runtime.start()
     subscriber.start()
     try:

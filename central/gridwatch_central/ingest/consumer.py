@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import secrets
 import socket
 import threading
 import uuid
@@ -73,7 +74,17 @@ class ConsumerError(RuntimeError):
 
 
 def default_client_id() -> str:
-    return f"gridwatch-central-{socket.gethostname()}"[:64]
+    """Host name for the broker's log, then a random nonce: unique per process, unguessable.
+
+    A predictable id (the host name alone, as before) let any broker account connect with it,
+    which makes the broker drop this consumer and hand the newcomer its session, queued alerts
+    included. The price: a restarted process starts a new session instead of resuming the old
+    one. Alerts the old session held unacked are not lost: the broker discards them when that
+    session expires (``session_expiry_s``), and every edge keeps an alert in its outbox and
+    sends it again until central's ``AlertAck`` receipt arrives, which reaches a live member
+    of the share group. A configured ``client_id`` is used as given (stable, so predictable).
+    """
+    return f"gridwatch-central-{socket.gethostname()[:32]}-{secrets.token_hex(6)}"
 
 
 class AlertConsumer:

@@ -21,12 +21,17 @@ class SourceKind(StrEnum):
     FILE = "file"
 
 
+def is_network_source(url: str) -> bool:
+    """True for a camera on the network (rtsp://, rtsps://), False for anything else."""
+    return urlsplit(url).scheme.lower() in LIVE_SCHEMES
+
+
 def check_source_url(url: str) -> SourceKind:
     """Classify ``url`` or raise ``SourceError`` (whose text never holds credentials)."""
     safe = redact_url(url)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    if scheme in LIVE_SCHEMES:
+    if is_network_source(url):
         if not parts.hostname:
             raise SourceError(f"source {safe!r} has no host")
         return SourceKind.LIVE
