@@ -42,8 +42,11 @@ class Subscriber:
     def publish(self, topic: str, payload: bytes) -> None:
         self._client.publish(topic, payload, qos=1).wait_for_publish(5)
 
+    def publish_retained(self, topic: str, payload: bytes) -> None:
+        self._client.publish(topic, payload, qos=1, retain=True).wait_for_publish(5)
+
     def clear_retained(self, topic: str) -> None:
-        self._client.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
+        self.publish_retained(topic, b"")
 
     def close(self) -> None:
         self._client.disconnect()
