@@ -53,6 +53,7 @@ class ConfigSubscriber:
         self._runtime = runtime
         self._client = make_client(broker, client_id=broker.client_id("edge", edge_id, "config"))
         self._client.on_connect = self._on_connect
+        self._client.on_subscribe = self._on_subscribe
         self._client.on_message = self._on_message
         self._started = False
         self._lock = threading.Lock()
@@ -137,6 +138,17 @@ class ConfigSubscriber:
     ) -> None:
         if not reason.is_failure:
             client.subscribe(self._topic, qos=CONFIG_QOS)
+
+    def _on_subscribe(
+        self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: Any, _properties: Any
+    ) -> None:
+        if any(reason.is_failure for reason in reasons):
+            logger.error(
+                "broker %s refused the config topic %s: %s; cameras stay as configured",
+                self._broker.display(),
+                self._topic,
+                reasons[0],
+            )
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         if not message.payload:  # a cleared retained config: keep running what we have

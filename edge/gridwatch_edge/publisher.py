@@ -84,6 +84,8 @@ class MqttPublisher:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_publish = self._on_publish
+        self._client.on_subscribe = self._on_subscribe
         self._started = False
         self._connected = threading.Event()
         self._wake = threading.Event()
@@ -271,6 +273,31 @@ class MqttPublisher:
         self._schedule.reconnected()
         self._connected.set()
         self._wake.set()
+
+    def _on_publish(
+        self, _client: mqtt.Client, _userdata: Any, _mid: int, reason: Any, _properties: Any
+    ) -> None:
+        # A broker with per-edge accounts refuses topics that are not this box's: say so, the
+        # alert itself stays in the outbox and is sent again.
+        if reason.is_failure:
+            logger.error(
+                "broker %s refused a message of edge %s: %s; does this box's broker account"
+                " belong to this edge_id?",
+                self._broker.display(),
+                self._edge_id,
+                reason,
+            )
+
+    def _on_subscribe(
+        self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: Any, _properties: Any
+    ) -> None:
+        if any(reason.is_failure for reason in reasons):
+            logger.error(
+                "broker %s refused this edge's ack topic %s: %s; no alert will ever be acked",
+                self._broker.display(),
+                self._acks_topic,
+                reasons[0],
+            )
 
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any

@@ -9,6 +9,7 @@ topic's messages in order, so once the legitimate one arrived, the forged one wo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -277,3 +278,26 @@ def test_an_oversized_message_is_refused_by_the_broker(
     largest = b"y" * DEFAULT_MAX_PAYLOAD_BYTES
     assert not again.publish(topic, largest).is_failure
     assert _only_payloads(central.wait_for_messages(1)) == [largest]
+
+
+def test_a_box_posing_as_another_edge_is_refused_and_says_why(
+    broker: SecuredBroker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Edge A's account configured with edge_id B: the broker refuses its alerts and its ack
+    subscription; the box logs why and keeps the alert for when its config is fixed."""
+    settings = OutboxConfig(path=tmp_path / "outbox.db")
+    outbox = open_outbox(settings)
+    publisher = MqttPublisher(
+        _edge(broker, EDGE_A), EDGE_B, outbox, settings=settings, max_payload_bytes=1 << 20
+    )
+    caplog.set_level(logging.ERROR, logger="gridwatch_edge.publisher")
+    publisher.start()
+    try:
+        assert publisher.wait_connected(DELIVERY_TIMEOUT_S)
+        publisher.publish_alert(make_alert(edge_id=EDGE_B))
+        wait_until(lambda: "refused a message of edge edge-b" in caplog.text, DELIVERY_TIMEOUT_S)
+        assert "refused this edge's ack topic" in caplog.text
+        assert outbox.depth() == 1
+    finally:
+        publisher.close()
+        outbox.close()
