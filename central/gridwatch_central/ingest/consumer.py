@@ -79,10 +79,11 @@ def default_client_id() -> str:
     A predictable id (the host name alone, as before) let any broker account connect with it,
     which makes the broker drop this consumer and hand the newcomer its session, queued alerts
     included. The price: a restarted process starts a new session instead of resuming the old
-    one. Alerts the old session held unacked are not lost: the broker discards them when that
-    session expires (``session_expiry_s``), and every edge keeps an alert in its outbox and
-    sends it again until central's ``AlertAck`` receipt arrives, which reaches a live member
-    of the share group. A configured ``client_id`` is used as given (stable, so predictable).
+    one. Alerts the old session held unacked are not lost: every edge keeps an alert in its
+    outbox and sends it again (ack timeout, then doubling) until central's ``AlertAck``
+    receipt arrives. Until the old session expires (``session_expiry_s``) Mosquitto still
+    queues it a share of the stream, which is why that expiry should be short; resends then
+    reach live members. A configured ``client_id`` is used as given (stable, so predictable).
     """
     return f"gridwatch-central-{socket.gethostname()[:32]}-{secrets.token_hex(6)}"
 
