@@ -91,23 +91,22 @@ def _add_broker_commands(actions: argparse._SubParsersAction[argparse.ArgumentPa
     init.add_argument("--force", action="store_true", help="replace existing accounts")
     init.set_defaults(handler="gridwatch.commands.broker:init_command")
 
-    for name, handler, help_text in (
-        ("add-edge", "add_edge_command", "create an edge's account (prints its password)"),
-        ("set-edge-password", "set_edge_password_command", "rotate an edge's password"),
-        ("disable-edge", "disable_edge_command", "lock an edge out (it is disconnected)"),
-        ("enable-edge", "enable_edge_command", "let a disabled edge connect again"),
-        ("delete-edge", "delete_edge_command", "delete an edge's account and role"),
-        ("set-password", "set_password_command", "rotate any account's password"),
+    for name, help_text in (
+        ("add-edge", "create an edge's account (prints its password)"),
+        ("set-edge-password", "rotate an edge's password"),
+        ("disable-edge", "lock an edge out (it is disconnected)"),
+        ("enable-edge", "let a disabled edge connect again"),
+        ("delete-edge", "delete an edge's account and role"),
+        ("set-password", "rotate any account's password"),
     ):
         action = actions.add_parser(name, help=help_text)
         subject = "USERNAME" if name == "set-password" else "EDGE_ID"
         action.add_argument("subject", metavar=subject)
         _add_admin_connection(action)
-        if name in {"add-edge", "set-edge-password", "set-password"}:
-            action.add_argument(
-                "--password-out", type=Path, help="also write the password to this file (0600)"
-            )
-        action.set_defaults(handler=f"gridwatch.commands.broker:{handler}")
+        action.add_argument(
+            "--password-out", type=Path, help="write a new password to this file too (0600)"
+        )
+        action.set_defaults(handler="gridwatch.commands.broker:account_command", action=name)
 
 
 def _add_admin_connection(parser: argparse.ArgumentParser) -> None:

@@ -113,37 +113,24 @@ def _print_account(credentials: Credentials, note: str) -> None:
     print(f"  {credentials.username}  {credentials.password}  ({note})")
 
 
-def add_edge_command(args: argparse.Namespace) -> int:
-    return _account_action(args, lambda accounts: accounts.create_edge(args.subject))
+# What each account action does; those that set a password return the new credentials.
+ACCOUNT_ACTIONS: dict[str, Callable[[BrokerAccounts, str], Credentials | None]] = {
+    "add-edge": BrokerAccounts.create_edge,
+    "set-edge-password": BrokerAccounts.set_edge_password,
+    "set-password": BrokerAccounts.set_password,
+    "disable-edge": BrokerAccounts.disable_edge,
+    "enable-edge": BrokerAccounts.enable_edge,
+    "delete-edge": BrokerAccounts.delete_edge,
+}
 
 
-def set_edge_password_command(args: argparse.Namespace) -> int:
-    return _account_action(args, lambda accounts: accounts.set_edge_password(args.subject))
-
-
-def set_password_command(args: argparse.Namespace) -> int:
-    return _account_action(args, lambda accounts: accounts.set_password(args.subject))
-
-
-def disable_edge_command(args: argparse.Namespace) -> int:
-    return _account_action(args, lambda accounts: accounts.disable_edge(args.subject))
-
-
-def enable_edge_command(args: argparse.Namespace) -> int:
-    return _account_action(args, lambda accounts: accounts.enable_edge(args.subject))
-
-
-def delete_edge_command(args: argparse.Namespace) -> int:
-    return _account_action(args, lambda accounts: accounts.delete_edge(args.subject))
-
-
-def _account_action(
-    args: argparse.Namespace, action: Callable[[BrokerAccounts], Credentials | None]
-) -> int:
+def account_command(args: argparse.Namespace) -> int:
+    """``gridwatch broker <action> <subject>`` on the running broker, as its admin."""
+    action = ACCOUNT_ACTIONS[args.action]
     try:
         admin = _admin_config(args)
         with DynsecControl(admin) as control:
-            credentials = action(BrokerAccounts(control, AccountPlan(admin.topics)))
+            credentials = action(BrokerAccounts(control, AccountPlan(admin.topics)), args.subject)
         if credentials is not None and args.password_out is not None:
             write_private_file(args.password_out, credentials.password + "\n")
     except (BrokerAccountError, BrokerConfigError, ValueError, OSError) as error:
@@ -153,7 +140,7 @@ def _account_action(
         print(f"username: {credentials.username}")
         print(f"password: {credentials.password}")
     else:
-        print(f"done: {args.subject}")
+        print(f"done: {args.action} {args.subject}")
     return 0
 
 
