@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gridwatch.demo import DemoOptions, DemoSetupError, prepare
 from gridwatch.paths import AssetPaths
@@ -81,11 +82,30 @@ def test_models_lists_manifests_and_verifies_checksums(models_dir: Path, tmp_pat
 
 def test_edge_run_rejects_a_bad_config_naming_the_key(tmp_path: Path) -> None:
     config = tmp_path / "edge.yaml"
-    config.write_text("edge_id: box-1\ncameras: []\nbrokr: {}\n", encoding="utf-8")
+    config.write_text("edge_id: box-1\ncameras: [{id: cam}]\nbrokr: {}\n", encoding="utf-8")
     result = _gridwatch("edge", "run", "--config", str(config), env={})
     assert result.returncode == 2
     assert "brokr: unknown key" in result.stderr
-    assert "cameras" in result.stderr
+    assert "cameras.0.url" in result.stderr
+
+
+def test_edge_run_names_a_missing_broker_password_file(models_dir: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "broker.password"
+    config = tmp_path / "edge.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "edge_id": "box-1",
+                "broker": {"username": "edge.box-1", "password_file": str(missing)},
+                "outbox": {"path": str(tmp_path / "outbox.db")},
+            }
+        ),
+        encoding="utf-8",
+    )
+    env = {"GRIDWATCH_MODELS_DIR": str(models_dir)}
+    result = _gridwatch("edge", "run", "--config", str(config), env=env)
+    assert result.returncode == 2
+    assert f"broker password file {missing}" in result.stderr
 
 
 def test_central_serve_rejects_a_bad_config_naming_the_key(tmp_path: Path) -> None:
