@@ -152,9 +152,16 @@ class ManagedMosquitto:
         if self._conf is not None:
             return self._conf.read_text(encoding="utf-8")
         if self._secure:
+            plugin = find_dynsec_plugin()
+            if not plugin.exists():
+                raise BrokerUnavailableError(
+                    "mosquitto's dynamic security plugin (mosquitto_dynamic_security.so, part of"
+                    " mosquitto 2.0 and later) was not found; install a current mosquitto or"
+                    " point GRIDWATCH_MQTT_URL at a running broker"
+                )
             layout = BrokerLayout(
                 security_dir=self._workdir,
-                plugin=find_dynsec_plugin(),
+                plugin=plugin,
                 data_dir=None,
                 bind="127.0.0.1",
                 port=self._port,

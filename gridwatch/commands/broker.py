@@ -29,6 +29,7 @@ from gridwatch_central.broker_accounts import (
 )
 from gridwatch_central.broker_accounts.bootstrap import write_private_file
 from gridwatch_contract.broker import BrokerConfig, BrokerConfigError
+from gridwatch_contract.codec import DEFAULT_MAX_PAYLOAD_BYTES
 from gridwatch_contract.topics import Topics
 
 ADMIN_PASSWORD_ENV = "GRIDWATCH_BROKER_ADMIN_PASSWORD"
@@ -53,6 +54,12 @@ def init_command(args: argparse.Namespace) -> int:
         print(f"gridwatch: {error}", file=sys.stderr)
         return 2
     _print_init(result, layout)
+    if not args.docker and not layout.plugin.exists():
+        print(
+            f"warning: {layout.plugin} is not on this machine; if the broker runs elsewhere,"
+            " pass --plugin with the plugin's path there.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -79,9 +86,7 @@ def _layout(args: argparse.Namespace) -> BrokerLayout:
         bind=bind,
         port=args.port,
         tls=tls,
-        max_packet_bytes=broker_packet_limit(args.max_payload_bytes)
-        if args.max_payload_bytes
-        else broker_packet_limit(),
+        max_packet_bytes=broker_packet_limit(args.max_payload_bytes or DEFAULT_MAX_PAYLOAD_BYTES),
     )
 
 
