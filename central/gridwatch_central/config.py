@@ -84,6 +84,10 @@ class CentralConfig(BaseModel):
     timezone: str = "Asia/Shanghai"
     # How long start() waits for the broker to confirm the subscription before failing loudly.
     subscribe_timeout_s: float = Field(default=10, gt=0)
+    # Requests to edges (live snapshots) waiting for an answer at once; more fail "busy" at
+    # once. Each edge answers one at a time in a few ms, so 256 covers every console user and
+    # the linked cameras of a burst of sensor alarms.
+    edge_requests_max_outstanding: int = Field(default=256, ge=1, le=100_000)
 
     # --- access, ingest scale and storage ---
     auth: AuthConfig = Field(default_factory=AuthConfig)

@@ -31,6 +31,7 @@ from gridwatch_central.db import repository
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
 from gridwatch_central.deadlines import DeadlineScheduler
+from gridwatch_central.edge_requests import EdgeRequestClient, EdgeRequestMetrics
 from gridwatch_central.grid.locate import Locator
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
@@ -65,6 +66,8 @@ class CentralRuntime:
         self.review = ReviewService(self.router, clock, ZoneInfo(config.timezone))
         self.registry = CollectorRegistry()
         self.ingest_metrics = IngestMetrics(self.registry)
+        self.edge_request_metrics = EdgeRequestMetrics(self.registry)
+        self._edge_requests: EdgeRequestClient | None = None
         self._snapshots: SnapshotStore | None = None
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
@@ -123,7 +126,9 @@ class CentralRuntime:
         )
         try:
             self._consumer.start(config.subscribe_timeout_s)
+            self._start_edge_requests()
         except BaseException:
+            self._consumer.stop()
             self._engine.dispose()
             raise
         if self._run_scheduler:
@@ -134,6 +139,20 @@ class CentralRuntime:
             len(self.grid_store.index.cells),
             config.broker.display(),
         )
+
+    def _start_edge_requests(self) -> None:
+        """The client asking edges for live snapshots, subscribed to their answers."""
+        config = self.config
+        # A clean session of its own per process: answers go to whoever asked, never resumed.
+        client_id = f"{config.client_id or default_client_id()}-requests-{secrets.token_hex(4)}"
+        self._edge_requests = EdgeRequestClient(
+            config.broker,
+            client_id=client_id[:64],
+            metrics=self.edge_request_metrics,
+            max_outstanding=config.edge_requests_max_outstanding,
+            max_payload_bytes=config.max_payload_bytes,
+        )
+        self._edge_requests.start(config.subscribe_timeout_s)
 
     def _start_geography(self) -> Locator:
         """The grid (seeded from grid_file), the camera directory and the alert locator."""
@@ -155,6 +174,9 @@ class CentralRuntime:
         if self._pruner is not None:
             self._pruner.join(timeout=10)
             self._pruner = None
+        if self._edge_requests is not None:
+            self._edge_requests.stop()
+            self._edge_requests = None
         if self._consumer is not None:
             self._consumer.stop()
             self._consumer = None
@@ -192,6 +214,12 @@ class CentralRuntime:
         if self._cameras is None:
             raise RuntimeNotStartedError
         return self._cameras
+
+    @property
+    def edge_requests(self) -> EdgeRequestClient:
+        if self._edge_requests is None:
+            raise RuntimeNotStartedError
+        return self._edge_requests
 
     @property
     def scheduler(self) -> DeadlineScheduler:

@@ -6,8 +6,9 @@ errors. Every failure is a ``ContractError`` carrying a short machine ``code`` f
 ``reason`` for logs and the quarantine table.
 
 A payload is plain JSON or framed (a JSON header, a NUL byte, raw snapshot bytes: see
-``gridwatch_contract.framing``); ``decode_message`` reads both. The edge sends alerts framed
-(``encode_alert``); every other message is plain JSON (``encode_message``).
+``gridwatch_contract.framing``); ``decode_message`` reads both. The edge sends alerts and
+its responses to central's requests framed (``encode_framed``); every other message is plain
+JSON (``encode_message``).
 """
 
 from __future__ import annotations
@@ -61,12 +62,16 @@ def encode_message(message: BaseModel) -> bytes:
 
 
 def encode_alert(alert: AlertMessage) -> bytes:
+    return encode_framed(alert)
+
+
+def encode_framed(message: BaseModel) -> bytes:
     """The framed form: ``encode_message``'s JSON with snapshot bytes raw after a NUL.
 
     Without snapshot bytes there is nothing to attach, and the plain JSON is sent as it is.
     """
     attachments = AttachmentWriter()
-    header = alert.model_dump_json(exclude_none=False, context=attachments).encode("utf-8")
+    header = message.model_dump_json(exclude_none=False, context=attachments).encode("utf-8")
     return header if attachments.empty else attachments.frame(header)
 
 

@@ -6,6 +6,8 @@ Layout (``{prefix}`` is configurable, default ``gridwatch``; ``v1`` is the contr
     {prefix}/v1/edges/{edge_id}/stats         periodic edge statistics
     {prefix}/v1/edges/{edge_id}/config        retained per-edge configuration (central → edge)
     {prefix}/v1/edges/{edge_id}/acks          application-level alert acks (central → edge)
+    {prefix}/v1/edges/{edge_id}/requests      requests, e.g. a live snapshot (central → edge)
+    {prefix}/v1/edges/{edge_id}/responses     answers to those requests (edge → central)
     {prefix}/v1/alerts/{edge_id}/{camera_id}/{event_type}   alerts (edge → central)
 
 The event type is the last level so that a consumer can subscribe to one kind of alert only.
@@ -85,6 +87,15 @@ class Topics:
 
     def all_alert_acks(self) -> str:
         return f"{self.root}/edges/+/acks"
+
+    def edge_requests(self, edge_id: str) -> str:
+        return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/requests"
+
+    def edge_responses(self, edge_id: str) -> str:
+        return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/responses"
+
+    def all_edge_responses(self) -> str:
+        return f"{self.root}/edges/+/responses"
 
     @staticmethod
     def shared(group: str, topic_filter: str) -> str:

@@ -74,6 +74,9 @@ class CameraPipeline:
         self.alerts = 0
         self._analysed_rate = RateMeter()
         self._latencies_s: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        # The newest frame taken for analysis, for central's snapshot requests (``requests``):
+        # one reference, replaced per frame; converted to a JPEG only when someone asks.
+        self.latest_frame: Frame | None = None
 
     @property
     def online(self) -> bool:
@@ -108,6 +111,7 @@ class CameraPipeline:
             self._reader.stop(READER_STOP_TIMEOUT_S)
 
     def process(self, frame: Frame) -> None:
+        self.latest_frame = frame
         # On a still frame the gate hands back the previous detections; the tracker then sees
         # every object where it was, which is exactly what a still scene means.
         detections = self._tracker.update(self._detect(frame), frame.media_time_s)

@@ -21,6 +21,7 @@ from gridwatch_central.api.routes import (
     health,
     incidents,
     ingest,
+    live_snapshot,
     supervision,
 )
 from gridwatch_central.cases.errors import CaseLoopError
@@ -48,6 +49,7 @@ def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
         ingest.router,
         grids.router,
         cameras.router,
+        live_snapshot.router,
         categories.router,
         incidents.router,
         case_actions.router,
