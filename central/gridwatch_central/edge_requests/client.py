@@ -103,6 +103,10 @@ class EdgeRequestClient:
         return self._connected and self._subscribed.is_set()
 
     @property
+    def metrics(self) -> EdgeRequestMetrics:
+        return self._metrics
+
+    @property
     def outstanding(self) -> int:
         return len(self._pending)
 

@@ -137,6 +137,8 @@ class RequestHandler:
             logger.exception("handling a request failed")
 
     def _receive(self, payload: bytes, *, retained: bool) -> None:
+        if not payload:  # someone cleared a retained request: nothing was asked
+            return
         if retained:  # stored by the broker, so not sent just now: stale by definition
             self._count("retained")
             return
