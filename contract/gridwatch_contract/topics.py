@@ -91,6 +91,9 @@ class Topics:
     def edge_requests(self, edge_id: str) -> str:
         return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/requests"
 
+    def all_edge_requests(self) -> str:
+        return f"{self.root}/edges/+/requests"
+
     def edge_responses(self, edge_id: str) -> str:
         return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/responses"
 

@@ -4,11 +4,11 @@ Every rule is derived from the contract's ``Topics``, so a deployment with its o
 prefix gets rules for that prefix. The plugin's default for anything not listed is *deny*
 (``DEFAULT_ACL_ACCESS``), so each role lists everything its holder needs and nothing else:
 
-- an edge publishes only its own alerts, status and stats, and subscribes to (and receives)
-  only its own acks and config: it can neither forge an ack or a config for anyone nor
-  publish under another edge's id;
-- central subscribes to every alert (shared subscription too), status and stats, and is the
-  only account that publishes acks and configs;
+- an edge publishes only its own alerts, status, stats and responses, and subscribes to (and
+  receives) only its own acks, config and requests: it can neither forge an ack, a config or
+  a request for anyone nor publish (or answer) under another edge's id;
+- central subscribes to every alert (shared subscription too), status, stats and response,
+  and is the only account that publishes acks, configs and requests;
 - the admin account talks only to the plugin's control topic (accounts, roles), reads no data.
 
 Mosquitto 2.0.11's plugin does not substitute ``%u``/``%c`` in role topics (checked against
@@ -130,11 +130,13 @@ class AccountPlan:
                     topics.edge_alerts(edge_id),
                     topics.edge_status(edge_id),  # also its last will
                     topics.edge_stats(edge_id),
+                    topics.edge_responses(edge_id),
                 ),
                 *_read(
                     AclType.SUBSCRIBE_LITERAL,
                     topics.alert_acks(edge_id),
                     topics.edge_config(edge_id),
+                    topics.edge_requests(edge_id),
                 ),
             ),
         )
@@ -150,9 +152,12 @@ class AccountPlan:
                     alerts,
                     topics.all_edge_status(),
                     topics.all_edge_stats(),
+                    topics.all_edge_responses(),
                 ),
                 # Any share group: central's processes split the stream through one.
                 Acl(AclType.SUBSCRIBE_PATTERN, f"$share/+/{alerts}"),
-                *_send(topics.all_alert_acks(), topics.all_edge_configs()),
+                *_send(
+                    topics.all_alert_acks(), topics.all_edge_configs(), topics.all_edge_requests()
+                ),
             ),
         )
