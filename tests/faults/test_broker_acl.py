@@ -317,16 +317,20 @@ def test_a_box_posing_as_another_edge_is_refused_and_says_why(
 def test_requests_and_answers_pass_only_between_central_and_the_edge_named(
     broker: SecuredBroker, probes: list[Probe], vtest_clip: Path, yolox: Detector
 ) -> None:
-    """Central's request client and edge A's request handler, each on its own account, get a
+    """Central's request client and an edge's request handler, each on its own account, get a
     request there and its answer back; an edge can neither ask, nor read or answer another
     edge's requests."""
     topics = broker.anonymous.topics
+    # An edge of its own: the others' retained statuses (offline, after earlier tests) would
+    # make central fail its requests at once, rightly.
+    edge_c = "edge-c"
+    account = broker.add_edge(edge_c)
     config = parse_edge_config(
-        {"edge_id": EDGE_A, "cameras": [{"id": "gate", "url": str(vtest_clip)}]}
+        {"edge_id": edge_c, "cameras": [{"id": "gate", "url": str(vtest_clip)}]}
     )
     runtime = EdgeRuntime(config, detector=yolox, sink=CollectingSink())  # not started: offline
     limits = ResponseLimits(message_max_bytes=1 << 20, snapshot_max_bytes=1 << 19)
-    handler = RequestHandler(_edge(broker, EDGE_A), EDGE_A, runtime, limits)
+    handler = RequestHandler(account, edge_c, runtime, limits)
     client = EdgeRequestClient(
         broker.account("central"),
         client_id="central-requests",
@@ -337,7 +341,7 @@ def test_requests_and_answers_pass_only_between_central_and_the_edge_named(
     try:
         assert handler.wait_subscribed(DELIVERY_TIMEOUT_S), "edge A may read its requests"
         client.start(DELIVERY_TIMEOUT_S)  # raises if the broker refused a subscription
-        answer = client.request_snapshot(EDGE_A, "gate", DELIVERY_TIMEOUT_S)
+        answer = client.request_snapshot(edge_c, "gate", DELIVERY_TIMEOUT_S)
         assert isinstance(answer, SnapshotFailed)
         assert answer.failure is SnapshotFailure.CAMERA_OFFLINE  # the edge's own answer
     finally:
