@@ -63,7 +63,15 @@ class CentralConfig(BaseModel):
     # A stable client id plus a persistent session lets a restarted central receive the QoS 1
     # alerts it had been sent but never acked; None derives one from the host name.
     client_id: str | None = None
-    session_expiry_s: int = Field(default=3600, ge=0)
+    # How long the broker keeps this process's session after its connection is gone. Mosquitto
+    # (2.0.11, measured) keeps routing this process's share of the $share stream to a session
+    # whose client is gone, and when the session expires it drops what it holds there instead
+    # of handing it to another member; only the edge's resend (15 s after the first send, then
+    # doubling) brings those alerts back. 3600 s let a dead worker swallow half the stream for
+    # an hour. 10 s survives a reconnect or a quick restart, and is shorter than the edge's
+    # first resend, which then already finds the session gone and reaches a live member: a
+    # worker that never returns costs its share at most ~15-45 s (benchmarks/faults.py).
+    session_expiry_s: int = Field(default=10, ge=0)
     # Imported into the database at start when its content differs from the last import of this
     # file; a grid imported later through the API stays in force until the file changes.
     grid_file: Path
@@ -98,6 +106,10 @@ class CentralConfig(BaseModel):
     # before the queue grows). The consumer lets the broker send two batches unacknowledged,
     # 1000 x ~70 KB (payload and decoded snapshot) = ~70 MB at most.
     ingest_batch_max: int = Field(default=500, ge=1, le=5000)
+    # /healthz reports ingest unhealthy when a delivery has waited this long unacknowledged.
+    # A batch commits in well under a second even under load, and an outage is reported on
+    # its own; a minute without an ack means ingest is stuck, whatever the reason.
+    ingest_stall_after_s: float = Field(default=60, gt=0)
     # Flush snapshot packs to disk once per batch before the commit that indexes their images.
     snapshot_sync: bool = True
     # A new snapshot pack file after this many bytes (and every hour). 64 MiB is ~2000 images

@@ -105,6 +105,7 @@ class CentralRuntime:
             categories=self.categories,
             router=self.router,
             review=self.review,
+            topics=config.broker.topics,
             max_payload_bytes=config.max_payload_bytes,
             sync_snapshots=config.snapshot_sync,
             clock=self.clock,
@@ -119,6 +120,7 @@ class CentralRuntime:
         self._consumer = AlertConsumer(
             config.broker,
             self._ingest,
+            self.ingest_metrics,
             share_group=config.share_group,
             client_id=config.client_id or default_client_id(),
             session_expiry_s=config.session_expiry_s,
@@ -270,6 +272,10 @@ class CentralRuntime:
     @property
     def mqtt_connected(self) -> bool:
         return self._consumer is not None and self._consumer.connected
+
+    @property
+    def ingest_stall_after_s(self) -> float:
+        return self.config.ingest_stall_after_s
 
     @property
     def app(self) -> FastAPI:

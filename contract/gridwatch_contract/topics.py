@@ -36,6 +36,15 @@ def validate_id(value: str, what: str = "id") -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertTopic:
+    """The ids an alert topic names, as they stand in the topic (not validated)."""
+
+    edge_id: str
+    camera_id: str
+    event_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class Topics:
     """Topic builder bound to one prefix (for instance one deployment or tenant)."""
 
@@ -63,6 +72,15 @@ class Topics:
     def edge_alerts(self, edge_id: str) -> str:
         """Every alert of one edge (any camera, any event type)."""
         return f"{self.root}/alerts/{validate_id(edge_id, 'edge_id')}/+/+"
+
+    def parse_alert(self, topic: str) -> AlertTopic | None:
+        """The ids of ``{root}/alerts/{edge_id}/{camera_id}/{event_type}``; None for another
+        topic. The broker's ACL lets an edge publish under its own id only, so these are the
+        ids a receiver can trust, and a payload naming others is refused."""
+        levels = topic.removeprefix(f"{self.root}/").split("/")
+        if not topic.startswith(f"{self.root}/") or len(levels) != 4 or levels[0] != "alerts":
+            return None
+        return AlertTopic(levels[1], levels[2], levels[3])
 
     def edge_status(self, edge_id: str) -> str:
         return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/status"

@@ -48,6 +48,9 @@ class AppContext(Protocol):
     def mqtt_connected(self) -> bool: ...
 
     @property
+    def ingest_stall_after_s(self) -> float: ...
+
+    @property
     def auth(self) -> AuthService: ...
 
     @property
