@@ -85,9 +85,10 @@ if [ "$job" = demo ]; then
   exec .venv/bin/gridwatch demo "$@"
 fi
 
-# Tests: the real broker, the real databases and a real GStreamer RTSP server; openssl makes
-# the broker TLS tests' certificate authority.
-apt_install python3-venv mosquitto openssl python3-gi gstreamer1.0-rtsp \
+# Tests: the real broker, the real databases (the fault tests start private PostgreSQL servers
+# with initdb/pg_ctl) and a real GStreamer RTSP server; openssl makes the broker TLS tests'
+# certificate authority.
+apt_install python3-venv mosquitto postgresql openssl python3-gi gstreamer1.0-rtsp \
   gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad
 venv "edge,central,dev"
