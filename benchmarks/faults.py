@@ -172,7 +172,7 @@ def _stored_at(database_url: str) -> dict[uuid.UUID, datetime]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(select(AlertRow.alert_id, AlertRow.received_at))
-            return {alert_id: received for alert_id, received in rows}
+            return dict(rows.tuples())
     finally:
         engine.dispose()
 

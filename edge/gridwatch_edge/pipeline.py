@@ -7,6 +7,8 @@ import threading
 import time
 from collections import deque
 
+from pydantic import ValidationError
+
 from gridwatch_contract.messages import CameraStats
 from gridwatch_edge.alerts import AlertSizeLimits, build_alert
 from gridwatch_edge.camera_health import camera_health_alert
@@ -72,6 +74,7 @@ class CameraPipeline:
         self.frames_analysed = 0
         self.frames_detected = 0
         self.alerts = 0
+        self.alerts_refused = 0  # built alerts the contract refused (never sent)
         self._analysed_rate = RateMeter()
         self._latencies_s: deque[float] = deque(maxlen=LATENCY_WINDOW)
         # The newest frame taken for analysis, for central's snapshot requests (``requests``):
@@ -145,16 +148,29 @@ class CameraPipeline:
         )
 
     def _emit(self, event: Event, frame: Frame, rule: Rule) -> None:
-        alert = build_alert(
-            event,
-            edge_id=self._edge_id,
-            camera=self.camera,
-            frame=frame,
-            zone_polygons=rule.overlays(frame.width, frame.height),
-            model=self._detector.model_info,
-            class_names=self._detector.class_names,
-            limits=self._size_limits,
-        )
+        try:
+            alert = build_alert(
+                event,
+                edge_id=self._edge_id,
+                camera=self.camera,
+                frame=frame,
+                zone_polygons=rule.overlays(frame.width, frame.height),
+                model=self._detector.model_info,
+                class_names=self._detector.class_names,
+                limits=self._size_limits,
+            )
+        except ValidationError as error:
+            # The contract refuses values no receiver can store (gridwatch_contract.messages);
+            # such an alert is never sent, and the camera goes on with the next frame.
+            self.alerts_refused += 1
+            logger.error(
+                "camera %s: %s alert of rule %s refused by the contract, not sent: %s",
+                self.camera.id,
+                event.event_type.value,
+                event.rule_id,
+                error,
+            )
+            return
         self._sink.publish_alert(alert)
         self.alerts += 1
         logger.info(
