@@ -58,8 +58,8 @@ def _alert(event: Event) -> AlertMessage:
 
 
 def test_non_finite_measurements_are_left_out_and_the_alert_kept() -> None:
-    event = _event(measurements={"person_count": 2.0, "density": math.inf, "ratio": math.nan})
-    alert = _alert(event)
+    measurements = {"person_count": 2.0, "density": math.inf, "ratio": math.nan}
+    alert = _alert(dataclasses.replace(_event(), measurements=measurements))
     assert alert.measurements == {"person_count": 2.0}
 
 
