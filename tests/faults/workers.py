@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -16,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from gridwatch.commands.central import serve_argv
 from gridwatch.mosquitto import free_port
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_edge.config import OutboxConfig
@@ -62,15 +62,7 @@ class Worker:
     def start(self) -> None:
         with self._log.open("wb") as log:
             self._process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gridwatch",
-                    "central",
-                    "serve",
-                    "--config",
-                    str(self._config),
-                ],
+                serve_argv(self._config),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=os.environ | {"PYTHONUNBUFFERED": "1"},
