@@ -175,7 +175,7 @@ def _stored_at(database_url: str) -> dict[uuid.UUID, datetime]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(select(AlertRow.alert_id, AlertRow.received_at))
-            return dict(rows.tuples().all())
+            return dict(rows.all())
     finally:
         engine.dispose()
 
