@@ -68,9 +68,11 @@ class CentralConfig(BaseModel):
     # whose client is gone, and when the session expires it drops what it holds there instead
     # of handing it to another member; only the edge's resend (15 s after the first send, then
     # doubling) brings those alerts back. 3600 s let a dead worker swallow half the stream for
-    # an hour. 10 s survives a reconnect or a quick restart, and is shorter than the edge's
-    # first resend, which then already finds the session gone and reaches a live member: a
-    # worker that never returns costs its share at most ~15-45 s (benchmarks/faults.py).
+    # an hour. 10 s survives a reconnect (and, with a fixed client_id, a quick restart), and is
+    # shorter than the edge's first resend, which then already finds the session gone and
+    # reaches a live member: a worker that never returns (or a restarted one, whose new random
+    # client id starts a new session) costs the alerts routed to its old session one resend,
+    # ~15 s (benchmarks/faults.py, docs/ingest-reliability.md).
     session_expiry_s: int = Field(default=10, ge=0)
     # Imported into the database at start when its content differs from the last import of this
     # file; a grid imported later through the API stays in force until the file changes.
