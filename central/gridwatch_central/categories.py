@@ -109,6 +109,12 @@ def default_category_table() -> CategoryTable:
             _local("90002", "道路阻断"),
             _local("90003", "越线闯入"),
             _local("90004", "监控设备离线"),
+            _local("90005", "井盖位移"),
+            _local("90006", "烟雾报警"),
+            _local("90007", "可燃气体泄漏"),
+            _local("90008", "道路积水"),
+            _local("90009", "消防栓水压不足"),
+            _local("90010", "传感器离线"),
         ],
         event_types={
             EventType.CROWD: "90001",

@@ -26,6 +26,7 @@ from gridwatch_contract.messages import (
     EdgeStatsMessage,
     EdgeStatusMessage,
 )
+from gridwatch_contract.sensors import SensorAck, SensorBatch
 
 SCHEMA_DIR = Path(__file__).parent / "schemas" / "v1"
 
@@ -37,6 +38,8 @@ MESSAGES: dict[str, type[BaseModel]] = {
     "edge_config": EdgeConfigMessage,
     "edge_request": EdgeRequest,
     "edge_response": EdgeResponse,
+    "sensor_batch": SensorBatch,
+    "sensor_ack": SensorAck,
 }
 
 

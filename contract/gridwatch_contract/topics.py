@@ -9,6 +9,8 @@ Layout (``{prefix}`` is configurable, default ``gridwatch``; ``v1`` is the contr
     {prefix}/v1/edges/{edge_id}/requests      requests, e.g. a live snapshot (central → edge)
     {prefix}/v1/edges/{edge_id}/responses     answers to those requests (edge → central)
     {prefix}/v1/alerts/{edge_id}/{camera_id}/{event_type}   alerts (edge → central)
+    {prefix}/v1/sensors/{gateway_id}          sensor record batches (gateway → central)
+    {prefix}/v1/gateways/{gateway_id}/acks    receipts of those batches (central → gateway)
 
 The event type is the last level so that a consumer can subscribe to one kind of alert only.
 """
@@ -117,6 +119,27 @@ class Topics:
 
     def all_edge_responses(self) -> str:
         return f"{self.root}/edges/+/responses"
+
+    def sensor_batches(self, gateway_id: str) -> str:
+        """Where one gateway publishes its sensors' batches (``SensorBatch``)."""
+        return f"{self.root}/sensors/{validate_id(gateway_id, 'gateway_id')}"
+
+    def all_sensor_batches(self) -> str:
+        return f"{self.root}/sensors/+"
+
+    def parse_sensor_batches(self, topic: str) -> str | None:
+        """The gateway id (as it stands, not validated) of a batch topic; None for another
+        topic. The broker lets a gateway publish under its own id only."""
+        levels = topic.removeprefix(f"{self.root}/").split("/")
+        if not topic.startswith(f"{self.root}/") or len(levels) != 2 or levels[0] != "sensors":
+            return None
+        return levels[1]
+
+    def gateway_acks(self, gateway_id: str) -> str:
+        return f"{self.root}/gateways/{validate_id(gateway_id, 'gateway_id')}/acks"
+
+    def all_gateway_acks(self) -> str:
+        return f"{self.root}/gateways/+/acks"
 
     @staticmethod
     def shared(group: str, topic_filter: str) -> str:

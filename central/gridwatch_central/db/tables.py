@@ -139,6 +139,13 @@ class AlertRow(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # --- case loop (migration 0003_case_loop) ---
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    # --- sensors (migration 0011_sensors) ---
+    # "camera" (an edge's alert) or "sensor" (central's rules on a sensor's records). For a
+    # sensor alert camera_id names the source device (the sensor) and edge_id its gateway;
+    # event_type is the sensor type; the linked cameras' pictures are in alert_links.
+    source: Mapped[str] = mapped_column(
+        String(16), default="camera", server_default="camera", index=True
+    )
 
 
 class TimelineRow(Base):
@@ -284,6 +291,8 @@ class IncidentRow(Base):
     best_snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     review_reason: Mapped[str | None] = mapped_column(Text)
+    # --- sensors (migration 0011_sensors): the source of the first alert, camera or sensor ---
+    source: Mapped[str] = mapped_column(String(16), default="camera", server_default="camera")
 
 
 class IncidentEventRow(Base):
@@ -382,3 +391,99 @@ class ApiKeyRow(_Grant, Base):
     name: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sensors (migration 0011_sensors): the registry, each sensor's rule state, compact samples,
+# stored batch ids (idempotency) and the camera pictures linked to alerts (视频联动).
+# ---------------------------------------------------------------------------------------------
+
+
+class SensorRow(Base):
+    """A registered sensor. ``linked_cameras`` None links every camera covering it."""
+
+    __tablename__ = "sensors"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    gateway_id: Mapped[str] = mapped_column(String(64), index=True)
+    vendor_code: Mapped[str] = mapped_column(String(64))
+    sensor_type: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+    height_m: Mapped[float | None] = mapped_column(Double)
+    grid_l1_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
+    grid_l2_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
+    grid_l3_code: Mapped[str | None] = mapped_column(String(GRID_CODE_LENGTH), index=True)
+    linked_cameras: Mapped[list[str] | None] = mapped_column(JSON)
+    # Overrides of the type's threshold levels and debounce, and of its heartbeat interval.
+    threshold: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    heartbeat_interval_s: Mapped[float | None] = mapped_column(Double)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class SensorStateRow(Base):
+    """Where a sensor's rules stand, shared by every central process (locked while changed)."""
+
+    __tablename__ = "sensor_states"
+
+    sensor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(16))  # normal / pending / alarm
+    # Device time the value first went past the alarm (pending) or the clear level (alarm).
+    since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    event_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    event_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    event_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    device_alarm: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_value: Mapped[float | None] = mapped_column(Double)
+    last_observed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_sample_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Server clock: the heartbeat watchdog compares it with its own now.
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    offline: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class SensorSampleRow(Base):
+    """A reading kept: every state change and at most one per sample interval per sensor."""
+
+    __tablename__ = "sensor_samples"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    sensor_id: Mapped[str] = mapped_column(String(64), index=True)
+    observed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    value: Mapped[float] = mapped_column(Double)
+
+
+class SensorBatchRow(Base):
+    """A stored batch's id: a batch sent again is recognised and stored once."""
+
+    __tablename__ = "sensor_batches"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    gateway_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    records: Mapped[int] = mapped_column(Integer)
+
+
+class AlertLinkRow(Base):
+    """视频联动: one linked camera asked for evidence of one sensor alert, and what came back.
+
+    ``kind`` is ``snapshot`` today; a clip will be another kind on its own row. ``status`` is
+    requested, attached, or why there is nothing (edge_offline, camera_offline, timeout ...).
+    """
+
+    __tablename__ = "alert_links"
+    __table_args__ = (UniqueConstraint("alert_id", "camera_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    camera_id: Mapped[str] = mapped_column(String(64))
+    edge_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
