@@ -15,8 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from gridwatch_central.db.tables import IncidentRow
+from gridwatch_central.incidents.facts import AlertFacts
 from gridwatch_central.incidents.geo import bounding_box, haversine_m
-from gridwatch_contract.messages import AlertMessage
 
 
 class IncidentStatus(StrEnum):
@@ -42,7 +42,7 @@ class Candidate:
 
 def nearest(
     candidates: Iterable[Candidate],
-    alert: AlertMessage,
+    alert: AlertFacts,
     *,
     category: str,
     radius_m: float,
@@ -50,25 +50,24 @@ def nearest(
 ) -> Candidate | None:
     """The candidate ``alert`` (the first alert of a new event) joins, or None."""
     recent = [c for c in candidates if c.category == category and c.last_seen_at >= since]
-    location = alert.location
-    if location is None:
+    if alert.lat is None or alert.lon is None:
         same_camera = [c for c in recent if c.lat is None and c.camera_id == alert.camera_id]
         return max(same_camera, key=lambda c: (c.last_seen_at, c.order), default=None)
-    south, west, north, east = bounding_box(location.lat, location.lon, radius_m)
+    south, west, north, east = bounding_box(alert.lat, alert.lon, radius_m)
     best: tuple[float, tuple[int, int], Candidate] | None = None
     for c in recent:
         if c.lat is None or c.lon is None:
             continue
         if not (south <= c.lat <= north and west <= c.lon <= east):  # the SQL prefilter's box
             continue
-        distance = haversine_m(location.lat, location.lon, c.lat, c.lon)
+        distance = haversine_m(alert.lat, alert.lon, c.lat, c.lon)
         if distance <= radius_m and (best is None or (distance, c.order) < best[:2]):
             best = (distance, c.order, c)
     return best[2] if best else None
 
 
 def absorb(
-    incident: IncidentRow, alert: AlertMessage, received_at: datetime, snapshot_hash: str | None
+    incident: IncidentRow, alert: AlertFacts, received_at: datetime, snapshot_hash: str | None
 ) -> None:
     """One more alert in ``incident``: count, last seen, and the best (most confident) alert."""
     incident.alert_count += 1

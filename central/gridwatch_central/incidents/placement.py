@@ -27,6 +27,7 @@ from gridwatch_central.db.incident_repository import OPEN_STATUSES
 from gridwatch_central.db.placement_repository import SearchArea
 from gridwatch_central.db.tables import CaseRow, IncidentRow
 from gridwatch_central.grid import GridAssignment
+from gridwatch_central.incidents.facts import AlertFacts
 from gridwatch_central.incidents.geo import bounding_box
 from gridwatch_central.incidents.merge import (
     Candidate,
@@ -35,14 +36,13 @@ from gridwatch_central.incidents.merge import (
     nearest,
 )
 from gridwatch_central.routing import CategoryPolicy
-from gridwatch_contract.messages import AlertMessage
 
 
 @dataclass(frozen=True, slots=True)
 class NewAlert:
-    """A stored alert to place: the message, its server receive time, snapshot and grid."""
+    """A stored alert to place: its facts, its server receive time, snapshot and grid."""
 
-    alert: AlertMessage
+    alert: AlertFacts
     received_at: datetime
     snapshot_sha256: str | None
     grid: GridAssignment | None
@@ -133,10 +133,9 @@ def _since(event: EventAlerts) -> datetime:
 
 def _area(event: EventAlerts) -> SearchArea:
     alert = event.alerts[0].alert
-    location = alert.location
     box = None
-    if location is not None:
-        box = bounding_box(location.lat, location.lon, event.policy.merge_radius_m)
+    if alert.lat is not None and alert.lon is not None:
+        box = bounding_box(alert.lat, alert.lon, event.policy.merge_radius_m)
     return SearchArea(box, alert.camera_id)
 
 
@@ -206,10 +205,11 @@ def _new_incident(policy: CategoryPolicy, first: NewAlert) -> IncidentRow:
     codes = [cell.code if cell else None for cell in cells]
     values: dict[str, Any] = {
         "category": policy.code,
-        "event_type": alert.event_type.value,
+        "event_type": alert.event_type,
+        "source": alert.source,
         "status": IncidentStatus.PENDING.value,
-        "lat": alert.location.lat if alert.location else None,
-        "lon": alert.location.lon if alert.location else None,
+        "lat": alert.lat,
+        "lon": alert.lon,
         "grid_l1_code": codes[0],
         "grid_l2_code": codes[1],
         "grid_l3_code": codes[2],
@@ -217,8 +217,8 @@ def _new_incident(policy: CategoryPolicy, first: NewAlert) -> IncidentRow:
         "camera_id": alert.camera_id,
         "edge_id": alert.edge_id,
         "rule_id": alert.rule_id,
-        "model_name": alert.model.name,
-        "model_version": alert.model.version,
+        "model_name": alert.model_name,
+        "model_version": alert.model_version,
         # Server clock, like every deadline: the time to verify is measured from here.
         "first_seen_at": first.received_at,
         "last_seen_at": first.received_at,
@@ -240,7 +240,8 @@ def _opened_entry(incident: IncidentRow) -> dict[str, Any]:
         "actor": "system",
         "actor_role": "system",
         "note": (
-            f"发现: opened from alert {incident.first_alert_id} of camera {incident.camera_id}"
+            f"发现: opened from alert {incident.first_alert_id} of {incident.source}"
+            f" {incident.camera_id}"
         ),
         "details": None,
     }

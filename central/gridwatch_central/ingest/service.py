@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridwatch_central.categories import CategoryMap
 from gridwatch_central.db import repository, snapshot_repository
 from gridwatch_central.db.engine import run_in_transaction
-from gridwatch_central.db.tables import CaseRow, IncidentRow
 from gridwatch_central.grid.locate import Located, Locator
-from gridwatch_central.incidents import EventAlerts, NewAlert, place_events
+from gridwatch_central.incidents import AlertFacts
+from gridwatch_central.ingest.alert_store import AlertStore, AlertToStore, StoredAlert
 from gridwatch_central.ingest.failures import (
     TOPIC_MISMATCH,
     UNPROCESSABLE,
@@ -96,6 +96,15 @@ class PreparedAlert:
     # Its row in ``alerts`` but for incident_id and case_id: built here, outside the
     # transaction and its locks, which other central processes may be waiting for.
     row: dict[str, Any]
+    category: str
+
+    @property
+    def to_store(self) -> AlertToStore:
+        facts = AlertFacts.of_message(self.alert)
+        sha256 = _sha256(self.snapshot)
+        return AlertToStore(
+            facts, self.received_at, sha256, self.located.grid, self.category, self.row
+        )
 
     def rejected(self, code: str, reason: str) -> Rejected:
         """This alert quarantined after all, with the part of it ingest still holds."""
@@ -141,7 +150,7 @@ class IngestService:
         self._metrics = metrics
         self._categories = categories
         self._router = router
-        self._review = review
+        self._alerts = AlertStore(router, review)
         self._topics = topics
         self._max_payload_bytes = max_payload_bytes
         self._sync_snapshots = sync_snapshots
@@ -190,8 +199,18 @@ class IngestService:
         slim = alert.model_copy(update={"snapshot": None, "clean_snapshot": None})
         header = frame_header(message.payload)[:QUARANTINE_PREFIX_BYTES]
         size = len(message.payload)
+        category = self._categories.category_for(alert.event_type).code
         return PreparedAlert(
-            slim, message.topic, message.received_at, header, size, located, snapshot, clean, row
+            slim,
+            message.topic,
+            message.received_at,
+            header,
+            size,
+            located,
+            snapshot,
+            clean,
+            row,
+            category,
         )
 
     def _reject(self, message: IncomingMessage, code: str, reason: str) -> Rejected:
@@ -228,81 +247,36 @@ class IngestService:
             # Images reach the disk before the rows that reference them are committed.
             self._snapshots.sync()
 
-        def transaction(session: Session) -> dict[uuid.UUID, IngestOutcome]:
+        def transaction(session: Session) -> dict[uuid.UUID, StoredAlert]:
             repository.insert_quarantine(session, [item.row() for item in rejected])
             snapshot_repository.insert_index_rows(session, index_rows)
-            return self._store_alerts(session, valid)
+            return self._alerts.store(session, [item.to_store for item in valid])
 
         stored = run_in_transaction(self._sessions, transaction)
         return [self._outcome(item, stored) for item in prepared]
-
-    def _store_alerts(
-        self, session: Session, batch: Sequence[PreparedAlert]
-    ) -> dict[uuid.UUID, IngestOutcome]:
-        """Place the batch's new alerts into incidents, then insert them; outcomes by id."""
-        firsts: dict[uuid.UUID, PreparedAlert] = {}
-        for item in batch:  # the first copy of each alert_id; later copies are duplicates
-            firsts.setdefault(item.alert.alert_id, item)
-        stored = repository.stored_alert_ids(session, list(firsts))
-        events: dict[uuid.UUID, list[PreparedAlert]] = {}
-        for item in firsts.values():  # arrival order: an event is placed where it first appears
-            if item.alert.alert_id not in stored:
-                events.setdefault(item.alert.event_id, []).append(item)
-        governed = self._governed(events.values())
-        placement = place_events(session, [event for event, _items in governed])
-        placed, cases = placement.incidents, placement.cases
-        incident_of = {
-            item.alert.alert_id: incident
-            for (_event, items), incident in zip(governed, placed, strict=True)
-            for item in items
-        }
-        new = [item for items in events.values() for item in items]
-        # Sorted by key so two central processes inserting overlapping batches lock in the same
-        # order and cannot deadlock.
-        new.sort(key=lambda item: item.alert.alert_id)
-        repository.insert_new_alerts(
-            session, [_linked_row(item, incident_of, cases) for item in new]
-        )
-        for incident in dict.fromkeys(placed):  # each once, in order of first placement
-            if incident.id not in cases:
-                case = self._review.auto_verify(session, incident)
-                if case is not None:
-                    cases[incident.id] = case
-        return {item.alert.alert_id: _stored(item, incident_of, cases) for item in new}
-
-    def _governed(
-        self, events: Iterable[list[PreparedAlert]]
-    ) -> list[tuple[EventAlerts, list[PreparedAlert]]]:
-        """Events of a category with a policy; the others are stored but govern nothing (e.g.
-        camera_offline has no route)."""
-        governed = []
-        for items in events:
-            category = self._categories.category_for(items[0].alert.event_type.value)
-            policy = self._router.policy_or_none(category.code)
-            if policy is not None:
-                alerts = [
-                    NewAlert(i.alert, i.received_at, _sha256(i.snapshot), i.located.grid)
-                    for i in items
-                ]
-                governed.append((EventAlerts(policy, alerts), items))
-        return governed
 
     def _write_snapshot(self, snapshot: Snapshot | None) -> StoredSnapshot | None:
         if snapshot is None or snapshot.data is None:
             return None
         return self._snapshots.write(snapshot.data)
 
-    def _outcome(self, item: Prepared, stored: dict[uuid.UUID, IngestOutcome]) -> IngestOutcome:
+    def _outcome(self, item: Prepared, stored: dict[uuid.UUID, StoredAlert]) -> IngestOutcome:
         if isinstance(item, Rejected):
             return self.rejected_outcome(item)
         alert = item.alert
         # pop: within one batch only the first copy of an alert_id counts as stored.
-        outcome = stored.pop(alert.alert_id, None)
-        if outcome is None:
+        linked = stored.pop(alert.alert_id, None)
+        if linked is None:
             self._metrics.duplicates.inc()
             return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
         self._metrics.stored.inc()
-        return outcome
+        return IngestOutcome(
+            "stored",
+            alert.alert_id,
+            alert.edge_id,
+            incident_id=linked.incident_id,
+            case_id=linked.case_id,
+        )
 
     def rejected_outcome(self, item: Rejected) -> IngestOutcome:
         """The outcome of a quarantined message (counted), for its sender's receipt."""
@@ -329,32 +303,6 @@ def _snapshot_index_rows(batch: Sequence[PreparedAlert]) -> list[dict[str, Any]]
                     "stored_at": item.received_at,
                 }
     return [rows[sha256] for sha256 in sorted(rows)]
-
-
-def _stored(
-    item: PreparedAlert, incident_of: dict[uuid.UUID, IncidentRow], cases: dict[int, CaseRow]
-) -> IngestOutcome:
-    alert = item.alert
-    incident = incident_of.get(alert.alert_id)
-    case = cases.get(incident.id) if incident is not None else None
-    return IngestOutcome(
-        "stored",
-        alert.alert_id,
-        alert.edge_id,
-        incident_id=incident.id if incident is not None else None,
-        case_id=case.id if case is not None else None,
-    )
-
-
-def _linked_row(
-    item: PreparedAlert, incident_of: dict[uuid.UUID, IncidentRow], cases: dict[int, CaseRow]
-) -> dict[str, Any]:
-    incident = incident_of.get(item.alert.alert_id)
-    case = cases.get(incident.id) if incident is not None else None
-    return item.row | {
-        "case_id": case.id if case is not None else None,
-        "incident_id": incident.id if incident is not None else None,
-    }
 
 
 def _alert_values(
@@ -393,4 +341,5 @@ def _alert_values(
         "clean_snapshot_sha256": _sha256(clean_snapshot),
         "model_name": alert.model.name,
         "model_version": alert.model.version,
+        "source": "camera",
     }

@@ -47,7 +47,11 @@ class Threshold(_Strict):
 
     @model_validator(mode="after")
     def _clear_on_the_safe_side(self) -> Self:
-        safe = self.clear < self.alarm if self.direction is Direction.ABOVE else self.clear > self.alarm
+        safe = (
+            self.clear < self.alarm
+            if self.direction is Direction.ABOVE
+            else self.clear > self.alarm
+        )
         if not safe:
             side = "below" if self.direction is Direction.ABOVE else "above"
             raise ValueError(f"clear ({self.clear}) must lie {side} alarm ({self.alarm})")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from gridwatch_central.incidents import EventAlerts, NewAlert, place_events
+from gridwatch_central.incidents import AlertFacts, EventAlerts, NewAlert, place_events
 from gridwatch_central.ingest.service import IncomingMessage, IngestOutcome
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.codec import encode_message
@@ -103,7 +103,10 @@ def test_a_process_waits_for_another_opening_an_incident_for_the_same_event(
     )
     # "Another process" places the event's first alert and has not committed yet.
     with loop_runtime.sessions.begin() as session:
-        placed = place_events(session, [EventAlerts(policy, [NewAlert(new, clock(), None, None)])])
+        placed = place_events(
+            session,
+            [EventAlerts(policy, [NewAlert(AlertFacts.of_message(new), clock(), None, None)])],
+        )
         other.start()
         wait_until(lambda: _waits_for_an_advisory_lock(loop_runtime))
     other.join(10)

@@ -76,9 +76,7 @@ def upgrade() -> None:
     op.create_index("ix_sensor_states_offline", "sensor_states", ["offline"])
     op.create_table(
         "sensor_samples",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("sensor_id", sa.String(64), nullable=False),
         _when("observed_at"),
         sa.Column("value", sa.Double(), nullable=False),
