@@ -1,4 +1,8 @@
-"""The MQTT side of ingest: shared subscription in, broker ack and ``AlertAck`` out.
+"""The MQTT side of ingest: shared subscription in, broker ack and receipts out.
+
+One mechanism for every stream (``ingest.stream``): camera alerts with ``AlertAck`` receipts
+to their edge (``AlertConsumer``), sensor batches with ``SensorAck`` receipts to their gateway
+(``sensors.consumer``).
 
 paho's network thread stamps the receive time and hands each message on; a preparer thread
 decodes it, appends its snapshots to a pack and looks up its grid; one storer thread takes
@@ -23,7 +27,7 @@ import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -31,19 +35,18 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from gridwatch_central.ingest.metrics import IngestMetrics
+from gridwatch_central.ingest.quarantine import Rejected
 from gridwatch_central.ingest.resilient import ResilientIngest, RetryPolicy
-from gridwatch_central.ingest.service import (
-    IncomingMessage,
-    IngestOutcome,
-    IngestService,
-    Prepared,
-)
+from gridwatch_central.ingest.service import IngestOutcome, IngestService, PreparedAlert
+from gridwatch_central.ingest.stream import IncomingMessage, IngestStream, OutcomeT, PreparedT
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import MAX_RECEIPTS, AlertAck, AlertReceipt
 from gridwatch_contract.topics import Topics, validate_id
 
 log = logging.getLogger(__name__)
+ReceiptT = TypeVar("ReceiptT")
+OutcomeT_contra = TypeVar("OutcomeT_contra", contravariant=True)
 
 ACK_QOS = 1
 ALERT_QOS = 1
@@ -61,15 +64,21 @@ class _Received:
 
 
 @dataclass(frozen=True, slots=True)
-class _Delivery:
+class _Delivery(Generic[PreparedT]):
     topic: str
     # Without the payload: a valid alert's 40 KB would otherwise live until its batch commits,
     # and allocating that much fresh memory per message (page faults) cost more CPU than
     # decoding it. A rejected one carries what its quarantine row and receipt need.
-    prepared: Prepared
+    prepared: PreparedT | Rejected
     mid: int
     qos: int
     token: int
+
+
+class ReceiptSender(Protocol[OutcomeT_contra]):
+    def messages(self, settled: Sequence[tuple[str, OutcomeT_contra]]) -> list[tuple[str, bytes]]:
+        """The receipt messages (topic, payload) for a committed batch's (topic, outcome)s."""
+        ...
 
 
 class ConsumerError(RuntimeError):
@@ -91,13 +100,15 @@ def default_client_id() -> str:
     return f"gridwatch-central-{socket.gethostname()[:32]}-{secrets.token_hex(6)}"
 
 
-class AlertConsumer:
+class StreamConsumer(Generic[PreparedT, OutcomeT]):
     def __init__(
         self,
         broker: BrokerConfig,
-        service: IngestService,
+        service: IngestStream[PreparedT, OutcomeT],
         metrics: IngestMetrics,
         *,
+        topic_filter: str,
+        receipts: ReceiptSender[OutcomeT],
         share_group: str,
         client_id: str,
         session_expiry_s: int,
@@ -108,12 +119,12 @@ class AlertConsumer:
         self._service = service
         self._progress = metrics.progress
         self._topics = broker.topics
-        self._filter = self._topics.shared(share_group, self._topics.all_alerts())
+        self._receipt_sender = receipts
+        self._filter = self._topics.shared(share_group, topic_filter)
         self._session_expiry_s = session_expiry_s
         self._subscribed = threading.Event()
         self._connected = False
         self._stopping = threading.Event()
-        self._ingest = ResilientIngest(service, metrics, self._stopping, retry)
         self._batch_max = batch_max
         # MQTT 5 flow control: the broker sends at most this many unacked alerts to us; the
         # rest of a backlog waits in the broker, where another member of the share group can
@@ -122,12 +133,17 @@ class AlertConsumer:
         # at 3000 alerts/s and ~150 ms to the ack, 450 alerts are in flight. The queue holds
         # them all, so paho's thread never blocks on it and keeps handling acks and receipts.
         self._receive_maximum = 2 * batch_max
-        self._queue: queue.Queue[_Delivery | None] = queue.Queue(maxsize=self._receive_maximum + 1)
+        self._queue: queue.Queue[_Delivery[PreparedT] | None] = queue.Queue(
+            maxsize=self._receive_maximum + 1
+        )
         # Bounded too: should a broker send more than the receive maximum, paho's thread waits
         # here (and TCP holds the rest back in the broker) instead of central buffering the
         # whole backlog in memory.
         self._received: queue.Queue[_Received | None] = queue.Queue(
             maxsize=self._receive_maximum + 1
+        )
+        self._ingest: ResilientIngest[PreparedT, OutcomeT] = ResilientIngest(
+            service, metrics, self._stopping, retry
         )
         self._preparer = threading.Thread(
             target=self._prepare_loop, name="ingest-preparer", daemon=True
@@ -269,44 +285,83 @@ class AlertConsumer:
                 batch.append(item)
             self._store(batch)
 
-    def _store(self, batch: Sequence[_Delivery]) -> None:
+    def _store(self, batch: Sequence[_Delivery[PreparedT]]) -> None:
         outcomes = self._ingest.store([delivery.prepared for delivery in batch])
-        receipts: dict[str, list[AlertReceipt]] = {}
+        settled: list[tuple[str, OutcomeT]] = []
         for delivery, outcome in zip(batch, outcomes, strict=True):
             self._progress.settled(delivery.token)
             if outcome is None:  # stopped during an outage: the broker delivers it again
                 continue
             self._client.ack(delivery.mid, delivery.qos)
-            addressed = self._receipt(delivery, outcome)
+            settled.append((delivery.topic, outcome))
+        for topic, payload in self._receipt_sender.messages(settled):
+            self._receipts.publish(topic, payload, qos=ACK_QOS)
+
+
+class AlertReceipts:
+    """``AlertAck`` receipts: one message per edge per batch (chunked to the maximum)."""
+
+    def __init__(self, topics: Topics) -> None:
+        self._topics = topics
+
+    def messages(self, settled: Sequence[tuple[str, IngestOutcome]]) -> list[tuple[str, bytes]]:
+        receipts: dict[str, list[AlertReceipt]] = {}
+        for topic, outcome in settled:
+            addressed = self._receipt(topic, outcome)
             if addressed is not None:
                 receipts.setdefault(addressed[0], []).append(addressed[1])
-        for edge_id, edge_receipts in receipts.items():
-            self._send_receipts(edge_id, edge_receipts)
+        return [
+            (self._topics.alert_acks(edge_id), encode_message(AlertAck(receipts=chunk)))
+            for edge_id, edge_receipts in receipts.items()
+            for chunk in _chunks(edge_receipts, MAX_RECEIPTS)
+        ]
 
-    def _receipt(
-        self, delivery: _Delivery, outcome: IngestOutcome
-    ) -> tuple[str, AlertReceipt] | None:
+    def _receipt(self, topic: str, outcome: IngestOutcome) -> tuple[str, AlertReceipt] | None:
         """The receipt for one message and the edge it goes to, if the message names both.
 
         Always the edge of the topic (the one the broker let publish there), never an edge the
         payload names: a payload naming another edge must not make central answer that edge.
         """
-        edge_id = edge_id_from_topic(delivery.topic, self._topics)
+        edge_id = edge_id_from_topic(topic, self._topics)
         alert_id = outcome.alert_id
         if edge_id is None or alert_id is None:
-            log.warning(
-                "rejected message on %s has no usable edge/alert id; no receipt", delivery.topic
-            )
+            log.warning("rejected message on %s has no usable edge/alert id; no receipt", topic)
             return None
         reason = f"{outcome.code}: {outcome.reason}"[:500] if outcome.status == "rejected" else None
         return edge_id, AlertReceipt(alert_id=alert_id, status=outcome.status, reason=reason)
 
-    def _send_receipts(self, edge_id: str, receipts: list[AlertReceipt]) -> None:
-        """One ``AlertAck`` per edge per batch (chunked to the contract's maximum)."""
-        topic = self._topics.alert_acks(edge_id)
-        for start in range(0, len(receipts), MAX_RECEIPTS):
-            message = AlertAck(receipts=receipts[start : start + MAX_RECEIPTS])
-            self._receipts.publish(topic, encode_message(message), qos=ACK_QOS)
+
+def _chunks(items: list[ReceiptT], size: int) -> list[list[ReceiptT]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+class AlertConsumer(StreamConsumer[PreparedAlert, IngestOutcome]):
+    """Camera alerts of every edge, ``AlertAck`` receipts back to each edge."""
+
+    def __init__(
+        self,
+        broker: BrokerConfig,
+        service: IngestService,
+        metrics: IngestMetrics,
+        *,
+        share_group: str,
+        client_id: str,
+        session_expiry_s: int,
+        batch_max: int = 500,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(
+            broker,
+            service,
+            metrics,
+            topic_filter=broker.topics.all_alerts(),
+            receipts=AlertReceipts(broker.topics),
+            share_group=share_group,
+            client_id=client_id,
+            session_expiry_s=session_expiry_s,
+            batch_max=batch_max,
+            retry=retry,
+        )
 
 
 def edge_id_from_topic(topic: str, topics: Topics) -> str | None:
@@ -320,7 +375,7 @@ def edge_id_from_topic(topic: str, topics: Topics) -> str | None:
         return None
 
 
-def _drain(pending: queue.Queue[_Delivery | None] | queue.Queue[_Received | None]) -> None:
+def _drain(pending: queue.Queue[_Delivery[Any] | None] | queue.Queue[_Received | None]) -> None:
     """Drop queued, unacked deliveries: the broker still owns them and will redeliver."""
     while True:
         try:

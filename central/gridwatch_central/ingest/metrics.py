@@ -18,51 +18,60 @@ class IngestCounts:
 
 
 class IngestMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    """One stream's counters; ``prefix`` keeps streams apart (``gridwatch_ingest`` for camera
+    alerts, ``gridwatch_sensor_ingest`` for sensor batches)."""
+
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        *,
+        prefix: str = "gridwatch_ingest",
+        messages: str = "Alert messages",
+        items: str = "alerts",
+    ) -> None:
         self.progress = IngestProgress()
-        self.received = Counter(
-            "gridwatch_ingest_received", "Alert messages received", registry=registry
-        )
-        self.stored = Counter("gridwatch_ingest_stored", "Alerts stored", registry=registry)
+        p = prefix
+        self.received = Counter(f"{p}_received", f"{messages} received", registry=registry)
+        self.stored = Counter(f"{p}_stored", f"{messages} stored", registry=registry)
         self.duplicates = Counter(
-            "gridwatch_ingest_duplicates", "Redelivered alerts already stored", registry=registry
+            f"{p}_duplicates", f"Redelivered {items} already stored", registry=registry
         )
         self.rejected = Counter(
-            "gridwatch_ingest_rejected",
+            f"{p}_rejected",
             "Messages quarantined as invalid, by error code",
             ["code"],
             registry=registry,
         )
         self.retries = Counter(
-            "gridwatch_ingest_retries",
+            f"{p}_retries",
             "Attempts repeated while waiting out an outage of the database or snapshot disk",
             ["stage"],
             registry=registry,
         )
         self.batch_splits = Counter(
-            "gridwatch_ingest_batch_splits",
+            f"{p}_batch_splits",
             "Batches split in two because one of their messages could not be stored",
             registry=registry,
         )
         self.dropped = Counter(
-            "gridwatch_ingest_dropped",
+            f"{p}_dropped",
             "Messages acknowledged without a quarantine row: even that insert failed",
             registry=registry,
         )
         unacked = Gauge(
-            "gridwatch_ingest_unacked_deliveries",
+            f"{p}_unacked_deliveries",
             "Deliveries received from the broker and not yet acknowledged",
             registry=registry,
         )
         unacked.set_function(lambda: self.progress.snapshot().unacked)
         oldest = Gauge(
-            "gridwatch_ingest_oldest_unacked_age_seconds",
+            f"{p}_oldest_unacked_age_seconds",
             "Age of the oldest delivery not yet acknowledged (0 when none): ingest lag",
             registry=registry,
         )
         oldest.set_function(lambda: self.progress.snapshot().oldest_unacked_age_s or 0.0)
         outage = Gauge(
-            "gridwatch_ingest_outage",
+            f"{p}_outage",
             "1 while ingest holds its deliveries waiting for the database or snapshot disk",
             registry=registry,
         )

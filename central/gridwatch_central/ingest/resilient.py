@@ -21,16 +21,16 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic
 
 from gridwatch_central.ingest.failures import STORE_FAILED, Failure, classify, describe
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.quarantine import Rejected
-from gridwatch_central.ingest.service import (
+from gridwatch_central.ingest.stream import (
     IncomingMessage,
-    IngestOutcome,
-    IngestService,
-    Prepared,
-    PreparedAlert,
+    IngestStream,
+    OutcomeT,
+    PreparedT,
 )
 
 log = logging.getLogger(__name__)
@@ -50,12 +50,12 @@ class RetryPolicy:
     confirm_attempts: int = 3
 
 
-class ResilientIngest:
-    """``prepare`` and ``store`` of ``IngestService`` that wait out outages and never raise."""
+class ResilientIngest(Generic[PreparedT, OutcomeT]):
+    """``prepare`` and ``store`` of a stream that wait out outages and never raise."""
 
     def __init__(
         self,
-        service: IngestService,
+        service: IngestStream[PreparedT, OutcomeT],
         metrics: IngestMetrics,
         stopping: threading.Event,
         policy: RetryPolicy | None = None,
@@ -66,7 +66,7 @@ class ResilientIngest:
         self._stopping = stopping
         self._policy = policy or RetryPolicy()
 
-    def prepare(self, message: IncomingMessage) -> Prepared | None:
+    def prepare(self, message: IncomingMessage) -> PreparedT | Rejected | None:
         """The prepared message; None only if the consumer stopped during an outage."""
         delay = self._policy.first_delay_s
         again = False
@@ -81,7 +81,7 @@ class ResilientIngest:
             self._resumed("prepare")
             return prepared
 
-    def store(self, batch: Sequence[Prepared]) -> list[IngestOutcome | None]:
+    def store(self, batch: Sequence[PreparedT | Rejected]) -> list[OutcomeT | None]:
         """One outcome per message, in order; None for a message not committed because the
         consumer stopped during an outage (it is not acknowledged, and comes again)."""
         delay = self._policy.first_delay_s
@@ -108,7 +108,9 @@ class ResilientIngest:
             self._progress.committed()
             return list(outcomes)
 
-    def _split(self, batch: Sequence[Prepared], error: Exception) -> list[IngestOutcome | None]:
+    def _split(
+        self, batch: Sequence[PreparedT | Rejected], error: Exception
+    ) -> list[OutcomeT | None]:
         """Store the halves apart, so that only the message at fault is left out."""
         if len(batch) == 1:
             return [self._quarantine(batch[0], error)]
@@ -117,14 +119,15 @@ class ResilientIngest:
         middle = len(batch) // 2
         return self.store(batch[:middle]) + self.store(batch[middle:])
 
-    def _quarantine(self, item: Prepared, error: Exception) -> IngestOutcome | None:
+    def _quarantine(self, item: PreparedT | Rejected, error: Exception) -> OutcomeT | None:
         reason = describe(error)
-        if isinstance(item, PreparedAlert):
-            log.error("the database refused alert %s: %s; quarantined", item.alert.alert_id, reason)
-            return self.store([item.rejected(STORE_FAILED, reason)])[0]
-        return self._drop(item, reason)
+        if isinstance(item, Rejected):
+            return self._drop(item, reason)
+        rejected = item.rejected(STORE_FAILED, reason)
+        log.error("the database refused a message on %s: %s; quarantined", rejected.topic, reason)
+        return self.store([rejected])[0]
 
-    def _drop(self, item: Rejected, reason: str) -> IngestOutcome:
+    def _drop(self, item: Rejected, reason: str) -> OutcomeT:
         """Last resort: not even its quarantine row could be stored while the database answers.
         Acknowledged all the same (it would block the stream), logged with what identifies it."""
         self._metrics.dropped.inc()

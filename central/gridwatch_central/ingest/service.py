@@ -39,6 +39,7 @@ from gridwatch_central.ingest.failures import (
 )
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.quarantine import QUARANTINE_PREFIX_BYTES, Rejected
+from gridwatch_central.ingest.stream import IncomingMessage
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
 from gridwatch_central.snapshots import SnapshotStore, StoredSnapshot
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 
 Status = Literal["stored", "duplicate", "rejected"]
 
+__all__ = ["IncomingMessage", "IngestOutcome", "IngestService", "Prepared", "PreparedAlert"]
+
 
 @dataclass(frozen=True, slots=True)
 class IngestOutcome:
@@ -61,19 +64,6 @@ class IngestOutcome:
     case_id: int | None = None
     code: str | None = None
     reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IncomingMessage:
-    """One message as received; ``received_at`` is the server clock at arrival."""
-
-    topic: str
-    payload: bytes
-    received_at: datetime
-    # Set by the consumer: the topic is what the broker's ACL vouches for, so an alert whose
-    # edge, camera or event type differ from it is refused. Direct calls (tests, tools) pass
-    # topics of their own choosing and leave it off.
-    check_topic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
