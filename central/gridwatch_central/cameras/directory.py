@@ -72,6 +72,12 @@ class CameraDirectory:
             self.refresh()
         return self._cameras.get(camera_id)
 
+    def all(self) -> list[CameraPlacement]:
+        """Every registered camera (refreshed like ``get``)."""
+        if self._clock() - self._checked_at >= self._refresh_s:
+            self.refresh()
+        return list(self._cameras.values())
+
     def invalidate(self) -> None:
         """Reload on the next lookup (after this process changed a camera)."""
         self._checked_at = float("-inf")
