@@ -103,6 +103,11 @@ class SensorDirectory:
             self.refresh()
         return self._sensors.get(sensor_id)
 
+    def all(self) -> list[KnownSensor]:
+        if self._clock() - self._checked_at >= self._refresh_s:
+            self.refresh()
+        return list(self._sensors.values())
+
     def invalidate(self) -> None:
         self._checked_at = float("-inf")
         self._fingerprint = None
