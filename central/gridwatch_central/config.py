@@ -52,6 +52,29 @@ class AuthConfig(BaseModel):
     bootstrap_admin: BootstrapAdmin = Field(default_factory=BootstrapAdmin)
 
 
+class SensorsConfig(BaseModel):
+    """IoT sensors (docs/sensors.md): their types, camera linkage and ingest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    # Types, thresholds, categories and heartbeats (configs/sensor_types.yaml documents it).
+    types_file: Path = Path("configs/sensor_types.yaml")
+    # A sensor without explicit cameras is linked to every camera within this distance (and to
+    # every camera whose calibrated ground footprint holds it). 60 m is what a street camera
+    # shows recognisably; farther, a picture shows the place but not the manhole.
+    link_radius_m: float = Field(default=60, gt=0, le=5000)
+    # How long a linked camera's edge has to answer with a picture. Under the 5 s promise from
+    # alarm to picture: an edge on a LAN answers in well under a second, and one that has not
+    # answered in 4 s is noted as timed out instead of holding the alarm's evidence hostage.
+    linkage_timeout_s: float = Field(default=4.0, gt=0, le=60)
+    # Pictures for alarms are scaled down to this width: evidence, not the full 4K frame.
+    snapshot_max_width: int | None = Field(default=1280, ge=32, le=16384)
+    # Largest run of batches stored in one transaction (each up to 500 records): batches are
+    # small, so 200 bounds one transaction at ~100k records while letting a backlog catch up.
+    ingest_batch_max: int = Field(default=200, ge=1, le=5000)
+
+
 class CentralConfig(BaseModel):
     """Everything central needs. Relative paths are relative to the working directory."""
 
@@ -126,6 +149,7 @@ class CentralConfig(BaseModel):
     # Largest HTTP request body; larger requests get 413. The API takes small JSON bodies
     # only (logins, user admin, case actions); 1 MiB leaves room for notes and attachments' ids.
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    sensors: SensorsConfig = Field(default_factory=SensorsConfig)
 
     @field_validator("timezone")
     @classmethod

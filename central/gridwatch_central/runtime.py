@@ -40,6 +40,8 @@ from gridwatch_central.ingest.service import IngestService
 from gridwatch_central.process import tune_garbage_collector
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router, load_routing_config
+from gridwatch_central.sensors.runtime import SensorParts, SensorRuntime, load_checked_types
+from gridwatch_central.sensors.types import SensorTypesConfig
 from gridwatch_central.snapshots import PruneReport, SnapshotStore
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,11 @@ class CentralRuntime:
         self._cameras: CameraService | None = None
         self.categories: CategoryMap = load_category_map(config.categories_file)
         _check_policies_name_known_categories(config.routing_file, self.router, self.categories)
+        self.sensor_types: SensorTypesConfig | None = None
+        if config.sensors.enabled:
+            self.sensor_types = load_checked_types(config, self.categories)
+        self._sensors: SensorRuntime | None = None
+        self._camera_directory: CameraDirectory | None = None
         self._auth: AuthService | None = None
         self._stop_pruning = threading.Event()
         self._pruner: threading.Thread | None = None
@@ -129,8 +136,9 @@ class CentralRuntime:
         try:
             self._consumer.start(config.subscribe_timeout_s)
             self._start_edge_requests()
+            self._start_sensors()
         except BaseException:
-            self._consumer.stop()
+            self._stop_services()
             self._engine.dispose()
             raise
         if self._run_scheduler:
@@ -156,6 +164,29 @@ class CentralRuntime:
         )
         self._edge_requests.start(config.subscribe_timeout_s)
 
+    def _start_sensors(self) -> None:
+        """Sensor registry, ingest stream, heartbeat watchdog and camera linkage."""
+        if self.sensor_types is None:
+            return
+        assert self._camera_directory is not None  # set by _start_geography
+        parts = SensorParts(
+            config=self.config,
+            types=self.sensor_types,
+            sessions=self.sessions,
+            grid=self.grid_store,
+            cameras=self._camera_directory,
+            snapshots=self.snapshots,
+            router=self.router,
+            review=self.review,
+            registry=self.registry,
+            progress=self.ingest_metrics.progress,
+            clock=self.clock,
+            requests=lambda: self.edge_requests,
+        )
+        self._sensors = SensorRuntime(parts)
+        client_id = self.config.client_id or default_client_id()
+        self._sensors.start(client_id, run_watchdog=self._run_scheduler)
+
     def _start_geography(self) -> Locator:
         """The grid (seeded from grid_file), the camera directory and the alert locator."""
         config, sessions = self.config, self.sessions
@@ -163,6 +194,7 @@ class CentralRuntime:
         self._grid = GridStore(sessions, config.grid_code_scheme, refresh_s=refresh_s)
         self._grid.seed_from_file(config.grid_file)
         directory = CameraDirectory(sessions, refresh_s=refresh_s)
+        self._camera_directory = directory
         self._cameras = CameraService(directory)
         if config.cameras_file is not None:
             seed_cameras(config.cameras_file, sessions, self._cameras, self._grid.index)
@@ -176,16 +208,34 @@ class CentralRuntime:
         if self._pruner is not None:
             self._pruner.join(timeout=10)
             self._pruner = None
+        self._stop_services()
+        if self._snapshots is not None:
+            self._snapshots.close()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def _stop_services(self) -> None:
+        """Stop what talks to the broker: sensors, edge requests, the alert consumer."""
+        if self._sensors is not None:
+            self._sensors.stop()
+            self._sensors = None
         if self._edge_requests is not None:
             self._edge_requests.stop()
             self._edge_requests = None
         if self._consumer is not None:
             self._consumer.stop()
             self._consumer = None
-        if self._snapshots is not None:
-            self._snapshots.close()
-        if self._engine is not None:
-            self._engine.dispose()
+
+    @property
+    def sensors(self) -> SensorRuntime:
+        """The sensor side; ``RuntimeNotStartedError`` also when sensors are disabled."""
+        if self._sensors is None:
+            raise RuntimeNotStartedError
+        return self._sensors
+
+    @property
+    def sensors_enabled(self) -> bool:
+        return self._sensors is not None
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -271,7 +321,8 @@ class CentralRuntime:
 
     @property
     def mqtt_connected(self) -> bool:
-        return self._consumer is not None and self._consumer.connected
+        alerts = self._consumer is not None and self._consumer.connected
+        return alerts and (self._sensors is None or self._sensors.connected)
 
     @property
     def ingest_stall_after_s(self) -> float:

@@ -60,9 +60,14 @@ class AlertOut(GridCodes):
     objects: list[dict[str, Any]]
     measurements: dict[str, float]
     location: GeoPointOut | None = Field(description="The point the grid was assigned from")
-    location_source: Literal["ground", "alert", "camera"] | None = Field(
+    location_source: Literal["ground", "alert", "camera", "sensor"] | None = Field(
         description="ground: objects' position through the camera homography; alert: the edge's"
-        " location; camera: the registered camera position"
+        " location; camera: the registered camera position; sensor: the registered sensor"
+    )
+    source: Literal["camera", "sensor"] = Field(
+        default="camera",
+        description="camera: an edge's alert; sensor: a sensor alarm (camera_id then names the"
+        " sensor, edge_id its gateway; linked camera pictures: GET /alerts/{id}/links)",
     )
     snapshot_sha256: str | None
     snapshot_url: str | None = Field(description="API path of the JPEG, when there is one")

@@ -22,6 +22,7 @@ from gridwatch_central.api.routes import (
     incidents,
     ingest,
     live_snapshot,
+    sensors,
     supervision,
 )
 from gridwatch_central.cases.errors import CaseLoopError
@@ -55,6 +56,7 @@ def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
         case_actions.router,
         supervision.router,
         case_metrics.router,
+        sensors.router,
     )
     for router in routers:
         app.include_router(

@@ -22,6 +22,9 @@ class Role(StrEnum):
     DISPATCHER = "dispatcher"  # 派遣员: routes cases to departments
     DEPARTMENT_HANDLER = "department_handler"  # 处置部门: handles its department's cases
     INTEGRATOR = "integrator"  # another system reading through an API key
+    # A sensor gateway posting its batches over HTTP (docs/sensors.md): an API key whose name
+    # is the gateway id; it may post for that gateway only, and read nothing.
+    GATEWAY = "gateway"
     ADMIN = "admin"  # manages users and keys; unrestricted
 
 

@@ -19,7 +19,12 @@ class IngestCounts:
 
 class IngestMetrics:
     """One stream's counters; ``prefix`` keeps streams apart (``gridwatch_ingest`` for camera
-    alerts, ``gridwatch_sensor_ingest`` for sensor batches)."""
+    alerts, ``gridwatch_sensor_ingest`` for sensor batches).
+
+    A second stream passes the first one's ``progress`` (and its ``stream`` name): health
+    and readiness then tell the truth about every stream at once, and the progress gauges
+    are registered once, by the stream that owns them.
+    """
 
     def __init__(
         self,
@@ -28,8 +33,11 @@ class IngestMetrics:
         prefix: str = "gridwatch_ingest",
         messages: str = "Alert messages",
         items: str = "alerts",
+        stream: str = "alerts",
+        progress: IngestProgress | None = None,
     ) -> None:
-        self.progress = IngestProgress()
+        self.stream = stream
+        self.progress = progress or IngestProgress()
         p = prefix
         self.received = Counter(f"{p}_received", f"{messages} received", registry=registry)
         self.stored = Counter(f"{p}_stored", f"{messages} stored", registry=registry)
@@ -58,6 +66,10 @@ class IngestMetrics:
             "Messages acknowledged without a quarantine row: even that insert failed",
             registry=registry,
         )
+        if progress is None:
+            self._progress_gauges(registry, p)
+
+    def _progress_gauges(self, registry: CollectorRegistry, p: str) -> None:
         unacked = Gauge(
             f"{p}_unacked_deliveries",
             "Deliveries received from the broker and not yet acknowledged",

@@ -145,15 +145,20 @@ class ResilientIngest(Generic[PreparedT, OutcomeT]):
     def _wait_out(self, stage: str, error: Exception, delay_s: float) -> bool:
         """Mark ``stage`` as held by an outage and wait; False if the consumer stops."""
         reason = describe(error)
-        if self._progress.hold(stage, reason):
+        if self._progress.hold(self._held(stage), reason):
             log.error(
                 "ingest %s: outage (%s); holding deliveries unacknowledged, retrying", stage, reason
             )
         self._metrics.retries.labels(stage=stage).inc()
         return not self._stopping.wait(delay_s)
 
+    def _held(self, stage: str) -> str:
+        """The stage's key in the progress, which several streams may share."""
+        stream = self._metrics.stream
+        return stage if stream == "alerts" else f"{stream} {stage}"
+
     def _resumed(self, stage: str) -> None:
-        if self._progress.release(stage):
+        if self._progress.release(self._held(stage)):
             log.warning("ingest %s: outage over, resuming", stage)
 
     def _longer(self, delay_s: float) -> float:

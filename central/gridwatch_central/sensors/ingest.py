@@ -141,9 +141,10 @@ class SensorIngestService:
     def clock(self) -> Callable[[], datetime]:
         return self._clock
 
-    def handle(self, topic: str, payload: bytes) -> SensorOutcome:
+    def handle(self, topic: str, payload: bytes, *, check_topic: bool = False) -> SensorOutcome:
         """Prepare and store one batch (the HTTP endpoint, tools and tests)."""
-        return self.store([self.prepare(IncomingMessage(topic, payload, self._clock()))])[0]
+        message = IncomingMessage(topic, payload, self._clock(), check_topic=check_topic)
+        return self.store([self.prepare(message)])[0]
 
     def prepare(self, message: IncomingMessage, *, again: bool = False) -> PreparedSensor:
         if not again:
