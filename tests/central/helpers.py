@@ -15,6 +15,7 @@ from gridwatch_central.config import (
     AuthConfig,
     BootstrapAdmin,
     CentralConfig,
+    SensorsConfig,
     load_central_config,
 )
 from gridwatch_contract.broker import BrokerConfig, make_client
@@ -27,6 +28,7 @@ EXAMPLE_GRID = REPO_ROOT / "configs" / "grid" / "example-district.geojson"
 HUANGSHUI_GRID = REPO_ROOT / "configs" / "grid" / "huangshui.geojson"
 HUANGSHUI_CAMERAS = REPO_ROOT / "configs" / "cameras.huangshui.yaml"
 EXAMPLE_ROUTING = REPO_ROOT / "configs" / "routing.yaml"
+SENSOR_TYPES = REPO_ROOT / "configs" / "sensor_types.yaml"
 DEMO_POINT = GeoPoint(lat=30.2290, lon=108.3985)
 DEMO_CODES = ("500240101000000", "500240101001000", "500240101001002")
 ADMIN_USERNAME = "admin"
@@ -75,6 +77,7 @@ def make_config(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Cent
             jwt_secret="test-secret-" + uuid.uuid4().hex,
             bootstrap_admin=BootstrapAdmin(username=ADMIN_USERNAME, password=ADMIN_PASSWORD),
         ),
+        sensors=SensorsConfig(types_file=SENSOR_TYPES),
     )
 
 
@@ -95,6 +98,7 @@ def huangshui_config(database_url: str, broker: BrokerConfig, tmp_path: Path) ->
             "categories_file": REPO_ROOT / config.categories_file,
             "cameras_file": REPO_ROOT / config.cameras_file,
             "routing_file": REPO_ROOT / config.routing_file,
+            "sensors": SensorsConfig(types_file=SENSOR_TYPES),
             "auth": AuthConfig(
                 jwt_secret="test-secret-" + uuid.uuid4().hex,
                 bootstrap_admin=BootstrapAdmin(username=ADMIN_USERNAME, password=ADMIN_PASSWORD),
