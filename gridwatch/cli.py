@@ -62,6 +62,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     broker = commands.add_parser("broker", help="broker configuration and accounts")
     _add_broker_commands(broker.add_subparsers(required=True, metavar="ACTION"))
+
+    sensors = commands.add_parser("sensors", help="IoT sensors").add_subparsers(required=True)
+    simulate = sensors.add_parser(
+        "simulate", help="play sensor traces into a broker as a gateway would"
+    )
+    simulate.add_argument(
+        "--broker", help="mqtt:// URL, credentials included (default $GRIDWATCH_BROKER_URL)"
+    )
+    simulate.add_argument("--topic-prefix", default="gridwatch", help="the deployment's prefix")
+    simulate.add_argument("--gateway", default="gw-sim", help="the gateway id to publish as")
+    simulate.add_argument(
+        "--trace", action="append", default=[], help="trace to play (default: all); repeatable"
+    )
+    simulate.add_argument("--sensor-prefix", default="sim-", help="sensor ids: PREFIX + trace")
+    simulate.add_argument(
+        "--speed", type=float, default=0.0, help="0 as fast as possible, 1 real time, 10 faster"
+    )
+    simulate.add_argument("--lat", type=float, default=30.2290, help="where the sensors stand")
+    simulate.add_argument("--lon", type=float, default=108.3985)
+    simulate.add_argument(
+        "--registry",
+        action="store_true",
+        help="print the sensors to import (POST /api/v1/sensors/import) instead of playing",
+    )
+    simulate.set_defaults(handler="gridwatch.commands.sensors:simulate_command")
     return parser
 
 
@@ -98,9 +123,13 @@ def _add_broker_commands(actions: argparse._SubParsersAction[argparse.ArgumentPa
         ("enable-edge", "let a disabled edge connect again"),
         ("delete-edge", "delete an edge's account and role"),
         ("set-password", "rotate any account's password"),
+        ("add-gateway", "create a sensor gateway's account (prints its password)"),
+        ("set-gateway-password", "rotate a sensor gateway's password"),
+        ("delete-gateway", "delete a sensor gateway's account and role"),
     ):
         action = actions.add_parser(name, help=help_text)
-        subject = "USERNAME" if name == "set-password" else "EDGE_ID"
+        subject = "GATEWAY_ID" if "gateway" in name else "EDGE_ID"
+        subject = "USERNAME" if name == "set-password" else subject
         action.add_argument("subject", metavar=subject)
         _add_admin_connection(action)
         action.add_argument(

@@ -126,6 +126,9 @@ ACCOUNT_ACTIONS: dict[str, Callable[[BrokerAccounts, str], Credentials | None]] 
     "disable-edge": BrokerAccounts.disable_edge,
     "enable-edge": BrokerAccounts.enable_edge,
     "delete-edge": BrokerAccounts.delete_edge,
+    "add-gateway": BrokerAccounts.create_gateway,
+    "set-gateway-password": BrokerAccounts.set_gateway_password,
+    "delete-gateway": BrokerAccounts.delete_gateway,
 }
 
 

@@ -9,6 +9,8 @@ prefix gets rules for that prefix. The plugin's default for anything not listed 
   a request for anyone nor publish (or answer) under another edge's id;
 - central subscribes to every alert (shared subscription too), status, stats and response,
   and is the only account that publishes acks, configs and requests;
+- a sensor gateway publishes only its own sensor batches and receives only its own receipts;
+  central checks each record's sensor against the registry (``wrong_gateway`` otherwise);
 - the admin account talks only to the plugin's control topic (accounts, roles), reads no data.
 
 Mosquitto 2.0.11's plugin does not substitute ``%u``/``%c`` in role topics (checked against
@@ -32,6 +34,7 @@ DEFAULT_CENTRAL_USERNAME = "central"
 # Edge accounts are named ``edge.<edge_id>``: the kind in front keeps them apart from central,
 # the admin and (later) sensor gateways whatever ids an operator picks.
 EDGE_USERNAME_PREFIX = "edge."
+GATEWAY_USERNAME_PREFIX = "gateway."
 
 
 class AclType(StrEnum):
@@ -114,6 +117,23 @@ class AccountPlan:
     def edge_username(edge_id: str) -> str:
         return f"{EDGE_USERNAME_PREFIX}{validate_id(edge_id, 'edge_id')}"
 
+    @staticmethod
+    def gateway_username(gateway_id: str) -> str:
+        return f"{GATEWAY_USERNAME_PREFIX}{validate_id(gateway_id, 'gateway_id')}"
+
+    def gateway_role_name(self, gateway_id: str) -> str:
+        return f"{self._role_prefix}.gateway.{validate_id(gateway_id, 'gateway_id')}"
+
+    def gateway_role(self, gateway_id: str) -> Role:
+        topics = self.topics
+        return Role(
+            self.gateway_role_name(gateway_id),
+            (
+                *_send(topics.sensor_batches(gateway_id)),
+                *_read(AclType.SUBSCRIBE_LITERAL, topics.gateway_acks(gateway_id)),
+            ),
+        )
+
     def edge_role_name(self, edge_id: str) -> str:
         return f"{self._role_prefix}.edge.{validate_id(edge_id, 'edge_id')}"
 
@@ -153,11 +173,16 @@ class AccountPlan:
                     topics.all_edge_status(),
                     topics.all_edge_stats(),
                     topics.all_edge_responses(),
+                    topics.all_sensor_batches(),
                 ),
                 # Any share group: central's processes split the stream through one.
                 Acl(AclType.SUBSCRIBE_PATTERN, f"$share/+/{alerts}"),
+                Acl(AclType.SUBSCRIBE_PATTERN, f"$share/+/{topics.all_sensor_batches()}"),
                 *_send(
-                    topics.all_alert_acks(), topics.all_edge_configs(), topics.all_edge_requests()
+                    topics.all_alert_acks(),
+                    topics.all_edge_configs(),
+                    topics.all_edge_requests(),
+                    topics.all_gateway_acks(),
                 ),
             ),
         )

@@ -27,6 +27,25 @@ class BrokerAccounts:
         self._create(credentials, self._plan.edge_role(edge_id))
         return credentials
 
+    def create_gateway(self, gateway_id: str, password: str | None = None) -> Credentials:
+        """A new account for sensor gateway ``gateway_id``, limited to its own batches."""
+        credentials = Credentials(
+            self._plan.gateway_username(gateway_id), password or generate_password()
+        )
+        self._create(credentials, self._plan.gateway_role(gateway_id))
+        return credentials
+
+    def set_gateway_password(self, gateway_id: str, password: str | None = None) -> Credentials:
+        return self.set_password(self._plan.gateway_username(gateway_id), password)
+
+    def delete_gateway(self, gateway_id: str) -> None:
+        self._control.run(
+            {"command": "deleteClient", "username": self._plan.gateway_username(gateway_id)}
+        )
+        self._control.run(
+            {"command": "deleteRole", "rolename": self._plan.gateway_role_name(gateway_id)}
+        )
+
     def create_central(self, password: str | None = None) -> Credentials:
         credentials = Credentials(self._plan.central_username, password or generate_password())
         self._create(credentials, self._plan.central_role())
