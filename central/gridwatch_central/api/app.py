@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from gridwatch_central.api.case_loop_deps import case_loop_error_response
-from gridwatch_central.api.deps import AppContext, current_principal
+from gridwatch_central.api.deps import AppContext, current_principal, refuse_gateway_keys
 from gridwatch_central.api.errors import install_error_handlers, responses
 from gridwatch_central.api.middleware import BodySizeLimit
 from gridwatch_central.api.routes import (
@@ -42,7 +42,7 @@ def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
     app.include_router(auth.router, prefix=API_PREFIX)
     # Every other API route needs an authenticated caller; each route narrows it further by
     # role and scope. Declared here once, so no new router can forget it.
-    authenticated = [Depends(current_principal)]
+    authenticated = [Depends(current_principal), Depends(refuse_gateway_keys)]
     routers = (
         admin.router,
         alerts.router,
@@ -65,6 +65,13 @@ def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
             dependencies=authenticated,
             responses=responses(401, 413, 422),
         )
+    # Sensor gateways' own way in: the one route a gateway key may call.
+    app.include_router(
+        sensors.gateway_router,
+        prefix=API_PREFIX,
+        dependencies=[Depends(current_principal)],
+        responses=responses(401, 413, 422),
+    )
     app.add_exception_handler(CaseLoopError, case_loop_error_response)
     app.include_router(health.router)
     return app

@@ -123,3 +123,10 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
 
 
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+def refuse_gateway_keys(principal: PrincipalDep) -> Principal:
+    """A sensor gateway's key posts its batches and nothing else (403 on every other route)."""
+    if principal.role is Role.GATEWAY:
+        raise ApiError(403, "a gateway key may only post sensor batches (/api/v1/sensors/batches)")
+    return principal

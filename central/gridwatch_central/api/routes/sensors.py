@@ -49,6 +49,7 @@ from gridwatch_central.snapshots import SnapshotStore
 from gridwatch_contract.sensors import MAX_SENSOR_PAYLOAD_BYTES, SensorReceipt
 
 router = APIRouter(tags=["sensors"], route_class=NoEchoRoute)
+gateway_router = APIRouter(tags=["sensors"])
 SensorPath = Annotated[str, Path(max_length=64)]
 WriterDep = Annotated[Principal, Depends(require_roles(Role.INTEGRATOR))]
 GatewayDep = Annotated[Principal, Depends(require_roles(Role.GATEWAY))]
@@ -264,7 +265,7 @@ def get_link_snapshot(
     return Response(content=image, media_type="image/jpeg")
 
 
-@router.post(
+@gateway_router.post(
     "/sensors/batches",
     response_model=SensorReceipt,
     responses={
