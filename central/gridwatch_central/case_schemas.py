@@ -188,6 +188,19 @@ class MetricsOut(BaseModel):
     rows: list[MetricRowOut]
 
 
+class SensorMetricRowOut(BaseModel):
+    """One sensor type in one grid (``gridwatch_central.metrics.sensors``)."""
+
+    sensor_type: str
+    grid_code: str
+    alarms: int = Field(description="Sensor events opened (new alerts)")
+    incidents: int = Field(description="Incidents first seen from this type's alarms")
+    verified: int
+    false_alarms: int = Field(description="Incidents rejected as 误报 in review")
+    false_alarm_rate: float | None = Field(description="false / (verified + false)")
+    offline_s: float = Field(description="Time this type's sensors were offline, summed")
+
+
 class MonthlyReportOut(BaseModel):
     """月通报: the month's figures overall and by street, community, department and camera."""
 
@@ -203,3 +216,6 @@ class MonthlyReportOut(BaseModel):
     by_camera: list[MetricRowOut]
     by_category: list[MetricRowOut]
     supervisions: dict[str, int] = Field(description="Alarms raised in the month by level")
+    sensors_by_community: list[SensorMetricRowOut] = Field(
+        default_factory=list, description="Sensor alarms and offline time by type and community"
+    )

@@ -284,20 +284,31 @@ def set_incident_snapshot_if_none(session: Session, incident_id: int, sha256: st
 
 
 def sensor_alerts_between(
-    session: Session, start: datetime, end: datetime, event_types: Collection[str]
+    session: Session,
+    start: datetime | None,
+    end: datetime,
+    event_types: Collection[str],
+    *,
+    excluded: bool = False,
 ) -> Sequence[AlertRow]:
-    """Sensor alerts received in [start, end) of the given event types, oldest first."""
-    query = (
-        select(AlertRow)
-        .where(
-            AlertRow.source == "sensor",
-            AlertRow.received_at >= start,
-            AlertRow.received_at < end,
-            AlertRow.event_type.in_(list(event_types)),
-        )
-        .order_by(AlertRow.received_at, AlertRow.id)
+    """Sensor alerts received in [start, end) of the given event types (or, ``excluded``,
+    of every other type), oldest first."""
+    kinds = AlertRow.event_type.in_(list(event_types))
+    query = select(AlertRow).where(
+        AlertRow.source == "sensor",
+        AlertRow.received_at < end,
+        ~kinds if excluded else kinds,
     )
-    return session.scalars(query).all()
+    if start is not None:
+        query = query.where(AlertRow.received_at >= start)
+    return session.scalars(query.order_by(AlertRow.received_at, AlertRow.id)).all()
+
+
+def types_of_sensors(session: Session, sensor_ids: Collection[str]) -> dict[str, str]:
+    if not sensor_ids:
+        return {}
+    query = select(SensorRow.id, SensorRow.sensor_type).where(SensorRow.id.in_(list(sensor_ids)))
+    return {row[0]: row[1] for row in session.execute(query)}
 
 
 def sensor_incidents_between(

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from gridwatch_central.auth.scope import Scope
-from gridwatch_central.case_schemas import MetricRowOut, MonthlyReportOut
+from gridwatch_central.case_schemas import MetricRowOut, MonthlyReportOut, SensorMetricRowOut
 from gridwatch_central.db import case_repository as repo
 from gridwatch_central.metrics.formulas import Figures, aggregate
+from gridwatch_central.metrics.sensors import SensorMetricRow, compute_sensor_metrics
 from gridwatch_central.metrics.service import GroupBy, MetricRow, compute_metrics
 
 
@@ -72,4 +73,24 @@ def monthly_report(
         by_camera=rows(GroupBy.CAMERA),
         by_category=rows(GroupBy.CATEGORY),
         supervisions=repo.supervision_counts(session, start, end, scope),
+        sensors_by_community=[
+            sensor_row_out(row)
+            for row in compute_sensor_metrics(
+                session, start=start, end=end, as_of=as_of, level=2, scope=scope
+            )
+        ],
+    )
+
+
+def sensor_row_out(row: SensorMetricRow) -> SensorMetricRowOut:
+    figures = row.figures
+    return SensorMetricRowOut(
+        sensor_type=row.sensor_type,
+        grid_code=row.grid_code,
+        alarms=figures.alarms,
+        incidents=figures.incidents,
+        verified=figures.verified,
+        false_alarms=figures.false_alarms,
+        false_alarm_rate=figures.false_alarm_rate,
+        offline_s=round(figures.offline_s, 3),
     )

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from prometheus_client import Counter
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.db import repository
@@ -125,6 +126,7 @@ class SensorIngestService:
         topics: Topics,
         clock: Callable[[], datetime],
         on_opened: Callable[[list[OpenedSensorAlert]], None] | None = None,
+        alarms: Counter | None = None,
     ) -> None:
         self._sessions = sessions
         self._directory = directory
@@ -136,6 +138,7 @@ class SensorIngestService:
         self._clock = clock
         self._max_ahead = timedelta(seconds=directory.types.max_clock_ahead_s)
         self.on_opened = on_opened
+        self._alarms = alarms
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -250,6 +253,9 @@ class SensorIngestService:
         new_ids, evaluation, stored = run_in_transaction(self._sessions, transaction)
         self._metrics.progress.committed()
         opened = [alert for alert in evaluation.opened if alert.alert_id in stored]
+        if self._alarms is not None:
+            for alert in opened:
+                self._alarms.labels(sensor_type=alert.sensor.sensor_type).inc()
         if opened and self.on_opened is not None:
             self.on_opened(opened)
         return [self._outcome(item, new_ids, len(stored)) for item in prepared]

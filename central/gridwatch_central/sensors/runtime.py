@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.cameras.directory import CameraDirectory
@@ -110,6 +110,12 @@ class SensorRuntime:
             topics=config.broker.topics,
             clock=parts.clock,
             on_opened=self.linkage.on_opened,
+            alarms=Counter(
+                "gridwatch_sensor_alarms",
+                "Sensor events opened, by sensor type",
+                ["sensor_type"],
+                registry=parts.registry,
+            ),
         )
         self.watchdog = HeartbeatWatchdog(
             parts.sessions, self.directory, alerts, parts.clock, locate

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gridwatch_central.metrics.sensors import compute_sensor_metrics
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.sensors import SensorRecord, SensorRecordKind
@@ -71,9 +72,20 @@ def test_heartbeat_loss_raises_sensor_offline_once(
             thread.join()
         assert sorted(marked) == [[], ["s-smoke"]]
         assert a.sensors.watchdog.tick() == [] and b.sensors.watchdog.tick() == []
-        gw.send([_heartbeat(clock)])  # the gateway is back
+        clock.now += timedelta(seconds=50)
+        gw.send([_heartbeat(clock)])  # the gateway is back, 50 s after it was marked offline
         assert gw.wait_for_receipts(20)
     wait_until(lambda: len(sensor_alerts(a, "s-smoke")) == 2)
     alerts = sensor_alerts(a, "s-smoke")
     assert [alert.event_type for alert in alerts] == ["sensor_offline", "sensor_online"]
     assert all(alert.incident_id is None for alert in alerts)  # no route: stored, counted
+    with a.sessions() as session:
+        rows = compute_sensor_metrics(
+            session,
+            start=clock.now - timedelta(hours=1),
+            end=clock.now + timedelta(hours=1),
+            as_of=clock.now,
+        )
+    assert [(row.sensor_type, row.figures.offline_s, row.figures.alarms) for row in rows] == [
+        ("smoke", 50.0, 0)
+    ]

@@ -10,14 +10,17 @@ from sqlalchemy import func, select
 
 from gridwatch.sensor_traces import TRACES
 from gridwatch_central.db.tables import (
+    IncidentRow,
     QuarantineRow,
     SensorBatchRow,
     SensorSampleRow,
     SensorStateRow,
 )
+from gridwatch_central.metrics.sensors import compute_sensor_metrics
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.sensors import SensorRecord, SensorRecordKind
+from tests.central.case_loop_helpers import OPERATOR
 from tests.central.helpers import wait_until
 from tests.central.sensors.helpers import gateway, register, sensor_alerts
 
@@ -40,6 +43,22 @@ def test_each_sensor_type_trace_gives_exactly_its_events(
         assert {alert.event_type for alert in alerts} == {TRACES[name].sensor_type}
         assert len({alert.event_id for alert in alerts}) == 1
         assert alerts[0].incident_id is not None  # every sensor category has a route
+    with runtime.sessions() as session:
+        water = session.get(IncidentRow, sensor_alerts(runtime, "s-water_rising")[0].incident_id)
+        assert water is not None
+        runtime.review.reject(session, water.id, OPERATOR, reason="a burst main, not rain")
+        session.commit()
+        now = datetime.now(UTC)
+        rows = compute_sensor_metrics(
+            session, start=now - timedelta(hours=1), end=now + timedelta(hours=1), as_of=now
+        )
+    figures = {row.sensor_type: row.figures for row in rows}
+    assert {kind: f.alarms for kind, f in figures.items()} == {
+        TRACES[name].sensor_type: 1 for name in TYPED_TRACES
+    }
+    assert figures["water_level"].false_alarms == 1
+    assert figures["water_level"].false_alarm_rate == 1.0
+    assert figures["gas"].verified == 1  # gas verifies itself
 
 
 def test_readings_are_kept_compactly_not_as_alerts(

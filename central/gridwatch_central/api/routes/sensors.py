@@ -29,9 +29,13 @@ from gridwatch_central.api.deps import (
 from gridwatch_central.api.errors import ApiError, responses
 from gridwatch_central.api.geography import GeographyContext, NoEchoRoute
 from gridwatch_central.auth.scope import Principal, Role
+from gridwatch_central.case_schemas import SensorMetricRowOut
+from gridwatch_central.clock import Clock
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.db import repository
 from gridwatch_central.db import sensor_repository as sensor_rows
+from gridwatch_central.metrics.report import sensor_row_out
+from gridwatch_central.metrics.sensors import compute_sensor_metrics
 from gridwatch_central.sensors.consumer import receipt_of
 from gridwatch_central.sensors.importer import ImportFileError, parse_import
 from gridwatch_central.sensors.models import (
@@ -68,6 +72,9 @@ class SensorContext(GeographyContext, Protocol):
 
     @property
     def config(self) -> CentralConfig: ...
+
+    @property
+    def clock(self) -> Clock: ...
 
 
 def get_sensor_context(request: Request) -> SensorContext:
@@ -119,6 +126,26 @@ def list_sensors(
         limit=limit,
         offset=offset,
     )
+
+
+@router.get("/sensors/metrics", response_model=list[SensorMetricRowOut])
+def sensor_metrics(
+    session: SessionDep,
+    context: SensorsDep,
+    scope: ScopeDep,
+    *,
+    start: datetime,
+    end: datetime,
+    level: Annotated[int, Query(ge=0, le=3, description="Grid level; 0 = district")] = 3,
+) -> list[SensorMetricRowOut]:
+    """Alarms, review outcomes (false alarms after review) and offline time by sensor type
+    and grid, for [start, end); the monthly report has them by community."""
+    if end <= start:
+        raise ApiError(422, "end must be after start")
+    rows = compute_sensor_metrics(
+        session, start=start, end=end, as_of=context.clock(), level=level, scope=scope
+    )
+    return [sensor_row_out(row) for row in rows]
 
 
 @router.post(
