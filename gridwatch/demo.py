@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from gridwatch import demo_sensor
 from gridwatch.api_server import ApiServer
 from gridwatch.mosquitto import BrokerUnavailableError, ManagedMosquitto, free_port
 from gridwatch.paths import AssetPaths
@@ -34,12 +35,13 @@ from gridwatch_central.config import (
 from gridwatch_central.routing import AutoVerifyRule, load_routing_config
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
-from gridwatch_contract.messages import EventType
+from gridwatch_contract.messages import EventType, GeoPoint
 from gridwatch_edge.config import EdgeConfig, load_edge_config
 from gridwatch_edge.detector import Detector, load_detector
 from gridwatch_edge.errors import EdgeError
 from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.publisher import MqttPublisher
+from gridwatch_edge.requests import RequestHandler
 from gridwatch_edge.runtime import EdgeRuntime
 
 DEMO_CLIP = "vtest.avi"
@@ -48,6 +50,9 @@ DEMO_CLIP = "vtest.avi"
 DRAIN_TIMEOUT_S = 10.0
 # How often the demo prints progress while it runs.
 PROGRESS_INTERVAL_S = 5.0
+# Where the demo camera stands when its configuration says nothing (configs/edge.example.yaml
+# places it in the example district).
+DEMO_LAT, DEMO_LON = 30.2290, 108.3985
 # How long the edge may take to reach the broker before the demo gives up.
 CONNECT_TIMEOUT_S = 10.0
 
@@ -113,6 +118,9 @@ def prepare(options: DemoOptions, paths: AssetPaths, data_dir: Path) -> DemoPlan
                 paths.configs_dir / "routing.yaml", data_dir
             ),
             "http": HttpConfig(host="127.0.0.1", port=_usable_port(options.http_port)),
+            "sensors": central.sensors.model_copy(
+                update={"types_file": (paths.configs_dir / "sensor_types.yaml").resolve()}
+            ),
             # A fresh admin password per demo run, printed at start: the API is never open.
             "auth": AuthConfig(
                 jwt_secret=secrets.token_urlsafe(32),
@@ -169,8 +177,20 @@ def _run(
     edge = EdgeRuntime(
         edge_config, detector=plan.detector, sink=publisher, stats_publisher=publisher
     )
+    requests = RequestHandler.for_edge(edge_config, edge)
+    requests.start()
+    stack.callback(requests.close)
+    camera = edge_config.cameras[0]
+    location = camera.location or GeoPoint(lat=DEMO_LAT, lon=DEMO_LON)
+    demo_sensor.register(central, camera.id, edge_config.edge_id, location.lat, location.lon)
     edge.start()
-    print(f"edge:    camera {edge_config.cameras[0].id} playing {edge_config.cameras[0].url}")
+    print(f"edge:    camera {camera.id} playing {camera.url}")
+    sensor = demo_sensor.play_gas_leak(central, edge, camera.id, broker.gateway)
+    print(
+        f"sensor:  gas detector {demo_sensor.DEMO_SENSOR} beside {camera.id}: case"
+        f" {sensor.case_number}, camera picture {api.url}{sensor.picture_url}",
+        flush=True,
+    )
     _watch(edge, central, options.seconds, stop, started)
 
     edge.stop()
@@ -185,6 +205,8 @@ def _run(
         "frames_analysed": sum(camera.frames_analysed for camera in edge.camera_stats()),
         "seconds": round(time.monotonic() - started, 1),
         "api": api.url,
+        "sensor_case": sensor.case_number,
+        "sensor_picture": sensor.picture_url,
     }
 
 
@@ -201,6 +223,7 @@ def _print_login(central: CentralRuntime, config: CentralConfig) -> None:
 class DemoBroker:
     central: BrokerConfig
     edge: BrokerConfig
+    gateway: BrokerConfig  # the demo's sensor gateway
     accounts: list[str]  # lines to print
 
 
@@ -209,18 +232,21 @@ def _start_broker(options: DemoOptions, stack: ExitStack, edge_id: str) -> DemoB
     central and the edge each log in with the account generated for them."""
     if options.broker_url:
         broker = BrokerConfig.from_url(options.broker_url)
-        return DemoBroker(central=broker, edge=broker, accounts=[])
+        return DemoBroker(central=broker, edge=broker, gateway=broker, accounts=[])
     mosquitto = stack.enter_context(ManagedMosquitto(secure=True, edge_ids=[edge_id]))
     accounts = mosquitto.accounts
     edge = accounts.edges[edge_id]
+    gateway = demo_sensor.gateway_account(mosquitto.config_for(accounts.admin))
     return DemoBroker(
         central=mosquitto.config_for(accounts.central),
         edge=mosquitto.config_for(edge),
+        gateway=gateway,
         accounts=[
             f"         account {accounts.central.username} / {accounts.central.password}",
             f"         account {edge.username} / {edge.password}",
             f"         account {accounts.admin.username} / {accounts.admin.password}"
             " (gridwatch broker add-edge ...)",
+            f"         account {gateway.username} (the demo's sensor gateway)",
         ],
     )
 

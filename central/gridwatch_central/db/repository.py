@@ -168,17 +168,19 @@ def snapshots_of_open_cases(session: Session) -> set[str]:
 
 
 def counts(session: Session) -> dict[str, int]:
-    """Row counts for summaries: alerts, incidents, cases and rejected (quarantined) messages."""
+    """Row counts for summaries: alerts (the edges' camera alerts; sensor alerts are central's
+    own), incidents, cases and rejected (quarantined) messages."""
     tables = {
-        "alerts": AlertRow,
         "incidents": IncidentRow,
         "cases": CaseRow,
         "rejected": QuarantineRow,
     }
-    return {
+    cameras = select(func.count()).select_from(AlertRow).where(AlertRow.source == "camera")
+    found = {
         name: session.scalar(select(func.count()).select_from(model)) or 0
         for name, model in tables.items()
     }
+    return {"alerts": session.scalar(cameras) or 0} | found
 
 
 def ping(session: Session) -> None:

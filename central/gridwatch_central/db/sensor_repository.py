@@ -18,6 +18,7 @@ from gridwatch_central.db.scoping import grid_match
 from gridwatch_central.db.tables import (
     AlertLinkRow,
     AlertRow,
+    CaseRow,
     IncidentRow,
     SensorBatchRow,
     SensorRow,
@@ -253,6 +254,29 @@ def links_of(session: Session, alert_ids: Collection[uuid.UUID]) -> Sequence[Ale
         .order_by(AlertLinkRow.id)
     )
     return session.scalars(query).all()
+
+
+def sensor_case_picture(
+    session: Session, sensor_id: str, camera_id: str
+) -> tuple[str, uuid.UUID | None] | None:
+    """(case number, alert with that camera's attached picture) of the sensor's newest case."""
+    query = (
+        select(CaseRow.case_number, AlertLinkRow.alert_id)
+        .join(AlertRow, AlertRow.case_id == CaseRow.id)
+        .outerjoin(
+            AlertLinkRow,
+            and_(
+                AlertLinkRow.alert_id == AlertRow.alert_id,
+                AlertLinkRow.camera_id == camera_id,
+                AlertLinkRow.status == "attached",
+            ),
+        )
+        .where(AlertRow.source == "sensor", AlertRow.camera_id == sensor_id)
+        .order_by(AlertLinkRow.alert_id.is_(None), CaseRow.id.desc())
+        .limit(1)
+    )
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def alert_by_id(session: Session, alert_id: uuid.UUID) -> AlertRow | None:
