@@ -46,6 +46,9 @@ def test_demo_runs_for_the_given_seconds_and_ends_with_a_json_summary(
     assert summary["cases"] >= 1
     assert summary["alerts"] == summary["alerts_published"]
     assert (tmp_path / "central.db").is_file()
+    # The demo's gas detector beside the camera: a sensor case with the camera's picture.
+    assert summary["sensor_case"] is not None
+    assert summary["sensor_picture"].endswith("/snapshot")
 
 
 def test_demo_without_the_model_names_the_file_and_fails(samples_dir: Path, tmp_path: Path) -> None:
