@@ -7,11 +7,9 @@ at once when this process does.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.cameras.models import HomographyIn
 from gridwatch_central.db import grid_repository
+from gridwatch_central.db.refreshing import Refreshing
 from gridwatch_central.db.tables import CameraRow
 from gridwatch_central.grid.homography import GroundMapping
 
@@ -59,36 +58,30 @@ class CameraDirectory:
         refresh_s: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._sessions = sessions
-        self._refresh_s = refresh_s
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._cameras: dict[str, CameraPlacement] = {}
-        self._fingerprint: tuple[int, datetime | None] | None = None
-        self._checked_at = float("-inf")
+        empty: dict[str, CameraPlacement] = {}
+        self._cameras = Refreshing(
+            sessions,
+            fingerprint=grid_repository.cameras_changed_at,
+            load=_load,
+            empty=empty,
+            refresh_s=refresh_s,
+            clock=clock,
+        )
 
     def get(self, camera_id: str) -> CameraPlacement | None:
-        if self._clock() - self._checked_at >= self._refresh_s:
-            self.refresh()
-        return self._cameras.get(camera_id)
+        return self._cameras.get().get(camera_id)
 
     def all(self) -> list[CameraPlacement]:
         """Every registered camera (refreshed like ``get``)."""
-        if self._clock() - self._checked_at >= self._refresh_s:
-            self.refresh()
-        return list(self._cameras.values())
+        return list(self._cameras.get().values())
 
     def invalidate(self) -> None:
         """Reload on the next lookup (after this process changed a camera)."""
-        self._checked_at = float("-inf")
-        self._fingerprint = None
+        self._cameras.invalidate()
 
     def refresh(self) -> None:
-        with self._lock, self._sessions() as session:
-            self._checked_at = self._clock()
-            fingerprint = grid_repository.cameras_changed_at(session)
-            if fingerprint == self._fingerprint:
-                return
-            rows = grid_repository.list_cameras(session)
-            self._cameras = {row.id: placement_of(row) for row in rows}
-            self._fingerprint = fingerprint
+        self._cameras.refresh()
+
+
+def _load(session: Session) -> dict[str, CameraPlacement]:
+    return {row.id: placement_of(row) for row in grid_repository.list_cameras(session)}

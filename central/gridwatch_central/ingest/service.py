@@ -39,7 +39,7 @@ from gridwatch_central.ingest.failures import (
 )
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.quarantine import QUARANTINE_PREFIX_BYTES, Rejected
-from gridwatch_central.ingest.stream import IncomingMessage
+from gridwatch_central.ingest.stream import IncomingMessage, database_answers
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
 from gridwatch_central.snapshots import SnapshotStore, StoredSnapshot
@@ -221,12 +221,7 @@ class IngestService:
 
     def database_answers(self) -> bool:
         """Whether the database answers a trivial query now (an outage's end, or not one)."""
-        try:
-            with self._sessions() as session:
-                repository.ping(session)
-        except Exception:  # whatever the driver raises, it did not answer
-            return False
-        return True
+        return database_answers(self._sessions)
 
     def store(self, prepared: Sequence[Prepared]) -> list[IngestOutcome]:
         """Commit prepared messages in one transaction; outcomes in the same order."""

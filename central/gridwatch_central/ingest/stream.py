@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridwatch_central.db import repository
 from gridwatch_central.ingest.quarantine import Rejected
 
 
@@ -57,3 +60,13 @@ class IngestStream(Protocol[PreparedT, OutcomeT]):
     def rejected_outcome(self, item: Rejected) -> OutcomeT:
         """The outcome of a quarantined message (counted), for its sender's receipt."""
         ...
+
+
+def database_answers(sessions: sessionmaker[Session]) -> bool:
+    """Whether the database answers a trivial query now (an outage's end, or not one)."""
+    try:
+        with sessions() as session:
+            repository.ping(session)
+    except Exception:  # whatever the driver raises, it did not answer
+        return False
+    return True

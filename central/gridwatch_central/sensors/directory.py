@@ -8,17 +8,16 @@ the camera directory as it is then: a camera registered after the sensor is link
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from shapely import Point
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.cameras.directory import CameraDirectory, CameraPlacement
 from gridwatch_central.db import sensor_repository as sensors
+from gridwatch_central.db.refreshing import Refreshing
 from gridwatch_central.db.tables import SensorRow
 from gridwatch_central.incidents.geo import haversine_m
 from gridwatch_central.sensors.rules import SensorRules
@@ -87,46 +86,37 @@ class SensorDirectory:
         refresh_s: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._sessions = sessions
         self.types = types
         self._cameras = cameras
         self._link_radius_m = link_radius_m
-        self._refresh_s = refresh_s
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._sensors: dict[str, KnownSensor] = {}
-        self._fingerprint: tuple[int, datetime | None] | None = None
-        self._checked_at = float("-inf")
+        empty: dict[str, KnownSensor] = {}
+        self._sensors = Refreshing(
+            sessions,
+            fingerprint=sensors.sensors_changed_at,
+            load=self._load,
+            empty=empty,
+            refresh_s=refresh_s,
+            clock=clock,
+        )
 
     def get(self, sensor_id: str) -> KnownSensor | None:
-        if self._clock() - self._checked_at >= self._refresh_s:
-            self.refresh()
-        return self._sensors.get(sensor_id)
+        return self._sensors.get().get(sensor_id)
 
     def all(self) -> list[KnownSensor]:
-        if self._clock() - self._checked_at >= self._refresh_s:
-            self.refresh()
-        return list(self._sensors.values())
+        return list(self._sensors.get().values())
 
     def invalidate(self) -> None:
-        self._checked_at = float("-inf")
-        self._fingerprint = None
+        self._sensors.invalidate()
 
-    def refresh(self) -> None:
-        with self._lock, self._sessions() as session:
-            self._checked_at = self._clock()
-            fingerprint = sensors.sensors_changed_at(session)
-            if fingerprint == self._fingerprint:
-                return
-            loaded: dict[str, KnownSensor] = {}
-            for row in sensors.all_sensors(session):
-                known = known_sensor(row, self.types)
-                if known is None:  # its type left the configuration: its records quarantine
-                    log.warning("sensor %s has unknown type %s", row.id, row.sensor_type)
-                    continue
-                loaded[row.id] = known
-            self._sensors = loaded
-            self._fingerprint = fingerprint
+    def _load(self, session: Session) -> dict[str, KnownSensor]:
+        loaded: dict[str, KnownSensor] = {}
+        for row in sensors.all_sensors(session):
+            known = known_sensor(row, self.types)
+            if known is None:  # its type left the configuration: its records quarantine
+                log.warning("sensor %s has unknown type %s", row.id, row.sensor_type)
+                continue
+            loaded[row.id] = known
+        return loaded
 
     def linked_cameras(self, sensor: KnownSensor) -> list[LinkedCamera]:
         """Explicit links as registered, else every camera whose calibrated footprint holds

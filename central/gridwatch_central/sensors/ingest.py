@@ -34,7 +34,7 @@ from gridwatch_central.ingest.alert_store import AlertStore, AlertToStore, Store
 from gridwatch_central.ingest.failures import TOPIC_MISMATCH, UNPROCESSABLE, describe
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.quarantine import QUARANTINE_PREFIX_BYTES, Rejected
-from gridwatch_central.ingest.stream import IncomingMessage
+from gridwatch_central.ingest.stream import IncomingMessage, database_answers
 from gridwatch_central.sensors.alerts import (
     Locate,
     OpenedSensorAlert,
@@ -228,12 +228,8 @@ class SensorIngestService:
         )
 
     def database_answers(self) -> bool:
-        try:
-            with self._sessions() as session:
-                repository.ping(session)
-        except Exception:  # whatever the driver raises, it did not answer
-            return False
-        return True
+        """Whether the database answers a trivial query now (an outage's end, or not one)."""
+        return database_answers(self._sessions)
 
     def store(self, prepared: Sequence[PreparedSensor]) -> list[SensorOutcome]:
         """Commit batches in one transaction; outcomes in the same order."""
