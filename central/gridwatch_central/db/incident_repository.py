@@ -66,6 +66,14 @@ def case_of_incident(session: Session, incident_id: int) -> CaseRow | None:
     return session.scalar(select(CaseRow).where(CaseRow.incident_id == incident_id))
 
 
+def cases_of_incidents(session: Session, incident_ids: list[int]) -> dict[int, CaseRow]:
+    """The case of each incident that has one, in one query."""
+    if not incident_ids:
+        return {}
+    rows = session.scalars(select(CaseRow).where(CaseRow.incident_id.in_(incident_ids)))
+    return {row.incident_id: row for row in rows if row.incident_id is not None}
+
+
 def incident_timeline(session: Session, incident_id: int) -> Sequence[IncidentTimelineRow]:
     query = (
         select(IncidentTimelineRow)

@@ -50,9 +50,7 @@ def _act(
     *,
     request: ActionRequest,
 ) -> CaseActionOut:
-    with loop.sessions.begin() as session:
-        case = loop.case_service.act(session, case_id, action, actor, request=request, scope=scope)
-        return case_loop.action_out(case, case_loop.last_entry(session, case.id))
+    return case_loop.act(loop, actor, scope, case_id, action, request=request)
 
 
 def _note_action(path: str, action: CaseAction, summary: str) -> None:

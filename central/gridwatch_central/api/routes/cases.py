@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from gridwatch_central.api.case_loop_deps import ActorDep
 from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, ScopeDep, SessionDep
 from gridwatch_central.api.errors import ApiError, responses
 from gridwatch_central.cases.states import CaseState
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 def list_cases(
     session: SessionDep,
     scope: ScopeDep,
+    actor: ActorDep,
     *,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
@@ -36,7 +38,7 @@ def list_cases(
         category=category,
         assignee=assignee,
     )
-    return cases.list_cases(session, where, limit, offset, scope)
+    return cases.list_cases(session, where, limit, offset, scope, viewer=actor)
 
 
 @router.get(
@@ -44,8 +46,8 @@ def list_cases(
     response_model=CaseDetailOut,
     responses=responses(401, 404, 413, 422, d404="No such case in your scope"),
 )
-def get_case(session: SessionDep, scope: ScopeDep, case_id: int) -> CaseDetailOut:
-    case = cases.get_case(session, case_id, scope)
+def get_case(session: SessionDep, scope: ScopeDep, actor: ActorDep, case_id: int) -> CaseDetailOut:
+    case = cases.get_case(session, case_id, scope, viewer=actor)
     if case is None:
         raise ApiError(404, f"case {case_id} not found")
     return case
