@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from gridwatch_central.api.case_loop_deps import ActorDep
 from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, ScopeDep, SessionDep
@@ -30,6 +31,8 @@ def list_cases(
     department: str | None = None,
     category: str | None = None,
     assignee: str | None = None,
+    opened_from: Annotated[AwareDatetime | None, Query(description="Inclusive")] = None,
+    opened_to: Annotated[AwareDatetime | None, Query(description="Exclusive")] = None,
 ) -> CasePage:
     where = CaseListFilter(
         state=state.value if state is not None else None,
@@ -37,6 +40,8 @@ def list_cases(
         department=department,
         category=category,
         assignee=assignee,
+        opened_from=opened_from,
+        opened_to=opened_to,
     )
     return cases.list_cases(session, where, limit, offset, scope, viewer=actor)
 
