@@ -95,3 +95,25 @@ BOARD_COLUMNS: list[tuple[str, tuple[CaseState, ...]]] = [
     ("column.on_hold", (CaseState.ON_HOLD,)),
     ("column.closed", (CaseState.CLOSED, CaseState.EVALUATED)),
 ]
+
+
+# The order actions are offered in: the step forward first (opened), then the others.
+_ACTION_ORDER = [
+    "dispatch",
+    "accept",
+    "feedback",
+    "check_pass",
+    "check_fail",
+    "evaluate",
+    "resume",
+    "request_extension",
+    "escalate",
+    "return",
+    "hold",
+    "void",
+]
+
+
+def offered_actions(allowed: list[str]) -> list[str]:
+    """The case page's action buttons; extension decisions sit next to each request."""
+    return sorted((a for a in allowed if a in _ACTION_ORDER), key=_ACTION_ORDER.index)

@@ -19,7 +19,13 @@ from gridwatch_central.services import cases as case_views
 from gridwatch_central.snapshots.names import is_sha256
 from gridwatch_central.web.deps import Console, ConsoleDep, PosterDep, ViewerDep, status_of
 from gridwatch_central.web.session import Viewer
-from gridwatch_central.web.views import BOARD_COLUMNS, BoardCase, board_case, grid_path
+from gridwatch_central.web.views import (
+    BOARD_COLUMNS,
+    BoardCase,
+    board_case,
+    grid_path,
+    offered_actions,
+)
 
 router = APIRouter(prefix="/console")
 # Cases per state on the board; older ones are reached through the filters.
@@ -127,6 +133,7 @@ def _case_page(
         status_code=status_code,
         view=view,
         case=case,
+        offered=offered_actions(case.allowed_actions),
         extensions=[e for e in extensions if e.status == "PENDING"],
         staff=_staff(console, case),
         photos=_photos(case),

@@ -12,6 +12,7 @@
     data: data.series[name].map((value) => (value === null ? null : Math.round(value * 1000) / 10)),
   }));
   chart.setOption({
+    animation: false,  // drawn at once: a print or a screenshot never catches bars half-grown
     tooltip: { trigger: "axis", valueFormatter: (value) => (value === null ? "—" : `${value}%`) },
     legend: { top: 0 },
     grid: { left: 50, right: 20, top: 40, bottom: 60 },
