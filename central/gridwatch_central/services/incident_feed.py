@@ -63,7 +63,7 @@ class Subscription:
             self.overflowed = True
 
 
-class _Cursor:
+class FeedCursor:
     """Where the poller stands: the highest id seen and the ids still missing below it.
 
     Every id up to ``high`` was either delivered or is an open gap, so a re-read from below
@@ -153,7 +153,7 @@ class IncidentFeed:
 
     def _run(self) -> None:
         """Poll while anyone listens; the thread ends with the last subscriber."""
-        cursor: _Cursor | None = None
+        cursor: FeedCursor | None = None
         while True:
             with self._lock:
                 if not self._subscribers:
@@ -162,7 +162,7 @@ class IncidentFeed:
                 subscribers = list(self._subscribers)
             try:
                 if cursor is None:
-                    cursor = _Cursor(self.position(), self._clock)
+                    cursor = FeedCursor(self.position(), self._clock)
                 with self._sessions() as session:
                     changes = incidents.incident_changes(session, cursor.low, BATCH)
             except SQLAlchemyError as error:  # the database is away: keep trying, quietly

@@ -81,7 +81,9 @@ async def _login_required(request: Request, error: Exception) -> Response:
 
 
 def _wants_json(request: Request) -> bool:
-    return "text/html" not in request.headers.get("accept", "text/html")
+    """The queue's fetch calls ask for JSON, EventSource for a stream; pages for anything."""
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept or "text/event-stream" in accept
 
 
 async def _csrf_refused(request: Request, _error: Exception) -> Response:

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient as HttpClient
 from playwright.sync_api import Page, expect
 
+from gridwatch_central.web.i18n import LABELS
 from gridwatch_contract.messages import EventType, GeoPoint
 from tests.central.api.clients import admin_client
 from tests.central.helpers import wait_until
@@ -208,6 +209,4 @@ def test_the_statistics_page_shows_the_numbers_the_api_returns(
 
 
 def _label(metric: str) -> str:
-    from gridwatch_central.web.i18n import LABELS
-
     return LABELS[f"metric.{metric}"][0]

@@ -138,6 +138,7 @@ def _case_page(
         staff=_staff(console, case),
         photos=_photos(case),
         location=_location(case),
+        outline=_outline(console, case),
         departments=context.router.config.departments,
         done=request.query_params.get("done"),
         error=error,
@@ -166,6 +167,16 @@ def _photos(case: CaseDetailOut) -> list[str]:
 def _location(case: CaseDetailOut) -> dict[str, float] | None:
     placed = next((a.location for a in case.alerts if a.location is not None), None)
     return {"lat": placed.lat, "lon": placed.lon} if placed is not None else None
+
+
+def _outline(console: Console, case: CaseDetailOut) -> dict[str, Any] | None:
+    """The GeoJSON geometry of the case's deepest grid, drawn around its pin."""
+    index = console.context.grid_store.index
+    for code in (case.grid_l3_code, case.grid_l2_code, case.grid_l1_code):
+        cell = index.get(code) if code else None
+        if cell is not None:
+            return cell.source_geometry
+    return None
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

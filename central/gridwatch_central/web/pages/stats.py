@@ -168,6 +168,13 @@ def monthly(
         for _label, group, rows in sections
         for row in rows
     }
+    last_day = (report.end - timedelta(days=1)).astimezone(timezone).strftime("%Y-%m-%d")
     return console.renderer.page(
-        request, viewer, "monthly.html", report=report, sections=sections, names=names
+        request,
+        viewer,
+        "monthly.html",
+        report=report,
+        sections=sections,
+        names=names,
+        last_day=last_day,
     )
