@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient as HttpClient
 from playwright.sync_api import Page, expect
 
+from gridwatch_central.auth.tokens import InvalidCredentialsError
 from gridwatch_central.web.i18n import LABELS
 from gridwatch_contract.messages import EventType, GeoPoint
 from tests.central.api.clients import admin_client
@@ -21,6 +22,7 @@ from tests.central.web.conftest import STREET_A, WAIT_MS, Console, screenshot
 pytestmark = pytest.mark.postgres
 
 IN_A = GeoPoint(lat=30.22915, lon=108.39716)  # 黄水镇 黄水社区第二网格
+A_100M = GeoPoint(lat=30.2299, lon=108.3985)  # 100 m north of IN_A's micro-grid point
 IN_B = GeoPoint(lat=30.22925, lon=108.40665)  # 冷水镇 冷水社区第一网格
 APART_IN_A = [
     GeoPoint(lat=30.22925, lon=108.386),  # 黄水社区第一网格
@@ -66,6 +68,16 @@ def test_operator_sees_a_live_alert_and_verifies_it_by_keyboard(
     incident = _incident_of(api, "cam-a1")
     assert incident["status"] == "VERIFIED"
     assert incident["case_id"] is not None
+
+    # The same car seen by another camera 100 m on, in the same micro-grid: D marks it as
+    # the duplicate of the verified one the card names.
+    console.publish(camera_id="cam-a9", location=A_100M, **PARKING)
+    expect(card).to_have_count(1)
+    expect(card.locator("button[data-do=duplicate]")).to_contain_text(f"#{incident['id']}")
+    operator.keyboard.press("d")
+    expect(card).to_have_count(0)
+    repeated = _incident_of(api, "cam-a9")
+    assert (repeated["status"], repeated["duplicate_of_id"]) == ("DUPLICATE", incident["id"])
 
 
 def test_a_case_goes_round_the_loop_in_the_browser(
@@ -210,3 +222,31 @@ def test_the_statistics_page_shows_the_numbers_the_api_returns(
 
 def _label(metric: str) -> str:
     return LABELS[f"metric.{metric}"][0]
+
+
+def test_an_admin_creates_a_user_and_an_api_key_and_revokes_the_key(
+    console: Console, page_factory: NewPage
+) -> None:
+    admin = page_factory("admin")
+    admin.goto(f"{console.url}/console/admin")
+    new_user = admin.locator("form[action='/console/admin/users']")
+    new_user.locator("input[name=username]").fill("wang-op")
+    new_user.locator("input[name=password]").fill("wang-password-1")
+    new_user.locator("select[name=role]").select_option("operator")
+    new_user.locator("input[name=grid_prefixes]").fill(STREET_A)
+    new_user.locator("button[type=submit]").click()
+    expect(admin.get_by_role("cell", name="wang-op", exact=True).first).to_be_visible()
+    token = console.runtime.auth.login("wang-op", "wang-password-1")
+    principal = console.runtime.auth.principal_from_token(token.access_token)
+    assert sorted(principal.scope.grid_prefixes) == [STREET_A]
+
+    new_key = admin.locator("form[action='/console/admin/api-keys']")
+    new_key.locator("input[name=name]").fill("city-brain")
+    new_key.locator("button[type=submit]").click()
+    secret = admin.locator("#new-key").inner_text()
+    assert console.runtime.auth.principal_from_api_key(secret).name == "city-brain"
+    admin.goto(f"{console.url}/console/admin")
+    admin.locator("form[action$='/revoke'] button").click()
+    expect(admin.locator("td", has_text="已吊销")).to_be_visible()
+    with pytest.raises(InvalidCredentialsError):
+        console.runtime.auth.principal_from_api_key(secret)
