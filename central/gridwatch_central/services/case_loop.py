@@ -38,6 +38,8 @@ class _Unknown:
 
 
 UNKNOWN = _Unknown()
+# The response fields an incident row holds as they are (the others are derived below).
+_INCIDENT_COLUMNS = [name for name in IncidentOut.model_fields if hasattr(IncidentRow, name)]
 
 
 class CaseLoop(Protocol):
@@ -69,7 +71,7 @@ def to_incident_out(
         else None
     )
     snapshot = f"/api/v1/alerts/{row.best_alert_id}/snapshot" if row.best_snapshot_sha256 else None
-    fields = {name: getattr(row, name) for name in IncidentOut.model_fields if hasattr(row, name)}
+    fields = {name: getattr(row, name) for name in _INCIDENT_COLUMNS}
     return IncidentOut(
         **fields,
         location=location,

@@ -16,7 +16,12 @@ from gridwatch_central.web.assets import MEDIA_TYPES, VendorAssets
 from gridwatch_central.web.deps import Console, ConsoleContext
 from gridwatch_central.web.pages import admin, auth, cases, edges, live, map, queue, stats
 from gridwatch_central.web.render import Renderer, content_security_policy
-from gridwatch_central.web.session import CsrfError, LoginRequiredError, language_of
+from gridwatch_central.web.session import (
+    CsrfError,
+    LoginRequiredError,
+    NotAllowedError,
+    language_of,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 CONSOLE_PREFIX = "/console"
@@ -44,7 +49,8 @@ def mount_console(app: FastAPI, context: ConsoleContext) -> None:
     for module in (auth, queue, live, cases, map, stats, admin, edges):
         app.include_router(module.router, include_in_schema=False)
     app.add_exception_handler(LoginRequiredError, _login_required)
-    app.add_exception_handler(CsrfError, _csrf_refused)
+    app.add_exception_handler(CsrfError, _refused)
+    app.add_exception_handler(NotAllowedError, _refused)
     tile_origin = _origin(settings.tile_url)
     app.add_middleware(ConsoleHeaders, policy=content_security_policy(tile_origin))
 
@@ -86,10 +92,12 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept or "text/event-stream" in accept
 
 
-async def _csrf_refused(request: Request, _error: Exception) -> Response:
+async def _refused(request: Request, error: Exception) -> Response:
+    """403 as a page: a post from elsewhere (CSRF), or a page the role may not open."""
     console: Console = request.app.state.console
+    key = "error.csrf" if isinstance(error, CsrfError) else "error.forbidden"
     html = console.renderer.render(
-        "error.html", language_of(request), viewer=None, path="", message_key="error.csrf"
+        "error.html", language_of(request), viewer=None, path="", message_key=key
     )
     return HTMLResponse(html, status_code=403)
 

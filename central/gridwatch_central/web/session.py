@@ -43,6 +43,10 @@ class CsrfError(Exception):
     """A POST that does not come from a console page."""
 
 
+class NotAllowedError(Exception):
+    """The viewer's role may not open this page (the admin pages for everyone else)."""
+
+
 class SessionAuth(Protocol):
     @property
     def auth(self) -> AuthService: ...

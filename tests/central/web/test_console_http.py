@@ -190,3 +190,25 @@ def test_a_feedback_photo_must_be_an_image_and_may_be_larger_than_api_bodies(
     image = client.get(f"/console/cases/{case['id']}/attachments/{sha256}")
     assert image.content == photo
     assert client.get(f"/console/cases/{case['id']}/attachments/{'0' * 64}").status_code == 404
+
+
+def test_statistics_csv_language_switch_and_admin_pages_by_role(runtime: CentralRuntime) -> None:
+    client, _csrf = _logged_in(runtime)
+    csv = client.get("/console/stats.csv", params={"group_by": "category"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0].startswith("group_by,key,cases_due,closed")
+    english = client.get("/console/language/en", params={"next": "/console/stats"})
+    assert english.url.path == "/console/stats"
+    assert "Statistics" in english.text
+    assert "Statistics" in client.get("/console/stats").text  # remembered
+    tokens = ActorTokens(runtime)
+    tokens.headers(OPERATOR)  # creates the operator user
+    operator = TestClient(runtime.app)
+    operator.post(
+        "/console/login",
+        data={"username": OPERATOR.id, "password": "case-loop-test-password"},
+        headers=ORIGIN,
+    )
+    refused = operator.get("/console/admin")
+    assert refused.status_code == 403
+    assert "/console/admin" not in operator.get("/console/queue").text  # not even offered

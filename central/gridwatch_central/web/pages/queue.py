@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from gridwatch_central.case_schemas import IncidentOut, ReviewOut
+from gridwatch_central.case_schemas import ReviewOut
 from gridwatch_central.cases.errors import CaseLoopError
 from gridwatch_central.db.incident_repository import IncidentFilter
 from gridwatch_central.services import alerts, case_loop
@@ -55,19 +57,17 @@ def _duplicate_targets(console: Console, viewer: Viewer, cards: list[QueueCard])
             DUPLICATE_CANDIDATES,
             0,
         ).items
-    pool: list[IncidentOut] = [card.incident for card in cards] + list(verified)
+    # Same category at the same place (micro-grid, else camera): ids ascending per place.
+    places: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for incident in sorted([c.incident for c in cards] + list(verified), key=lambda i: i.id):
+        places[(incident.category, incident.grid_l3_code or incident.camera_id)].append(incident.id)
     targets: dict[int, int] = {}
     for card in cards:
         mine = card.incident
-        older = [
-            other
-            for other in pool
-            if other.id < mine.id
-            and other.category == mine.category
-            and (other.grid_l3_code or other.camera_id) == (mine.grid_l3_code or mine.camera_id)
-        ]
-        if older:
-            targets[mine.id] = max(older, key=lambda other: other.id).id
+        ids = places[(mine.category, mine.grid_l3_code or mine.camera_id)]
+        position = bisect_left(ids, mine.id)
+        if position > 0:
+            targets[mine.id] = ids[position - 1]
     return targets
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from gridwatch_central.case_schemas import MetricRowOut
@@ -19,7 +19,7 @@ from gridwatch_central.web.session import Viewer
 
 router = APIRouter(prefix="/console")
 Level = Annotated[int, Query(ge=0, le=3)]
-DAY = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 # The rates a chart compares across groups (the table has every figure).
 CHART_RATES = ["closure_rate", "on_time_closure_rate", "on_time_handling_rate", "false_alarm_rate"]
 COLUMNS = ["key", *Figures.model_fields]
@@ -66,19 +66,26 @@ def _rows(
     return [row_out(row) for row in found], as_of
 
 
+@dataclass(frozen=True, slots=True)
+class StatsQuery:
+    """What the statistics page and its CSV are asked for (query parameters)."""
+
+    group_by: GroupBy = GroupBy.GRID
+    level: Level = 1
+    start: Day = None
+    end: Day = None
+
+
+StatsQueryDep = Annotated[StatsQuery, Depends()]
+
+
 @router.get("/stats", response_class=HTMLResponse)
 def stats_page(
-    request: Request,
-    console: ConsoleDep,
-    viewer: ViewerDep,
-    *,
-    group_by: GroupBy = GroupBy.GRID,
-    level: Level = 1,
-    start: DAY = None,
-    end: DAY = None,
+    request: Request, console: ConsoleDep, viewer: ViewerDep, query: StatsQueryDep
 ) -> Response:
     context = console.context
-    period = period_of(start, end, console.renderer.timezone, context.clock())
+    group_by, level = query.group_by, query.level
+    period = period_of(query.start, query.end, console.renderer.timezone, context.clock())
     rows, as_of = _rows(console, viewer, period, group_by, level)
     chart = {
         "keys": [_key_name(console, group_by, row.key) for row in rows],
@@ -118,18 +125,11 @@ def _key_name(console: Console, group_by: GroupBy, key: str) -> str:
 
 
 @router.get("/stats.csv")
-def stats_csv(
-    console: ConsoleDep,
-    viewer: ViewerDep,
-    *,
-    group_by: GroupBy = GroupBy.GRID,
-    level: Level = 1,
-    start: DAY = None,
-    end: DAY = None,
-) -> PlainTextResponse:
-    period = period_of(start, end, console.renderer.timezone, console.context.clock())
-    rows, _as_of = _rows(console, viewer, period, group_by, level)
-    name = f"gridwatch-{group_by.value}-{period.first_day}-{period.last_day}.csv"
+def stats_csv(console: ConsoleDep, viewer: ViewerDep, query: StatsQueryDep) -> PlainTextResponse:
+    """The table of the statistics page, as ``GET /api/v1/metrics.csv`` writes it."""
+    period = period_of(query.start, query.end, console.renderer.timezone, console.context.clock())
+    rows, _as_of = _rows(console, viewer, period, query.group_by, query.level)
+    name = f"gridwatch-{query.group_by.value}-{period.first_day}-{period.last_day}.csv"
     return PlainTextResponse(
         to_csv(rows),
         media_type="text/csv; charset=utf-8",
