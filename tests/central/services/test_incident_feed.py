@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db.incident_repository import IncidentChange
-from gridwatch_central.services.incident_feed import GAP_WAIT_S, FeedCursor
+from gridwatch_central.runtime import CentralRuntime
+from gridwatch_central.services.incident_feed import GAP_WAIT_S, FeedCursor, IncidentFeed
+from gridwatch_contract.broker import BrokerConfig
+from gridwatch_contract.codec import encode_message
+from tests.central.helpers import DEMO_CODES, make_alert, make_config
 
 
 class Clock:
@@ -37,3 +45,36 @@ def test_a_gap_that_never_fills_is_given_up_after_the_wait() -> None:
     clock.now = GAP_WAIT_S + 1
     assert cursor.accept([change(2)]) == []
     assert cursor.low == 2
+
+
+def test_an_incident_ingested_by_one_central_reaches_the_feed_of_another(
+    postgres_url: str, broker: BrokerConfig, tmp_path: Path
+) -> None:
+    """Two central processes on one database: the feed polls it, not in-process events."""
+    ingesting = CentralRuntime(make_config(postgres_url, broker, tmp_path / "a"))
+    serving = CentralRuntime(make_config(postgres_url, broker, tmp_path / "b"))
+    ingesting.start()
+    serving.start()
+    feed = IncidentFeed(serving.sessions, interval_s=0.05)
+    street = Scope.of([DEMO_CODES[0][:9]])
+    elsewhere = Scope.of(["500240102"])
+
+    async def watch() -> list[IncidentChange]:
+        mine, theirs = feed.subscribe(street), feed.subscribe(elsewhere)
+        await asyncio.sleep(0.2)  # the poller has its starting point
+        await asyncio.to_thread(
+            ingesting.ingest.handle, "gw/v1/alerts", encode_message(make_alert())
+        )
+        arrived = [await asyncio.wait_for(mine.queue.get(), timeout=20)]
+        feed.unsubscribe(mine)
+        feed.unsubscribe(theirs)
+        assert theirs.queue.empty()  # another street's operator is not told
+        return [change for change in arrived if change is not None]
+
+    try:
+        (change,) = asyncio.run(watch())
+        assert change.action == "opened"
+        assert change.grid_codes == DEMO_CODES
+    finally:
+        ingesting.stop()
+        serving.stop()
