@@ -44,6 +44,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "role.department_handler": ("处置部门", "Department handler"),
     "role.integrator": ("集成系统", "Integrator"),
     "role.admin": ("管理员", "Administrator"),
+    # the case loop's names of the same people (timeline entries), and central itself
+    "role.handler": ("处置部门", "Department handler"),
+    "role.system": ("系统", "System"),
     "scope.all": ("全部网格", "All grids"),
     "scope.none": ("无", "none"),
     # --- grid ---

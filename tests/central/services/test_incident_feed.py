@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gridwatch_central.auth.scope import Scope
@@ -72,7 +73,9 @@ def test_an_incident_ingested_by_one_central_reaches_the_feed_of_another(
         return [change for change in arrived if change is not None]
 
     try:
-        (change,) = asyncio.run(watch())
+        # A thread of its own: the browser tests' driver may own this thread's event loop.
+        with ThreadPoolExecutor(1) as thread:
+            (change,) = thread.submit(asyncio.run, watch()).result()
         assert change.action == "opened"
         assert change.grid_codes == DEMO_CODES
     finally:

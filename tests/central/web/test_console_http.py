@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from gridwatch_central.auth.scope import Role
+from gridwatch_central.cases.actor import Role as LoopRole
 from gridwatch_central.cases.states import CaseAction, CaseState
 from gridwatch_central.metrics import GroupBy
 from gridwatch_central.metrics.formulas import Figures
@@ -114,6 +115,7 @@ def test_every_label_exists_in_both_languages() -> None:
     used |= {f"state.{state.value}" for state in CaseState}
     used |= {f"action.{action.value}" for action in CaseAction}
     used |= {f"role.{role.value}" for role in Role}
+    used |= {f"role.{role.value}" for role in LoopRole}
     used |= {f"group.{group.value}" for group in GroupBy}
     used |= {f"metric.{name}" for name in Figures.model_fields}
     missing = sorted(key for key in used if key not in LABELS)

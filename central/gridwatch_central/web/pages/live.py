@@ -17,8 +17,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db.incident_repository import IncidentChange
-from gridwatch_central.services.incident_feed import IncidentFeed, Subscription
+from gridwatch_central.services.incident_feed import IncidentFeed
 from gridwatch_central.web.deps import ConsoleDep
 from gridwatch_central.web.session import current_viewer
 
@@ -44,18 +45,17 @@ async def events(
     viewer = await run_in_threadpool(current_viewer, request, console.context)
     header = request.headers.get("last-event-id", "")
     since = int(header) if header.isdigit() else after
-    feed = console.feed
-    subscription = feed.subscribe(viewer.scope)
     return StreamingResponse(
-        _stream(feed, subscription, since),
+        _stream(console.feed, viewer.scope, since),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _stream(
-    feed: IncidentFeed, subscription: Subscription, since: int | None
-) -> AsyncIterator[str]:
+async def _stream(feed: IncidentFeed, scope: Scope, since: int | None) -> AsyncIterator[str]:
+    # Subscribed inside the stream, so that its ``finally`` always unsubscribes: a client gone
+    # before the first byte never leaves a subscription behind.
+    subscription = feed.subscribe(scope)
     try:
         yield f"retry: {RETRY_MS}\n\n"
         last = since if since is not None else await run_in_threadpool(feed.position)

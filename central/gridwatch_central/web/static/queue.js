@@ -171,7 +171,13 @@
   function listen() {
     const source = new EventSource(`/console/events?after=${queue.dataset.position}`);
     source.addEventListener("open", () => { live.classList.remove("off"); live.textContent = live.dataset.on; });
-    source.addEventListener("error", () => { live.classList.add("off"); live.textContent = live.dataset.off; });
+    source.addEventListener("error", () => {
+      live.classList.add("off");
+      live.textContent = live.dataset.off;
+      // Closed for good (the session expired, or central refused): reload, which leads to
+      // the login page if that is the reason. Otherwise the browser reconnects by itself.
+      if (source.readyState === EventSource.CLOSED) { setTimeout(() => window.location.reload(), 5000); }
+    });
     source.addEventListener("reload", () => reload());
     source.addEventListener("incident", (event) => {
       const change = JSON.parse(event.data);
