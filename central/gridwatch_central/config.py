@@ -52,6 +52,30 @@ class AuthConfig(BaseModel):
     bootstrap_admin: BootstrapAdmin = Field(default_factory=BootstrapAdmin)
 
 
+class ConsoleConfig(BaseModel):
+    """The operators' web console (``/console``), served by central next to the API."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    # Where ``npm ci`` put the pinned browser libraries (htmx, Leaflet, ECharts); None: the
+    # node_modules folder beside gridwatch_central/web/vendor/package.json.
+    vendor_dir: Path | None = None
+    # Map tiles under the grid polygons, e.g. an intranet tile server's
+    # "https://tiles.example/{z}/{x}/{y}.png"; None draws the polygons on a plain background
+    # (no internet at run time).
+    tile_url: str | None = None
+    # Send the session cookie only over HTTPS: set it when central is behind TLS.
+    secure_cookie: bool = False
+    # How often each central process looks for new incidents for the live queue. Half a second
+    # keeps an alert within ~1 s of the screen, at one tiny indexed query per interval.
+    live_poll_s: float = Field(default=0.5, gt=0, le=10)
+    # Incidents the queue shows at once; the rest follow as cards are cleared.
+    queue_size: int = Field(default=200, ge=1, le=1000)
+    # Largest photo attached to a case action (反馈): phone photos are 2-6 MB.
+    max_photo_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+
+
 class SensorsConfig(BaseModel):
     """IoT sensors (docs/sensors.md): their types, camera linkage and ingest."""
 
@@ -149,6 +173,7 @@ class CentralConfig(BaseModel):
     # Largest HTTP request body; larger requests get 413. The API takes small JSON bodies
     # only (logins, user admin, case actions); 1 MiB leaves room for notes and attachments' ids.
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     sensors: SensorsConfig = Field(default_factory=SensorsConfig)
 
     @field_validator("timezone")

@@ -46,6 +46,9 @@ from gridwatch_central.snapshots import PruneReport, SnapshotStore
 
 log = logging.getLogger(__name__)
 ADMIN_PASSWORD_ENV = "GRIDWATCH_ADMIN_PASSWORD"
+# On shutdown, open requests get this long to finish: the console's live streams never end by
+# themselves, and the browsers reconnect to another process anyway.
+SHUTDOWN_GRACE_S = 3
 
 
 class RuntimeNotStartedError(RuntimeError):
@@ -331,7 +334,11 @@ class CentralRuntime:
     @property
     def app(self) -> FastAPI:
         if self._app is None:
-            self._app = create_app(self, max_request_body_bytes=self.config.max_request_body_bytes)
+            self._app = create_app(
+                self,
+                max_request_body_bytes=self.config.max_request_body_bytes,
+                console=self if self.config.console.enabled else None,
+            )
         return self._app
 
     def summary(self) -> dict[str, int]:
@@ -382,6 +389,12 @@ def serve(config: CentralConfig) -> None:
     runtime.start()
     tune_garbage_collector()
     try:
-        uvicorn.run(runtime.app, host=config.http.host, port=config.http.port, log_config=None)
+        uvicorn.run(
+            runtime.app,
+            host=config.http.host,
+            port=config.http.port,
+            log_config=None,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+        )
     finally:
         runtime.stop()

@@ -97,7 +97,12 @@ class CaseOut(GridCodes):
     assignee: str | None
     emergency: bool
     step_due_at: datetime | None = Field(description="Deadline of the current step")
+    step_warn_at: datetime | None = Field(description="Yellow time (预警) of the current step")
+    due_warn_at: datetime | None = Field(description="Yellow time (预警) of the whole case")
     held_state: str | None = Field(description="State to resume into while ON_HOLD")
+    allowed_actions: list[str] = Field(
+        description="Actions the caller may take on the case now (role, department and state)"
+    )
 
 
 class TimelineEntryOut(_Out):

@@ -49,6 +49,7 @@ def test_a_sensor_alarm_near_a_camera_ends_as_a_case_with_its_snapshot(
     central_runtime: CentralRuntime,
     broker: BrokerConfig,
     edge: TestClient,
+    *,
     yolox: Detector,
     vtest_clip: Path,
     tmp_path: Path,
@@ -57,7 +58,10 @@ def test_a_sensor_alarm_near_a_camera_ends_as_a_case_with_its_snapshot(
     _camera(runtime, "cam-1", EDGE, DEMO_POINT.lat)
     _camera(runtime, "cam-far", GONE_EDGE, DEMO_POINT.lat + 0.0002)  # ~22 m north
     offline = EdgeStatusMessage(
-        edge_id=GONE_EDGE, state=EdgeAvailability.OFFLINE, at=datetime.now(UTC), software_version="t"
+        edge_id=GONE_EDGE,
+        state=EdgeAvailability.OFFLINE,
+        at=datetime.now(UTC),
+        software_version="t",
     )
     edge.publish(broker.topics.edge_status(GONE_EDGE), encode_message(offline))
     wait_until(lambda: runtime.edge_requests.edge_availability(GONE_EDGE) is not None)
@@ -79,7 +83,8 @@ def test_a_sensor_alarm_near_a_camera_ends_as_a_case_with_its_snapshot(
     with runtime.sessions() as session:
         links = {link.camera_id: link for link in sensor_rows.links_of(session, [first.alert_id])}
         alert = session.scalar(select(AlertRow).where(AlertRow.alert_id == first.alert_id))
-        assert alert is not None and alert.case_id is not None
+        assert alert is not None
+        assert alert.case_id is not None
         incident = session.get(IncidentRow, alert.incident_id)
         case = session.get(CaseRow, alert.case_id)
         timeline = list(
@@ -87,17 +92,22 @@ def test_a_sensor_alarm_near_a_camera_ends_as_a_case_with_its_snapshot(
         )
     picture = links["cam-1"].snapshot_sha256
     assert picture is not None
-    assert links["cam-far"].status == "edge_offline" and links["cam-far"].snapshot_sha256 is None
+    assert links["cam-far"].status == "edge_offline"
+    assert links["cam-far"].snapshot_sha256 is None
     assert alert.snapshot_sha256 == picture
-    assert incident is not None and incident.best_snapshot_sha256 == picture
-    assert case is not None and case.category == "90007"  # 可燃气体泄漏, auto-verified
+    assert incident is not None
+    assert incident.best_snapshot_sha256 == picture
+    assert case is not None
+    assert case.category == "90007"
     evidence = [entry for entry in timeline if entry.action == "evidence"]
     assert [entry.attachments for entry in evidence] == [[picture]]
     image = runtime.snapshots.read(picture)
-    assert image is not None and image[:2] == b"\xff\xd8"  # a JPEG from the edge's camera
+    assert image is not None
+    assert image[:2] == b"\xff\xd8"
     client = admin_client(runtime)
     served = client.get(f"/api/v1/alerts/{alert.alert_id}/links/cam-1/snapshot")
-    assert served.status_code == 200 and served.content == image
+    assert served.status_code == 200
+    assert served.content == image
     listed = client.get(f"/api/v1/alerts/{alert.alert_id}/links").json()
     assert {item["camera_id"]: item["status"] for item in listed} == {
         "cam-1": "attached",

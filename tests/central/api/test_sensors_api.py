@@ -46,7 +46,8 @@ def test_the_registry_derives_the_grid_and_links_nearby_cameras(
     assert sensor["heartbeat_interval_s"] == 600  # the type's
     assert admin.post("/api/v1/sensors", json=SENSOR).status_code == 409
     unknown = admin.post("/api/v1/sensors", json=SENSOR | {"id": "x", "sensor_type": "lidar"})
-    assert unknown.status_code == 422 and "unknown sensor type" in unknown.text
+    assert unknown.status_code == 422
+    assert "unknown sensor type" in unknown.text
     explicit = SENSOR | {"linked_cameras": ["cam-404"]}
     assert admin.put("/api/v1/sensors/wl-1", json=explicit).status_code == 422
     upside_down = SENSOR | {"threshold": {"alarm": 50, "clear": 80}}
@@ -66,7 +67,9 @@ def test_a_bulk_import_reports_first_and_writes_all_or_nothing(
     admin = admin_client(central_runtime)
     header = "id,gateway_id,vendor_code,sensor_type,lat,lon,linked_cameras,alarm,clear\n"
     good = f"gas-1,gw-1,GT-1,gas,{DEMO_POINT.lat},{DEMO_POINT.lon},,30,12\n"
-    bad = f"gas-2,gw-1,GT-1,lidar,{DEMO_POINT.lat},{DEMO_POINT.lon},,,\ngas-3,gw-1,GT-1,gas,95,1,,,\n"
+    bad = (
+        f"gas-2,gw-1,GT-1,lidar,{DEMO_POINT.lat},{DEMO_POINT.lon},,,\ngas-3,gw-1,GT-1,gas,95,1,,,\n"
+    )
     csv_headers = {"content-type": "text/csv"}
     report = admin.post("/api/v1/sensors/import", content=header + good + bad, headers=csv_headers)
     assert report.status_code == 200, report.text
@@ -102,9 +105,14 @@ def _batch(gateway_id: str, sensor_id: str, message_id: uuid.UUID) -> dict[str, 
         "gateway_id": gateway_id,
         "sent_at": now.isoformat(),
         "records": [
-            {"sensor_id": sensor_id, "sensor_type": "water_level", "kind": "reading",
-             "observed_at": (now - timedelta(seconds=1)).isoformat(), "value": 42.0}
-        ],  # fmt: skip
+            {
+                "sensor_id": sensor_id,
+                "sensor_type": "water_level",
+                "kind": "reading",
+                "observed_at": (now - timedelta(seconds=1)).isoformat(),
+                "value": 42.0,
+            }
+        ],
     }
 
 
@@ -122,7 +130,8 @@ def test_gateways_without_mqtt_post_batches_with_their_own_key(
     again = gateway.post("/api/v1/sensors/batches", json=_batch("gw-1", "wl-1", message_id))
     assert again.json()["status"] == "duplicate"
     forged = gateway.post("/api/v1/sensors/batches", json=_batch("gw-2", "wl-1", uuid.uuid4()))
-    assert forged.json()["status"] == "rejected" and "topic_mismatch" in forged.json()["reason"]
+    assert forged.json()["status"] == "rejected"
+    assert "topic_mismatch" in forged.json()["reason"]
     assert gateway.get("/api/v1/sensors").status_code == 403  # a gateway reads nothing
     operator = _operator(admin, central_runtime)
     refused = operator.post("/api/v1/sensors/batches", json=_batch("gw-1", "wl-1", uuid.uuid4()))
@@ -132,4 +141,5 @@ def test_gateways_without_mqtt_post_batches_with_their_own_key(
     assert admin.get("/api/v1/sensors/wl-1").json()["state"]["last_value"] == 42.0
     period = {"start": "2020-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}
     metrics = admin.get("/api/v1/sensors/metrics", params=period)
-    assert metrics.status_code == 200 and metrics.json() == []  # a reading is no alarm
+    assert metrics.status_code == 200
+    assert metrics.json() == []

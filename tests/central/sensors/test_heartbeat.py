@@ -71,7 +71,8 @@ def test_heartbeat_loss_raises_sensor_offline_once(
         for thread in threads:
             thread.join()
         assert sorted(marked) == [[], ["s-smoke"]]
-        assert a.sensors.watchdog.tick() == [] and b.sensors.watchdog.tick() == []
+        assert a.sensors.watchdog.tick() == []
+        assert b.sensors.watchdog.tick() == []
         clock.now += timedelta(seconds=50)
         gw.send([_heartbeat(clock)])  # the gateway is back, 50 s after it was marked offline
         assert gw.wait_for_receipts(20)

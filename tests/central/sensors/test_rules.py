@@ -19,7 +19,7 @@ def _run(trace: Trace, records: int | None = None) -> tuple[list[str], RuleState
     kind = load_sensor_types(SENSOR_TYPES).types[trace.sensor_type]
     rules = SensorRules(kind, kind.threshold)
     state = RuleState("s-1", BASE)
-    states = []
+    states: list[str] = []
     for record in trace.records("s-1", BASE)[:records]:
         states += [emitted.state for emitted in rules.apply(state, record).emitted]
     return states, state
@@ -41,7 +41,8 @@ def test_a_resent_record_is_stale_and_changes_nothing() -> None:
     opened = [e for r in records[:5] for e in rules.apply(state, r).emitted]
     again = rules.apply(state, records[4])
     assert [e.state for e in opened] == ["new"]
-    assert again.stale and not again.emitted
+    assert again.stale
+    assert not again.emitted
 
 
 def test_an_open_event_is_kept_in_a_lifecycle_with_a_growing_sequence() -> None:

@@ -86,7 +86,8 @@ def test_readings_are_kept_compactly_not_as_alerts(
         state = session.get(SensorStateRow, "s-quiet")
     assert sensor_alerts(runtime, "s-quiet") == []
     assert samples == 50  # one a minute (sample_interval_s 60) over 50 minutes
-    assert state is not None and state.last_value == 20.0 + 599 % 7
+    assert state is not None
+    assert state.last_value == 20.0 + 599 % 7
 
 
 def test_a_duplicate_batch_is_stored_once(runtime: CentralRuntime, broker: BrokerConfig) -> None:
@@ -156,7 +157,8 @@ def test_bad_records_are_quarantined_with_a_reason_and_the_rest_is_stored(
     assert any("belongs to gateway gw-2" in reason for reason in reasons)
     with runtime.sessions() as session:
         state = session.get(SensorStateRow, "s-water")
-    assert state is not None and state.last_value == 10.0
+    assert state is not None
+    assert state.last_value == 10.0
 
 
 def test_a_gateway_cannot_publish_for_another_gateways_topic_payload(
