@@ -91,6 +91,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "event.line_crossing": ("越线闯入", "Line crossing"),
     "event.camera_offline": ("监控设备离线", "Camera offline"),
     "event.camera_online": ("监控设备恢复", "Camera online"),
+    # Sensor alarms (configs/sensor_types.yaml; docs/sensors.md).
+    "event.manhole_cover": ("井盖位移", "Manhole cover displaced"),
+    "event.smoke": ("烟雾报警", "Smoke alarm"),
+    "event.gas": ("可燃气体泄漏", "Gas leak"),
+    "event.water_level": ("道路积水", "Flooding"),
+    "event.hydrant_pressure": ("消防栓水压不足", "Hydrant pressure low"),
+    "event.bin_fill": ("垃圾满溢", "Bin overflowing"),
+    "event.sensor_offline": ("传感器离线", "Sensor offline"),
+    "event.sensor_online": ("传感器恢复", "Sensor online"),
     # --- case states ---
     "state.REGISTERED": ("已立案", "Registered"),
     "state.DISPATCHED": ("已派遣", "Dispatched"),
