@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.api import create_app
 from gridwatch_central.auth.passwords import Passwords
+from gridwatch_central.auth.scope import Role
 from gridwatch_central.auth.service import AuthService
 from gridwatch_central.auth.tokens import TokenIssuer
 from gridwatch_central.cameras.directory import CameraDirectory
@@ -28,6 +29,7 @@ from gridwatch_central.categories import CategoryMap, load_category_map
 from gridwatch_central.clock import Clock, utc_now
 from gridwatch_central.config import AuthConfig, CentralConfig, ConfigError
 from gridwatch_central.db import repository
+from gridwatch_central.db.auth_repository import count_admins
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
 from gridwatch_central.deadlines import DeadlineScheduler
@@ -58,9 +60,16 @@ class CentralRuntime:
     """Database, grid, MQTT consumer and HTTP app of one central process."""
 
     def __init__(
-        self, config: CentralConfig, *, clock: Clock = utc_now, run_scheduler: bool = True
+        self,
+        config: CentralConfig,
+        *,
+        clock: Clock = utc_now,
+        run_scheduler: bool = True,
+        config_path: Path | None = None,
     ) -> None:
         self.config = config
+        # Where the config came from, only to tell the admin the exact command to run.
+        self._config_path = config_path
         # The server clock of every deadline; tests inject one they can advance.
         self.clock = clock
         self._run_scheduler = run_scheduler
@@ -120,6 +129,7 @@ class CentralRuntime:
             interval_s=self.router.config.scheduler_interval_s,
         )
         self._auth = _make_auth(self._sessions, config.auth)
+        self._warn_if_no_admin()
         self._consumer = AlertConsumer(
             config.broker,
             self._ingest,
@@ -158,6 +168,23 @@ class CentralRuntime:
             max_payload_bytes=config.max_payload_bytes,
         )
         self._edge_requests.start(config.subscribe_timeout_s)
+
+    def _warn_if_no_admin(self) -> None:
+        """Nobody can create users or keys without an admin: say so, and how to make one."""
+        if not self.config.auth.enabled:
+            return
+        with self.sessions() as session:
+            admins = count_admins(session, Role.ADMIN.value)
+        if admins:
+            return
+        config = self._config_path or "<central config>"
+        log.warning(
+            "no active admin user exists, so nobody can manage users or API keys. Create one:"
+            " 'gridwatch central create-user --config %s admin --role admin' (asks for the"
+            " password), or set %s before starting to create auth.bootstrap_admin",
+            config,
+            ADMIN_PASSWORD_ENV,
+        )
 
     def _start_geography(self) -> Locator:
         """The grid (seeded from grid_file), the camera directory and the alert locator."""
@@ -332,9 +359,9 @@ def _make_auth(sessions: sessionmaker[Session], config: AuthConfig) -> AuthServi
     return auth
 
 
-def serve(config: CentralConfig) -> None:
+def serve(config: CentralConfig, *, config_path: Path | None = None) -> None:
     """Run central until interrupted: start the runtime, serve HTTP, stop on the way out."""
-    runtime = CentralRuntime(config)
+    runtime = CentralRuntime(config, config_path=config_path)
     runtime.start()
     tune_garbage_collector()
     try:
