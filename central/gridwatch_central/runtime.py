@@ -34,6 +34,10 @@ from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
 from gridwatch_central.deadlines import DeadlineScheduler
 from gridwatch_central.edge_requests import EdgeRequestClient, EdgeRequestMetrics
+from gridwatch_central.edges.health import EdgeHealth
+from gridwatch_central.edges.metrics import EdgeMonitorMetrics
+from gridwatch_central.edges.monitor import EdgeMonitor
+from gridwatch_central.edges.subscriber import EdgeSubscriber
 from gridwatch_central.grid.locate import Locator
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
@@ -80,6 +84,9 @@ class CentralRuntime:
         self.ingest_metrics = IngestMetrics(self.registry)
         self.edge_request_metrics = EdgeRequestMetrics(self.registry)
         self._edge_requests: EdgeRequestClient | None = None
+        self.edge_metrics = EdgeMonitorMetrics(self.registry)
+        self.edge_health = EdgeHealth(config.edges)
+        self._edges: EdgeSubscriber | None = None
         self._snapshots: SnapshotStore | None = None
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
@@ -130,20 +137,25 @@ class CentralRuntime:
         )
         self._auth = _make_auth(self._sessions, config.auth)
         self._warn_if_no_admin()
+        client_id = config.client_id or default_client_id()
         self._consumer = AlertConsumer(
             config.broker,
             self._ingest,
             self.ingest_metrics,
             share_group=config.share_group,
-            client_id=config.client_id or default_client_id(),
+            client_id=client_id,
             session_expiry_s=config.session_expiry_s,
             batch_max=config.ingest_batch_max,
         )
         try:
             self._consumer.start(config.subscribe_timeout_s)
             self._start_edge_requests()
+            self._edges = self._start_edge_monitor(client_id)
         except BaseException:
             self._consumer.stop()
+            if self._edge_requests is not None:
+                self._edge_requests.stop()
+                self._edge_requests = None
             self._engine.dispose()
             raise
         if self._run_scheduler:
@@ -168,6 +180,20 @@ class CentralRuntime:
             max_payload_bytes=config.max_payload_bytes,
         )
         self._edge_requests.start(config.subscribe_timeout_s)
+
+    def _start_edge_monitor(self, client_id: str) -> EdgeSubscriber:
+        """Subscribe to every edge's status and stats (see ``gridwatch_central.edges``)."""
+        monitor = EdgeMonitor(
+            self.sessions, self.config.broker.topics, self.edge_metrics, self.clock
+        )
+        subscriber = EdgeSubscriber(
+            self.config.broker,
+            monitor,
+            client_id=f"{client_id}-edges"[:64],
+            queue_size=self.config.edges.queue_size,
+        )
+        subscriber.start(self.config.subscribe_timeout_s)
+        return subscriber
 
     def _warn_if_no_admin(self) -> None:
         """Nobody can create users or keys without an admin: say so, and how to make one."""
@@ -212,6 +238,9 @@ class CentralRuntime:
         if self._consumer is not None:
             self._consumer.stop()
             self._consumer = None
+        if self._edges is not None:
+            self._edges.stop()
+            self._edges = None
         if self._snapshots is not None:
             self._snapshots.close()
         if self._engine is not None:
@@ -298,6 +327,10 @@ class CentralRuntime:
                 self.prune_snapshots()
             except Exception:  # a failed round must not end retention for good
                 log.exception("snapshot retention failed; retrying next round")
+
+    @property
+    def edge_monitor_connected(self) -> bool:
+        return self._edges is not None and self._edges.connected
 
     @property
     def mqtt_connected(self) -> bool:

@@ -17,6 +17,7 @@ from gridwatch_central.api.routes import (
     case_metrics,
     cases,
     categories,
+    edges,
     grids,
     health,
     incidents,
@@ -66,6 +67,7 @@ def create_app(
         case_actions.router,
         supervision.router,
         case_metrics.router,
+        edges.router,
     )
     for router in routers:
         app.include_router(
