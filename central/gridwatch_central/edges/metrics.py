@@ -32,10 +32,19 @@ class EdgeMonitorMetrics:
         )
 
     def rejected_counts(self) -> dict[tuple[str, str], int]:
-        """(kind, code) → messages refused so far, read through the public collect() API."""
-        return {
-            (sample.labels["kind"], sample.labels["code"]): int(sample.value)
-            for metric in self.rejected.collect()
-            for sample in metric.samples
-            if sample.name.endswith("_total")
-        }
+        """(kind, code) → messages refused so far."""
+        return {(labels["kind"], labels["code"]): value for labels, value in _totals(self.rejected)}
+
+    def stored_counts(self) -> dict[str, int]:
+        """kind → messages stored so far."""
+        return {labels["kind"]: value for labels, value in _totals(self.stored)}
+
+
+def _totals(counter: Counter) -> list[tuple[dict[str, str], int]]:
+    """(labels, value) of each ``_total`` sample, read through the public collect() API."""
+    return [
+        (sample.labels, int(sample.value))
+        for metric in counter.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    ]
