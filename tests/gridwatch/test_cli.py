@@ -35,16 +35,23 @@ def _broker_folders(temp: Path) -> list[Path]:
     return sorted(temp.glob("gridwatch-mosquitto-*"))
 
 
+def _demo_environment(models_dir: Path, samples_dir: Path, tmp_path: Path) -> dict[str, str]:
+    """The assets, and a temporary folder of the test's own where the demo's private broker
+    keeps its folder (TMPDIR), so the test can see whether it is left behind."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    return {
+        "GRIDWATCH_MODELS_DIR": str(models_dir),
+        "GRIDWATCH_SAMPLES_DIR": str(samples_dir),
+        "TMPDIR": str(temp),
+    }
+
+
 def test_demo_runs_for_the_given_seconds_and_ends_with_a_json_summary(
     models_dir: Path, samples_dir: Path, tmp_path: Path
 ) -> None:
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    env = {
-        "GRIDWATCH_MODELS_DIR": str(models_dir),
-        "GRIDWATCH_SAMPLES_DIR": str(samples_dir),
-        "TMPDIR": str(temp),  # where the demo's private broker keeps its folder
-    }
+    env = _demo_environment(models_dir, samples_dir, tmp_path)
+    temp = Path(env["TMPDIR"])
     data = tmp_path / "data"
     # The first crowd on the road forms at 4.6 s of the clip, so 12 s shows one case.
     result = _gridwatch(
@@ -64,14 +71,8 @@ def test_demo_runs_for_the_given_seconds_and_ends_with_a_json_summary(
 def test_demo_interrupted_with_ctrl_c_removes_its_broker_folder(
     models_dir: Path, samples_dir: Path, tmp_path: Path
 ) -> None:
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    env = {
-        **os.environ,
-        "GRIDWATCH_MODELS_DIR": str(models_dir),
-        "GRIDWATCH_SAMPLES_DIR": str(samples_dir),
-        "TMPDIR": str(temp),
-    }
+    env = {**os.environ, **_demo_environment(models_dir, samples_dir, tmp_path)}
+    temp = Path(env["TMPDIR"])
     command = [sys.executable, "-m", "gridwatch", "demo", "--http-port", "0"]
     demo = subprocess.Popen(
         [*command, "--data-dir", str(tmp_path / "data")],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter
 
+from gridwatch_central.counters import counter_totals
+
 
 class EdgeMonitorMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
@@ -33,18 +35,9 @@ class EdgeMonitorMetrics:
 
     def rejected_counts(self) -> dict[tuple[str, str], int]:
         """(kind, code) → messages refused so far."""
-        return {(labels["kind"], labels["code"]): value for labels, value in _totals(self.rejected)}
+        totals = counter_totals(self.rejected)
+        return {(labels["kind"], labels["code"]): value for labels, value in totals}
 
     def stored_counts(self) -> dict[str, int]:
         """kind → messages stored so far."""
-        return {labels["kind"]: value for labels, value in _totals(self.stored)}
-
-
-def _totals(counter: Counter) -> list[tuple[dict[str, str], int]]:
-    """(labels, value) of each ``_total`` sample, read through the public collect() API."""
-    return [
-        (sample.labels, int(sample.value))
-        for metric in counter.collect()
-        for sample in metric.samples
-        if sample.name.endswith("_total")
-    ]
+        return {labels["kind"]: value for labels, value in counter_totals(self.stored)}
