@@ -25,8 +25,8 @@ class StatusReport:
     state: str
     software_version: str
     received_at: datetime
-    # When the edge was last known alive: the receive time of a live status; for a retained
-    # status replayed at subscribe, the time in the message (it may be hours old).
+    # When the edge was last known alive: the receive time of a live "online"; else the time
+    # in the message (a retained replay or a last will may be hours old).
     seen_at: datetime
 
 

@@ -20,7 +20,12 @@ from gridwatch_central.db import edge_repository as repo
 from gridwatch_central.db.engine import run_in_transaction
 from gridwatch_central.edges.metrics import EdgeMonitorMetrics
 from gridwatch_contract.codec import ContractError, decode_message
-from gridwatch_contract.messages import CameraStats, EdgeStatsMessage, EdgeStatusMessage
+from gridwatch_contract.messages import (
+    CameraStats,
+    EdgeAvailability,
+    EdgeStatsMessage,
+    EdgeStatusMessage,
+)
 from gridwatch_contract.topics import Topics, validate_id
 
 log = logging.getLogger(__name__)
@@ -106,8 +111,11 @@ class EdgeMonitor:
     def _status(self, topic: _Topic, message: EdgeMessage) -> repo.StatusReport:
         status = _decode(EdgeStatusMessage, message.payload)
         _same_edge(topic, status.edge_id)
-        # A retained status is a replay: the edge was alive when it sent it, not now.
-        seen_at = min(status.at, message.received_at) if message.retained else message.received_at
+        # Only a live "online" is a sign of life now. A retained status is a replay (the edge was
+        # alive when it wrote it), and an "offline" may be the broker's last will, written when
+        # the edge connected: both count from the time in the message.
+        live_online = status.state is EdgeAvailability.ONLINE and not message.retained
+        seen_at = message.received_at if live_online else min(status.at, message.received_at)
         return repo.StatusReport(
             edge_id=topic.edge_id,
             state=status.state.value,

@@ -179,9 +179,12 @@ def test_status_stats_and_the_last_will(
     shown = _wait_edge(client, "box-01", cameras_total=1)
     assert [c["camera_id"] for c in shown["cameras"]] == ["cam-1"]
 
+    alive_until = shown["last_seen_at"]
     box.die()
     shown = _wait_edge(client, "box-01", state="offline")
     assert shown["state_reason"] == "reported_offline"
+    # The will was written when the box connected: it is news of a death, not a sign of life.
+    assert shown["last_seen_at"] == alive_until
     assert shown["cameras_online"] == 0, "an offline edge's cameras are not online"
     assert shown["cameras"][0]["reported_online"] is True
     listed = client.get("/api/v1/edges", params={"state": "offline"}).json()
