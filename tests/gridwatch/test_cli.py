@@ -234,3 +234,18 @@ def test_edge_never_imports_the_central_stack() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_command_line_itself_imports_neither_stack() -> None:
+    """Parsing (``--help`` of every command) must stay light: the stacks load only in the
+    subcommand that runs."""
+    probe = (
+        "import sys, gridwatch.cli;"
+        "gridwatch.cli.build_parser();"
+        "heavy = {'cv2', 'onnxruntime', 'fastapi', 'sqlalchemy'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
