@@ -212,40 +212,28 @@ def test_central_serve_rejects_a_bad_config_naming_the_key(tmp_path: Path) -> No
     assert "http.port" in result.stderr
 
 
-def test_central_never_imports_opencv_or_onnxruntime() -> None:
-    probe = (
-        "import sys, gridwatch_central.runtime, gridwatch.commands.central;"
-        "heavy = {'cv2', 'onnxruntime', 'gridwatch_edge'} & set(sys.modules);"
-        "print(sorted(heavy))"
-    )
+def _loaded_after(statements: str, modules: set[str]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after running ``statements``."""
+    probe = f"import sys; {statements}; print(sorted(set({sorted(modules)!r}) & set(sys.modules)))"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "[]"
+    loaded: list[str] = json.loads(result.stdout.strip().replace("'", '"'))
+    return loaded
+
+
+def test_central_never_imports_opencv_or_onnxruntime() -> None:
+    statements = "import gridwatch_central.runtime, gridwatch.commands.central"
+    assert _loaded_after(statements, {"cv2", "onnxruntime", "gridwatch_edge"}) == []
 
 
 def test_edge_never_imports_the_central_stack() -> None:
-    probe = (
-        "import sys, gridwatch_edge.runtime, gridwatch.commands.edge;"
-        "heavy = {'fastapi', 'sqlalchemy', 'gridwatch_central'} & set(sys.modules);"
-        "print(sorted(heavy))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    statements = "import gridwatch_edge.runtime, gridwatch.commands.edge"
+    assert _loaded_after(statements, {"fastapi", "sqlalchemy", "gridwatch_central"}) == []
 
 
 def test_the_command_line_itself_imports_neither_stack() -> None:
     """Parsing (``--help`` of every command) must stay light: the stacks load only in the
     subcommand that runs."""
-    probe = (
-        "import sys, gridwatch.cli;"
-        "gridwatch.cli.build_parser();"
-        "heavy = {'cv2', 'onnxruntime', 'fastapi', 'sqlalchemy'} & set(sys.modules);"
-        "print(sorted(heavy))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    statements = "import gridwatch.cli; gridwatch.cli.build_parser()"
+    assert _loaded_after(statements, {"cv2", "onnxruntime", "fastapi", "sqlalchemy"}) == []
