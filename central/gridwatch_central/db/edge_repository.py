@@ -7,7 +7,6 @@ where the newest message wins in every process alike (each handles its messages 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -135,24 +134,25 @@ def _later(stored: Any, new: Any) -> ColumnElement[Any]:
     return case((new > stored, new), else_=stored)
 
 
-def list_edges(session: Session) -> Sequence[EdgeRow]:
-    return session.scalars(select(EdgeRow).order_by(EdgeRow.id)).all()
+def edges_with_cameras(
+    session: Session, edge_id: str | None = None
+) -> list[tuple[EdgeRow, list[CameraHealthRow]]]:
+    """Every edge (or the one ``edge_id``) by id, with its reported cameras by id.
 
-
-def get_edge(session: Session, edge_id: str) -> EdgeRow | None:
-    return session.get(EdgeRow, edge_id)
-
-
-def cameras_of(session: Session, edge_ids: Sequence[str]) -> dict[str, list[CameraHealthRow]]:
-    """Each edge's reported cameras, by camera id."""
-    found: dict[str, list[CameraHealthRow]] = {edge_id: [] for edge_id in edge_ids}
-    if not edge_ids:
-        return found
+    One statement, so the edge row and its cameras come from the same committed state: read
+    apart, a stats message committed between the two reads would pair one message's figures
+    with another's cameras.
+    """
     query = (
-        select(CameraHealthRow)
-        .where(CameraHealthRow.edge_id.in_(edge_ids))
-        .order_by(CameraHealthRow.edge_id, CameraHealthRow.camera_id)
+        select(EdgeRow, CameraHealthRow)
+        .outerjoin(CameraHealthRow, CameraHealthRow.edge_id == EdgeRow.id)
+        .order_by(EdgeRow.id, CameraHealthRow.camera_id)
     )
-    for row in session.scalars(query):
-        found[row.edge_id].append(row)
-    return found
+    if edge_id is not None:
+        query = query.where(EdgeRow.id == edge_id)
+    found: dict[str, tuple[EdgeRow, list[CameraHealthRow]]] = {}
+    for edge, camera in session.execute(query):
+        cameras = found.setdefault(edge.id, (edge, []))[1]
+        if camera is not None:
+            cameras.append(camera)
+    return list(found.values())

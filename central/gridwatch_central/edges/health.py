@@ -67,8 +67,7 @@ class EdgeHealth:
         state: EdgeState | None = None,
         monitor_connected: bool,
     ) -> EdgePage:
-        edges = repo.list_edges(session)
-        shown = self._shown(session, edges, scope, grid, now)
+        shown = self._shown(session, repo.edges_with_cameras(session), scope, grid, now)
         if state is not None:
             shown = [edge for edge in shown if edge.state == state]
         return EdgePage(
@@ -84,16 +83,13 @@ class EdgeHealth:
         self, session: Session, edge_id: str, *, scope: Scope, grid: GridIndex, now: datetime
     ) -> EdgeOut | None:
         """The edge, or None when it is unknown or outside the scope (indistinguishable)."""
-        edge = repo.get_edge(session, edge_id)
-        if edge is None:
-            return None
-        shown = self._shown(session, [edge], scope, grid, now)
+        shown = self._shown(session, repo.edges_with_cameras(session, edge_id), scope, grid, now)
         return shown[0] if shown else None
 
     def _shown(
         self,
         session: Session,
-        edges: Sequence[EdgeRow],
+        edges: Sequence[tuple[EdgeRow, list[CameraHealthRow]]],
         scope: Scope,
         grid: GridIndex,
         now: datetime,
@@ -101,15 +97,14 @@ class EdgeHealth:
         registrations = grid_repository.list_cameras(session)
         registered = {row.id for row in registrations}
         visible = None if scope.unrestricted else _visible(registrations, scope, grid)
-        cameras = repo.cameras_of(session, [edge.id for edge in edges])
         shown: list[EdgeOut] = []
-        for edge in edges:
-            reported = cameras[edge.id]
+        for edge, reported in edges:
+            cameras = reported
             if visible is not None:
                 if not visible.edge(edge.id, reported):
                     continue
-                reported = [camera for camera in reported if camera.camera_id in visible.cameras]
-            shown.append(self._edge_out(edge, reported, registered, now))
+                cameras = [camera for camera in reported if camera.camera_id in visible.cameras]
+            shown.append(self._edge_out(edge, cameras, registered, now))
         return shown
 
     def _edge_out(
