@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from gridwatch_central.ingest.progress import IngestProgress
-
 from gridwatch_central.counters import counter_totals
+from gridwatch_central.ingest.progress import IngestProgress
 
 
 @dataclass(frozen=True, slots=True)
