@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import deque
+from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
-from gridwatch_contract.messages import CameraStats
+from gridwatch_contract.messages import MAX_REASON_LENGTH, CameraStats
 from gridwatch_edge.alerts import AlertSizeLimits, build_alert
 from gridwatch_edge.camera_health import camera_health_alert
 from gridwatch_edge.config import CameraConfig, MotionConfig, SourceSettings
@@ -26,6 +28,8 @@ from gridwatch_edge.sources.status import RateMeter
 from gridwatch_edge.tracking import ByteTracker
 
 logger = logging.getLogger(__name__)
+# What the contract refuses in free text (gridwatch_contract.messages.NO_CONTROL_CHARACTERS).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 # How long the pipeline waits for a frame before checking for a stop request.
 FRAME_POLL_S = 0.25
@@ -198,4 +202,19 @@ class CameraPipeline:
             frames_motion_skipped=self._gate.frames_skipped if self._gate else 0,
             reconnects_last_hour=status.reconnects_last_hour,
             alerts=self.alerts,
+            last_frame_at=_ago(status.last_frame_age_s),
+            last_error=_one_line(status.last_error),
+            last_error_at=_ago(status.last_error_age_s),
         )
+
+
+def _ago(age_s: float | None) -> datetime | None:
+    """The wall-clock time ``age_s`` seconds ago (ages come from the monotonic clock)."""
+    return None if age_s is None else datetime.now(UTC) - timedelta(seconds=age_s)
+
+
+def _one_line(text: str | None) -> str | None:
+    """An error text as the contract carries it: one line, no control characters, bounded."""
+    if text is None:
+        return None
+    return _CONTROL_CHARACTERS.sub(" ", text)[:MAX_REASON_LENGTH]

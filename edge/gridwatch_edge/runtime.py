@@ -199,6 +199,8 @@ class EdgeRuntime:
             uptime_s=time.monotonic() - self._started_at,
             cameras=self.camera_stats(),
             inference_ms_p50=self._detector.inference_ms_p50(),
+            stats_interval_s=self._config.stats_interval_s,
+            model=self._detector.model_info,
         )
 
     def _build(self, camera: CameraConfig) -> _RunningCamera:

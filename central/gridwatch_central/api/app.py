@@ -17,6 +17,7 @@ from gridwatch_central.api.routes import (
     case_metrics,
     cases,
     categories,
+    edges,
     grids,
     health,
     incidents,
@@ -67,6 +68,7 @@ def create_app(
         case_actions.router,
         supervision.router,
         case_metrics.router,
+        edges.router,
         sensors.router,
     )
     for router in routers:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from alembic import command
@@ -9,7 +10,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
 from gridwatch_central.db.engine import make_engine
-from gridwatch_central.db.migrate import alembic_config, upgrade_to_head
+from gridwatch_central.db.migrate import (
+    MigrationResult,
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade_to_head,
+)
 from gridwatch_central.db.tables import Base
 from gridwatch_central.ingest.quarantine import QUARANTINE_PREFIX_BYTES
 
@@ -79,3 +86,23 @@ def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def test_central_processes_starting_together_migrate_once(database_url: str) -> None:
+    """Several workers migrating one empty database at once: one migrates, the others wait for
+    it and find the schema at head (PostgreSQL: advisory lock; SQLite: its write lock)."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: _upgrade_or_error(database_url), range(3)))
+    errors = [result for result in results if isinstance(result, BaseException)]
+    assert errors == []
+    migrated = [result for result in results if isinstance(result, MigrationResult)]
+    assert sum(result.changed for result in migrated) == 1
+    assert {result.after for result in migrated} == {head_revision()}
+    assert current_revision(database_url) == head_revision()
+
+
+def _upgrade_or_error(database_url: str) -> MigrationResult | BaseException:
+    try:
+        return upgrade_to_head(database_url)
+    except Exception as error:  # returned, so the assertion lists what failed
+        return error
