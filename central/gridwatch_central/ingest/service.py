@@ -139,7 +139,6 @@ class IngestService:
         self._snapshots = snapshots
         self._metrics = metrics
         self._categories = categories
-        self._router = router
         self._alerts = AlertStore(router, review)
         self._topics = topics
         self._max_payload_bytes = max_payload_bytes
