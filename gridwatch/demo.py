@@ -191,13 +191,17 @@ def _run(
     stack.callback(requests.close)
     camera = edge_config.cameras[0]
     location = camera.location or GeoPoint(lat=DEMO_LAT, lon=DEMO_LON)
-    demo_sensor.register(central, camera.id, edge_config.edge_id, location.lat, location.lon)
+    # Gas becomes a case at once; in console mode a smoke alarm waits for the operator.
+    demo = demo_sensor.SMOKE if options.console else demo_sensor.GAS
+    demo_sensor.register(
+        central, demo, camera.id, edge_config.edge_id, (location.lat, location.lon)
+    )
     edge.start()
     print(f"edge:    camera {camera.id} playing {camera.url}")
-    sensor = demo_sensor.play_gas_leak(central, edge, camera.id, broker.gateway)
+    sensor = demo_sensor.play(central, demo, edge, camera.id, broker.gateway)
     print(
-        f"sensor:  gas detector {demo_sensor.DEMO_SENSOR} beside {camera.id}: case"
-        f" {sensor.case_number}, camera picture {api.url}{sensor.picture_url}",
+        f"sensor:  {demo.name} {demo.id} beside {camera.id}: case {sensor.case_number},"
+        f" camera picture {api.url}{sensor.picture_url}",
         flush=True,
     )
     _watch(edge, central, options.seconds, stop, started)

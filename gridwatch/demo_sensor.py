@@ -1,9 +1,10 @@
-"""The demo's sensor: a gas detector beside the demo camera, linked to it (视频联动).
+"""The demo's sensor beside the demo camera, linked to it (视频联动).
 
-Once the camera has shown a frame, a simulated gateway plays a gas leak; gas always becomes a
-case at once, and central asks the edge for the camera's picture and attaches it. The demo
-then prints the case and where its picture is, so a newcomer sees a sensor case with a camera
-picture without any setup.
+Once the camera has shown a frame, a simulated gateway plays the sensor's trace and central
+asks the edge for the camera's picture and attaches it. By default the sensor is a gas
+detector: gas always becomes a case at once, so a newcomer sees a sensor case with a camera
+picture without any setup. In console mode (alerts wait for a person) it is a smoke detector:
+its incident waits in the queue, picture attached, for the operator to verify.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from gridwatch.sensor_gateway import SimulatedGateway
-from gridwatch.sensor_traces import GAS_LEAK
+from gridwatch.sensor_traces import GAS_LEAK, SMOKE_ALARM, Trace
 from gridwatch_central.broker_accounts import AccountPlan, BrokerAccounts, DynsecControl
 from gridwatch_central.cameras.models import CameraIn, GeoPointIn
 from gridwatch_central.db import sensor_repository as sensor_rows
@@ -24,7 +25,18 @@ from gridwatch_contract.broker import BrokerConfig
 from gridwatch_edge.runtime import EdgeRuntime
 
 DEMO_GATEWAY = "demo-gateway"
-DEMO_SENSOR = "demo-gas-1"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSensor:
+    id: str
+    sensor_type: str
+    name: str
+    trace: Trace
+
+
+GAS = DemoSensor("demo-gas-1", "gas", "demo gas detector", GAS_LEAK)
+SMOKE = DemoSensor("demo-smoke-1", "smoke", "demo smoke detector", SMOKE_ALARM)
 # Waits for things that take well under a second on any machine; generous for a loaded one.
 FRAME_WAIT_S = 30.0
 PICTURE_WAIT_S = 15.0
@@ -32,6 +44,7 @@ PICTURE_WAIT_S = 15.0
 
 @dataclass(frozen=True, slots=True)
 class SensorDemoResult:
+    sensor_id: str
     case_number: str | None
     picture_url: str | None
 
@@ -48,8 +61,11 @@ def gateway_account(admin: BrokerConfig) -> BrokerConfig:
     )
 
 
-def register(central: CentralRuntime, camera_id: str, edge_id: str, lat: float, lon: float) -> None:
-    """The demo camera in the registry (where it stands) and a gas sensor five metres off."""
+def register(
+    central: CentralRuntime, demo: DemoSensor, camera_id: str, edge_id: str, at: tuple[float, float]
+) -> None:
+    """The demo camera in the registry (where it stands) and the sensor five metres off."""
+    lat, lon = at
     camera = CameraIn(
         id=camera_id,
         edge_id=edge_id,
@@ -58,11 +74,11 @@ def register(central: CentralRuntime, camera_id: str, edge_id: str, lat: float, 
         location=GeoPointIn(lat=lat, lon=lon),
     )
     sensor = SensorIn(
-        id=DEMO_SENSOR,
+        id=demo.id,
         gateway_id=DEMO_GATEWAY,
-        vendor_code="DEMO-GAS",
-        sensor_type="gas",
-        name="demo gas detector",
+        vendor_code="DEMO",
+        sensor_type=demo.sensor_type,
+        name=demo.name,
         lat=lat + 0.00005,
         lon=lon,
         linked_cameras=[camera_id],
@@ -73,10 +89,15 @@ def register(central: CentralRuntime, camera_id: str, edge_id: str, lat: float, 
         central.sensors.registry.create(session, sensor, grid)
 
 
-def play_gas_leak(
-    central: CentralRuntime, edge: EdgeRuntime, camera_id: str, broker: BrokerConfig
+def play(
+    central: CentralRuntime,
+    demo: DemoSensor,
+    edge: EdgeRuntime,
+    camera_id: str,
+    broker: BrokerConfig,
 ) -> SensorDemoResult:
-    """The gas leak, once the camera has a frame; the case and its picture's API path."""
+    """The sensor's trace, once the camera has a frame; its case (if one opened) and its
+    picture's API path."""
     deadline = time.monotonic() + FRAME_WAIT_S
     while time.monotonic() < deadline:
         camera = edge.live_camera(camera_id)
@@ -86,21 +107,21 @@ def play_gas_leak(
     gateway = SimulatedGateway(broker, DEMO_GATEWAY)
     gateway.start()
     try:
-        gateway.play(GAS_LEAK, DEMO_SENSOR)
+        gateway.play(demo.trace, demo.id)
         gateway.wait_for_receipts(PICTURE_WAIT_S)
     finally:
         gateway.close()
-    return _wait_for_picture(central, camera_id)
+    return _wait_for_picture(central, demo.id, camera_id)
 
 
-def _wait_for_picture(central: CentralRuntime, camera_id: str) -> SensorDemoResult:
+def _wait_for_picture(central: CentralRuntime, sensor_id: str, camera_id: str) -> SensorDemoResult:
     deadline = time.monotonic() + PICTURE_WAIT_S
     while time.monotonic() < deadline:
         with central.sessions() as session:
-            found = sensor_rows.sensor_case_picture(session, DEMO_SENSOR, camera_id)
-        if found is not None and found[1] is not None:
-            case_number, alert_id = found
+            found = sensor_rows.sensor_picture(session, sensor_id, camera_id)
+        if found is not None:
+            alert_id, case_number = found
             url = f"/api/v1/alerts/{alert_id}/links/{camera_id}/snapshot"
-            return SensorDemoResult(case_number, url)
+            return SensorDemoResult(sensor_id, case_number, url)
         time.sleep(0.2)
-    return SensorDemoResult(None, None)
+    return SensorDemoResult(sensor_id, None, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,13 @@ from gridwatch_contract.schema import (
     documents,
     render,
     schema_path,
+)
+from gridwatch_contract.sensors import (
+    SensorAck,
+    SensorBatch,
+    SensorReceipt,
+    SensorRecord,
+    SensorRecordKind,
 )
 from tests.contract.factories import (
     TINY_JPEG,
@@ -73,6 +81,38 @@ EXAMPLES: dict[str, BaseModel] = {
     ),
     "edge_request": make_edge_request(),
     "edge_response": make_edge_response(),
+    "sensor_batch": SensorBatch(
+        message_id=uuid.UUID("1b4e28ba-2fa1-41d2-883f-0016d3cca427"),
+        gateway_id="gw-01",
+        sent_at=NOW,
+        records=[
+            SensorRecord(
+                sensor_id="wl-01",
+                sensor_type="water_level",
+                kind=SensorRecordKind.READING,
+                observed_at=NOW,
+                value=163.5,
+                battery_pct=81,
+            ),
+            SensorRecord(
+                sensor_id="mh-01",
+                sensor_type="manhole_cover",
+                kind=SensorRecordKind.ALARM,
+                observed_at=NOW,
+                code="tilt",
+            ),
+        ],
+    ),
+    "sensor_ack": SensorAck(
+        receipts=[
+            SensorReceipt(
+                message_id=uuid.UUID("1b4e28ba-2fa1-41d2-883f-0016d3cca427"),
+                status="stored",
+                rejected_records=1,
+                reason="unknown_sensor: sensor x-1 is not registered",
+            )
+        ]
+    ),
 }
 
 

@@ -256,23 +256,22 @@ def links_of(session: Session, alert_ids: Collection[uuid.UUID]) -> Sequence[Ale
     return session.scalars(query).all()
 
 
-def sensor_case_picture(
+def sensor_picture(
     session: Session, sensor_id: str, camera_id: str
-) -> tuple[str, uuid.UUID | None] | None:
-    """(case number, alert with that camera's attached picture) of the sensor's newest case."""
+) -> tuple[uuid.UUID, str | None] | None:
+    """(alert, its case number if any) of the sensor's newest alert with a picture of
+    ``camera_id`` attached; None while there is none."""
     query = (
-        select(CaseRow.case_number, AlertLinkRow.alert_id)
-        .join(AlertRow, AlertRow.case_id == CaseRow.id)
-        .outerjoin(
-            AlertLinkRow,
-            and_(
-                AlertLinkRow.alert_id == AlertRow.alert_id,
-                AlertLinkRow.camera_id == camera_id,
-                AlertLinkRow.status == "attached",
-            ),
+        select(AlertLinkRow.alert_id, CaseRow.case_number)
+        .join(AlertRow, AlertRow.alert_id == AlertLinkRow.alert_id)
+        .outerjoin(CaseRow, CaseRow.id == AlertRow.case_id)
+        .where(
+            AlertRow.source == "sensor",
+            AlertRow.camera_id == sensor_id,
+            AlertLinkRow.camera_id == camera_id,
+            AlertLinkRow.status == "attached",
         )
-        .where(AlertRow.source == "sensor", AlertRow.camera_id == sensor_id)
-        .order_by(AlertLinkRow.alert_id.is_(None), CaseRow.id.desc())
+        .order_by(AlertLinkRow.id.desc())
         .limit(1)
     )
     row = session.execute(query).first()

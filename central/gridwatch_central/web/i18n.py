@@ -43,6 +43,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "role.dispatcher": ("派遣员", "Dispatcher"),
     "role.department_handler": ("处置部门", "Department handler"),
     "role.integrator": ("集成系统", "Integrator"),
+    "role.gateway": ("传感器网关", "Sensor gateway"),
     "role.admin": ("管理员", "Administrator"),
     # the case loop's names of the same people (timeline entries), and central itself
     "role.handler": ("处置部门", "Department handler"),
