@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT
-from tests.edge.rules.compositing import composite_clip
+from benchmarks.quality.compositing import composite_clip
 
 PLACED_AT_S = 20.0
 DWELL_S = 10.0
