@@ -71,7 +71,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     print("| scenario | expected | hits | recall | false | false/cam-h | latency mean / max s |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        latency = "—" if r["latency_mean_s"] is None else f"{r['latency_mean_s']} / {r['latency_max_s']}"
+        latency = (
+            "—" if r["latency_mean_s"] is None else f"{r['latency_mean_s']} / {r['latency_max_s']}"
+        )
         print(
             f"| {r['scenario']} | {r['expected']} | {r['hits']} | {r['recall']} |"
             f" {r['false_alerts']} | {r['false_per_camera_hour']} | {latency} |"
@@ -81,7 +83,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--only", nargs="*", help="scenario names to run (default: all)")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "gridwatch-quality")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "gridwatch-quality"
+    )
     parser.add_argument("--json", type=Path, help="also write the result here")
     args = parser.parse_args(argv)
     samples = Path(os.environ.get("GRIDWATCH_SAMPLES_DIR", REPO_ROOT.parent / "shared/video"))
@@ -99,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         clip = make_clip(scenario.clip, samples, args.cache)
         seconds = clip_seconds(clip)
-        result = score(scenario.expected, run_scenario(scenario, clip, detector), complete=scenario.complete)
+        result = score(
+            scenario.expected, run_scenario(scenario, clip, detector), complete=scenario.complete
+        )
         rows.append(row(scenario.name, result, seconds))
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
         total.expected += result.expected
@@ -112,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows)
     for item in counts:
         print(json.dumps(item), flush=True)
-    result = {"scenarios": rows, "counts": counts}
     if args.json:
-        args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
+        document = {"scenarios": rows, "counts": counts}
+        args.json.write_text(json.dumps(document, indent=1), encoding="utf-8")
     print(json.dumps({"all": rows[-1], "counts": counts}))
     return 0
 

@@ -94,7 +94,8 @@ def background_plate(source: Path) -> Image:
                 frames.append(frame)
     finally:
         capture.release()
-    return np.median(np.stack(frames), axis=0).astype(np.uint8)
+    plate: Image = np.median(np.stack(frames), axis=0).astype(np.uint8)
+    return plate
 
 
 def occluded_object_clip(

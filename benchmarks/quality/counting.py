@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from benchmarks.quality.scenarios import Scenario
 from gridwatch_edge.config import ZoneConfig
@@ -23,7 +24,7 @@ def frame_at(clip: Path, at_s: float) -> ArrayPicture:
         capture.release()
     if not ok:
         raise ValueError(f"{clip} has no frame at {at_s} s")
-    return ArrayPicture(image)
+    return ArrayPicture(np.asarray(image, dtype=np.uint8))
 
 
 def count_errors(scenario: Scenario, clip: Path, detector: Detector) -> list[dict[str, Any]]:

@@ -34,9 +34,7 @@ JITTER = 0.01
 
 
 class InjectingDetector:
-    def __init__(
-        self, detector: Detector, injections: Sequence[Injection], seed: int = 0
-    ) -> None:
+    def __init__(self, detector: Detector, injections: Sequence[Injection], seed: int = 0) -> None:
         self._detector = detector
         self._injections = list(injections)
         self._random = np.random.default_rng(seed)
@@ -67,7 +65,10 @@ class InjectingDetector:
         scale = np.array([picture.width, picture.height] * 2, dtype=np.float64)
         names = list(self.class_names)
         added = Detections.create(
-            [np.clip(np.asarray(self._injections[i].box) + jitter[i], 0, 1) * scale for i in chosen],
+            [
+                np.clip(np.asarray(self._injections[i].box) + jitter[i], 0, 1) * scale
+                for i in chosen
+            ],
             [item.score for item in extra],
             [names.index(item.class_name) for item in extra],
         )

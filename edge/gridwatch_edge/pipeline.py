@@ -18,6 +18,7 @@ from gridwatch_edge.config import CameraConfig, MotionConfig, SourceSettings
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
 from gridwatch_edge.motion import MotionGate
+from gridwatch_edge.object_filter import ObjectFilter
 from gridwatch_edge.rules import Rule, build_rules
 from gridwatch_edge.scheduling import CpuScheduling, schedule_this_thread
 from gridwatch_edge.shared_detector import SharedDetector
@@ -26,6 +27,7 @@ from gridwatch_edge.sources import Frame
 from gridwatch_edge.sources.reader import CameraReader, ConnectionChange
 from gridwatch_edge.sources.status import RateMeter
 from gridwatch_edge.tracking import ByteTracker
+from gridwatch_edge.zones import Masks
 
 logger = logging.getLogger(__name__)
 # What the contract refuses in free text (gridwatch_contract.messages.NO_CONTROL_CHARACTERS).
@@ -69,7 +71,9 @@ class CameraPipeline:
             scheduling=scheduling,
         )
         motion = camera.motion or motion or MotionConfig()
-        self._gate = MotionGate(motion) if motion.enabled else None
+        self._gate = MotionGate(motion, Masks(camera.masks.motion)) if motion.enabled else None
+        self._filter = ObjectFilter(camera.filters, detector.class_names, camera.id, "camera")
+        self._object_masks = Masks(camera.masks.objects)
         self._last_detections = Detections.empty()
         self._tracker = ByteTracker(camera.tracker)
         self._rules: list[Rule] = build_rules(camera, detector.class_names, self._tracker)
@@ -121,7 +125,7 @@ class CameraPipeline:
         self.latest_frame = frame
         # On a still frame the gate hands back the previous detections; the tracker then sees
         # every object where it was, which is exactly what a still scene means.
-        detections = self._tracker.update(self._detect(frame), frame.media_time_s)
+        detections = self._tracker.update(self._admitted(frame), frame.media_time_s)
         self.frames_analysed += 1
         self._analysed_rate.add()
         for rule in self._rules:
@@ -129,6 +133,11 @@ class CameraPipeline:
                 self._emit(event, frame, rule)
         if frame.arrived_at:
             self._latencies_s.append(time.monotonic() - frame.arrived_at)
+
+    def _admitted(self, frame: Frame) -> Detections:
+        """This frame's detections that pass the camera's filters and object masks."""
+        detections = self._filter.apply(self._detect(frame), frame.width, frame.height)
+        return self._object_masks.drop_covered(detections, frame.width, frame.height)
 
     def _detect(self, frame: Frame) -> Detections:
         """Fresh detections, or the previous ones when the motion gate saw a still scene."""

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from gridwatch_edge.config_base import Identifier
 from gridwatch_edge.config_base import StrictModel as _Model
+from gridwatch_edge.filter_config import Units, check_points
 
 
 class LifecycleConfig(_Model):
@@ -87,6 +88,11 @@ class BackgroundChangeConfig(_Model):
     short_term_s: float = Field(default=3.0, gt=0)
     # ...and into the long-term one only after this long, which must exceed the dwell.
     long_term_s: float = Field(default=120.0, gt=0)
+    # For this long after the first frame the long-term model learns as fast as the short-term
+    # one: people standing in the first frame then walk off without leaving a "ghost" (their
+    # outline in the long-term background) that would be reported as a left object. Objects
+    # put down during the warm-up are not reported.
+    warm_up_s: float = Field(default=10.0, ge=0)
     # Smallest changed blob, as a fraction of the zone area: below that it is noise.
     min_area: float = Field(default=0.002, gt=0.0, lt=1.0)
     # Image width the models run at: halves the cost per halving, small objects still show.
@@ -104,8 +110,18 @@ class LeftObjectRuleConfig(LifecycleConfig):
     classes: list[str] = Field(default_factory=lambda: list(LEFT_OBJECT_CLASSES))
     # Compare against a long-term background as well; None disables that path.
     background: BackgroundChangeConfig | None = Field(default_factory=BackgroundChangeConfig)
-    # The owner has left when no person stands within this many person heights of it.
+    # The person who came with the object is the one closest to it, within this many person
+    # heights (of that person's box, measured foot to foot), when it appeared; the owner has
+    # gone once farther than this or lost by the tracker. 1.5 heights is arm's length plus a
+    # step on either side: the owner putting a bag down, not the walker two metres away.
     owner_radius: float = Field(default=1.5, gt=0)
+    # The owner is looked for this long before the object appeared: the background path sees
+    # an object only once it has been still for short_term_s, by when the owner may be gone.
+    owner_lookback_s: float = Field(default=5.0, ge=0)
+    # An object unseen for up to this long (walkers, a bus passing in front) keeps its
+    # identity and its dwell; unseen longer, it has been taken away. 5 s covers a group of
+    # pedestrians or a car passing at walking pace in front of it.
+    occlusion_s: float = Field(default=5.0, gt=0)
     zone_inertia: int = Field(default=3, ge=1, le=50)
 
     @model_validator(mode="after")
@@ -128,6 +144,7 @@ class LineCrossingRuleConfig(LifecycleConfig):
     # From ``line[0]`` to ``line[1]`` (relative); crossing from its left to its right as seen
     # on screen counts as ``in``, the other way as ``out``.
     line: tuple[tuple[float, float], tuple[float, float]]
+    units: Units = Field(default="relative", description="Of ``line``: relative (0..1) or px.")
     zone: str | None = Field(default=None, description="Optional: count only inside it.")
     classes: list[str] = Field(default_factory=lambda: ["person"], min_length=1)
     direction: Literal["in", "out", "both"] = "both"
@@ -140,9 +157,7 @@ class LineCrossingRuleConfig(LifecycleConfig):
 
     @model_validator(mode="after")
     def _valid_line(self) -> Self:
-        for x, y in self.line:
-            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise ValueError(f"line point [{x}, {y}] is outside the relative range 0..1")
+        check_points(self.line, self.units, "line")
         if self.line[0] == self.line[1]:
             raise ValueError("line needs two different points")
         return self

@@ -15,8 +15,9 @@ import numpy.typing as npt
 from gridwatch_contract.messages import EventType
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
+from gridwatch_edge.object_filter import class_ids
 from gridwatch_edge.rule_config import CrowdRuleConfig
-from gridwatch_edge.rules.base import ConfidenceMemory, class_ids, make_event
+from gridwatch_edge.rules.base import ConfidenceMemory, make_event
 from gridwatch_edge.rules.lifecycle import Lifecycle
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.zones import Zone
@@ -51,7 +52,7 @@ class CrowdRule:
         )
         if step is None:
             return []
-        area = self._zone.relative_area
+        area = self._zone.area_fraction(frame.width, frame.height)
         measurements = {
             "person_count": float(count),
             # Persons per unit of relative zone area, i.e. the count the zone would hold if it

@@ -17,14 +17,15 @@ from gridwatch_edge.rules.crowd import CrowdRule
 from gridwatch_edge.rules.left_object import LeftObjectRule
 from gridwatch_edge.rules.line_crossing import LineCrossingRule
 from gridwatch_edge.rules.stationary import StationaryRule
-from gridwatch_edge.zones import Zone
+from gridwatch_edge.zones import Masks, Zone
 
 
 def build_rules(
     camera: CameraConfig, class_names: Sequence[str], tracks: TrackLookup
 ) -> list[Rule]:
     """The camera's rules, or a ``ConfigError`` when one needs a class the model lacks."""
-    zones = {zone.id: Zone(zone) for zone in camera.zones}
+    zones = {zone.id: Zone(zone, class_names) for zone in camera.zones}
+    motion_masks = Masks(camera.masks.motion)
     rules: list[Rule] = []
     for config in camera.rules:
         match config:
@@ -33,7 +34,9 @@ def build_rules(
             case RoadBlockageRuleConfig() | IllegalParkingRuleConfig():
                 rules.append(StationaryRule(config, zones[config.zone], class_names, tracks))
             case LeftObjectRuleConfig():
-                rules.append(LeftObjectRule(config, zones[config.zone], class_names, tracks))
+                rules.append(
+                    LeftObjectRule(config, zones[config.zone], class_names, tracks, motion_masks)
+                )
             case LineCrossingRuleConfig():
                 zone = None if config.zone is None else zones[config.zone]
                 rules.append(LineCrossingRule(config, zone, class_names, tracks))

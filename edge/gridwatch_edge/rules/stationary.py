@@ -16,8 +16,9 @@ import numpy.typing as npt
 from gridwatch_contract.messages import EventType
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
+from gridwatch_edge.object_filter import class_ids
 from gridwatch_edge.rule_config import IllegalParkingRuleConfig, RoadBlockageRuleConfig
-from gridwatch_edge.rules.base import ConfidenceMemory, TrackLookup, class_ids, make_event
+from gridwatch_edge.rules.base import ConfidenceMemory, TrackLookup, make_event
 from gridwatch_edge.rules.lifecycle import Lifecycle
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.tracking.geometry import iou_matrix
