@@ -122,17 +122,19 @@ def occluded_object_clip(
 
 
 def mirrored_clip(source: Path, target: Path) -> Path:
-    """The left half of every frame mirrored onto the right half.
+    """The left half of every frame mirrored onto the right half, its red and blue swapped.
 
-    Whoever walks towards the centre line meets their own mirror image there and both turn
-    back: nobody ever crosses x = 0.5, though two people meet on it over and over. The worst
-    case for a tracker (identical boxes swapping) and so for a line count.
+    Whoever walks towards the centre line meets their mirror image there and both turn back:
+    nobody ever crosses x = 0.5, though two people meet on it over and over, the worst case
+    for a tracker (boxes merging and splitting, ids swapping) and so for a line count. Red
+    and blue are swapped in the mirror so that the two are different people to look at, as
+    two strangers are (grey road and green grass stay as they were).
     """
 
     def edit(image: Image, time_s: float) -> Image:
         del time_s
         half = image.shape[1] // 2
-        image[:, image.shape[1] - half :] = image[:, :half][:, ::-1]
+        image[:, image.shape[1] - half :] = image[:, :half][:, ::-1][:, :, ::-1]
         return image
 
     return edit_clip(source, target, edit)

@@ -75,6 +75,7 @@ class CameraPipeline:
         self._filter = ObjectFilter(camera.filters, detector.class_names, camera.id, "camera")
         self._object_masks = Masks(camera.masks.objects)
         self._last_detections = Detections.empty()
+        self._last_frame: Frame | None = None
         self._tracker = ByteTracker(camera.tracker)
         self._rules: list[Rule] = build_rules(camera, detector.class_names, self._tracker)
         self.finished = False
@@ -120,6 +121,7 @@ class CameraPipeline:
                     return
         finally:
             self._reader.stop(READER_STOP_TIMEOUT_S)
+            self.finish()
 
     def process(self, frame: Frame) -> None:
         self.latest_frame = frame
@@ -127,12 +129,23 @@ class CameraPipeline:
         # every object where it was, which is exactly what a still scene means.
         detections = self._tracker.update(self._admitted(frame), frame.media_time_s)
         self.frames_analysed += 1
+        self._last_frame = frame
         self._analysed_rate.add()
         for rule in self._rules:
             for event in rule.update(frame, detections):
                 self._emit(event, frame, rule)
         if frame.arrived_at:
             self._latencies_s.append(time.monotonic() - frame.arrived_at)
+
+    def finish(self) -> None:
+        """End of stream (file end or stop): rules report what they still hold, e.g. counts."""
+        frame = self._last_frame
+        if frame is None:
+            return
+        self._last_frame = None  # once only
+        for rule in self._rules:
+            for event in rule.finish(frame):
+                self._emit(event, frame, rule)
 
     def _admitted(self, frame: Frame) -> Detections:
         """This frame's detections that pass the camera's filters and object masks."""

@@ -154,6 +154,12 @@ class LineCrossingRuleConfig(LifecycleConfig):
     # A point this close to the line (fraction of box height) is on neither side: box jitter
     # around the line must not count as back-and-forth crossings.
     dead_band: float = Field(default=0.1, ge=0.0, le=2.0)
+    # Hysteresis: after stepping across, a track counts once it is this many box heights
+    # beyond the line (a walker covers ~0.8 heights a second; two people who meet on the line
+    # and turn back, each id briefly on the other's box, get ~0.2 beyond it) ...
+    min_distance: float = Field(default=0.35, ge=0.0, le=5.0)
+    # ... and has stayed on the new side this long (2 frames at 5 analysed fps).
+    min_time_s: float = Field(default=0.4, ge=0.0, le=30.0)
 
     @model_validator(mode="after")
     def _valid_line(self) -> Self:

@@ -28,6 +28,10 @@ class Rule(Protocol):
         """Feed one analysed frame; return the events this frame starts, updates or ends."""
         ...
 
+    def finish(self, frame: Frame) -> list[Event]:
+        """The stream ended (end of file, shutdown) after ``frame``: what must still be said."""
+        ...
+
 
 class TrackLookup(Protocol):
     """What rules may ask the tracker: a confirmed track by its id, or all of them."""

@@ -37,6 +37,10 @@ class CrowdRule:
     def rule_id(self) -> str:
         return self._config.id
 
+    def finish(self, frame: Frame) -> list[Event]:
+        del frame  # an open event stays open: the condition was still true at the last frame
+        return []
+
     def overlays(self, width: int, height: int) -> list[npt.NDArray[np.int32]]:
         return [self._zone.pixel_polygon(width, height)]
 

@@ -72,6 +72,10 @@ class LeftObjectRule:
     def rule_id(self) -> str:
         return self._config.id
 
+    def finish(self, frame: Frame) -> list[Event]:
+        del frame  # an open event stays open: the condition was still true at the last frame
+        return []
+
     def overlays(self, width: int, height: int) -> list[npt.NDArray[np.int32]]:
         """The zone and the outline of every object reported as left."""
         del width, height  # object boxes are in pixels of the frame that raised them
