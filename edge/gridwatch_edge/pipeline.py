@@ -77,7 +77,9 @@ class CameraPipeline:
         self._last_detections = Detections.empty()
         self._last_frame: Frame | None = None
         self._tracker = ByteTracker(camera.tracker)
-        self._rules: list[Rule] = build_rules(camera, detector.class_names, self._tracker)
+        self._rules: list[Rule] = build_rules(
+            camera, detector.class_names, self._tracker, detector.detect
+        )
         self.finished = False
         self.failed = False
         self.frames_analysed = 0

@@ -29,6 +29,23 @@ class LifecycleConfig(_Model):
     cooldown_s: float = Field(default=0.0, ge=0)
 
 
+class DenseCountConfig(_Model):
+    """The crowd zone looked at again in tiles at the network's input size (``dense_count``)."""
+
+    # Run when the frame-wide count reaches this fraction of min_persons without reaching it:
+    # a distant crowd is undercounted by about half at 416 px, so 0.5 catches it, while a
+    # near-empty zone never pays for the second look.
+    near_threshold: float = Field(default=0.5, gt=0.0, le=1.0)
+    # Frame pixels per tile side; the detector's input size (YOLOX-Nano: 416), so tiles run at
+    # their own resolution instead of shrunk with the whole frame.
+    tile_px: int = Field(default=416, ge=64, le=4096)
+    # At most this many tiles (inferences) per pass: a larger zone gets larger tiles.
+    max_tiles: int = Field(default=4, ge=1, le=16)
+    # A pass's count stands for this long: at 5 analysed fps, 1 s is one pass in five frames,
+    # so the extra cost is at most max_tiles / 5 inferences per analysed frame of the camera.
+    interval_s: float = Field(default=1.0, gt=0.0, le=60.0)
+
+
 class CrowdRuleConfig(LifecycleConfig):
     type: Literal["crowd"]
     id: Identifier
@@ -38,6 +55,8 @@ class CrowdRuleConfig(LifecycleConfig):
     # Hysteresis in count: an active crowd ends only when fewer than min_persons - this stand
     # in the zone (0 keeps the tuned behaviour: ends below min_persons).
     count_hysteresis: int = Field(default=0, ge=0)
+    # The denser second look near the threshold; None: the frame-wide count only.
+    dense_count: DenseCountConfig | None = Field(default_factory=DenseCountConfig)
 
     @model_validator(mode="after")
     def _hysteresis_below_threshold(self) -> Self:
