@@ -8,6 +8,7 @@ import threading
 import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
@@ -41,6 +42,21 @@ READER_STOP_TIMEOUT_S = 10.0
 LATENCY_WINDOW = 512
 
 
+@dataclass(frozen=True)
+class MediaWindow:
+    """Part of a recording to analyse (replays): frames before ``start_s`` are decoded and
+    dropped, the stream ends after ``end_s``."""
+
+    start_s: float = 0.0
+    end_s: float | None = None
+
+    def before(self, media_time_s: float) -> bool:
+        return media_time_s < self.start_s
+
+    def after(self, media_time_s: float) -> bool:
+        return self.end_s is not None and media_time_s > self.end_s
+
+
 class CameraPipeline:
     def __init__(
         self,
@@ -54,8 +70,10 @@ class CameraPipeline:
         sources: SourceSettings | None = None,
         motion: MotionConfig | None = None,
         scheduling: CpuScheduling = "normal",
+        window: MediaWindow | None = None,
     ) -> None:
         self.camera = camera
+        self._window = window or MediaWindow()
         self._scheduling = scheduling
         self._edge_id = edge_id
         self._detector = detector
@@ -97,6 +115,10 @@ class CameraPipeline:
         return self._reader.status().online
 
     @property
+    def rules(self) -> list[Rule]:
+        return list(self._rules)
+
+    @property
     def reader(self) -> CameraReader:
         return self._reader
 
@@ -115,9 +137,12 @@ class CameraPipeline:
         try:
             while not stop.is_set():
                 frame = self._reader.next_frame(FRAME_POLL_S)
-                if frame is not None:
+                if frame is not None and self._window.after(frame.media_time_s):
+                    self.finished = True
+                    return
+                if frame is not None and not self._window.before(frame.media_time_s):
                     self.process(frame)
-                elif self._reader.done:
+                elif frame is None and self._reader.done:
                     self.failed = self._reader.failed
                     self.finished = True
                     return
