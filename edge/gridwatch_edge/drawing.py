@@ -94,15 +94,8 @@ def _line(canvas: Image, rule: LineCrossingRuleConfig, ends: npt.NDArray[np.floa
     middle = (start + end) / 2.0
     length = max(24.0, 0.12 * float(np.hypot(*direction)))
     tip = middle + normal * length
-    cv2.arrowedLine(
-        canvas,
-        _point(middle - normal * length),
-        _point(tip),
-        LINE_COLOUR,
-        2,
-        cv2.LINE_AA,
-        tipLength=0.3,
-    )
+    # From the line towards the side that counts as "in".
+    cv2.arrowedLine(canvas, _point(middle), _point(tip), LINE_COLOUR, 2, cv2.LINE_AA, tipLength=0.3)
     _label(canvas, "in", tip + normal * 6 + np.array([-8.0, 5.0]), LINE_COLOUR)
     _label(canvas, rule.id, start + np.array([6.0, -6.0]), LINE_COLOUR)
 

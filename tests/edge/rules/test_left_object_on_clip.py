@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
 from benchmarks.quality.compositing import composite_clip
+from tests.conftest import REPO_ROOT
 
 PLACED_AT_S = 20.0
 DWELL_S = 10.0
