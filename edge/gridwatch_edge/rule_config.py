@@ -55,8 +55,10 @@ class CrowdRuleConfig(LifecycleConfig):
     # Hysteresis in count: an active crowd ends only when fewer than min_persons - this stand
     # in the zone (0 keeps the tuned behaviour: ends below min_persons).
     count_hysteresis: int = Field(default=0, ge=0)
-    # The denser second look near the threshold; None: the frame-wide count only.
-    dense_count: DenseCountConfig | None = Field(default_factory=DenseCountConfig)
+    # The denser second look near the threshold (``dense_count: {}`` for its defaults). Off by
+    # default: each pass costs up to max_tiles inferences, which a zone of near people does
+    # not need; turn it on for zones where people are small (far from the camera).
+    dense_count: DenseCountConfig | None = None
 
     @model_validator(mode="after")
     def _hysteresis_below_threshold(self) -> Self:

@@ -18,7 +18,8 @@ from gridwatch_edge.sinks import CollectingSink
 from tests.conftest import REPO_ROOT
 
 EXAMPLE_CONFIG = REPO_ROOT / "configs" / "edge.example.yaml"
-# Media times (s) of the tuned rule's crowd events, with its dense second pass (the default):
+# Media times (s) of the tuned rule's crowd events, with its dense second pass (on in the
+# example config):
 # five or more people stand on the road from 3.6 s to about 30 s (checked on the frames at 9 s
 # and 25 s: one walker half hidden by the sign post, two far up by the van), from 34 s and
 # from 69.2 s.

@@ -61,7 +61,9 @@ def test_the_dense_pass_counts_a_distant_crowd_the_frame_wide_pass_halves(
 ) -> None:
     frame = _distant_crowd(vtest_clip)
     detections = yolox.detect(frame.picture)
-    config = CrowdRuleConfig(type="crowd", id="crowd", zone="all", min_persons=30, min_duration_s=1)
+    config = CrowdRuleConfig(
+        type="crowd", id="crowd", zone="all", min_persons=30, min_duration_s=1, dense_count={}
+    )
     frame_wide = CrowdRule(
         config.model_copy(update={"dense_count": None}), Zone(WHOLE), yolox.class_names
     )
@@ -80,7 +82,9 @@ def test_far_from_the_threshold_the_dense_pass_does_not_run(
     yolox: Detector, vtest_clip: Path
 ) -> None:
     frame = _distant_crowd(vtest_clip)
-    config = CrowdRuleConfig(type="crowd", id="crowd", zone="all", min_persons=80, min_duration_s=1)
+    config = CrowdRuleConfig(
+        type="crowd", id="crowd", zone="all", min_persons=80, min_duration_s=1, dense_count={}
+    )
     rule = CrowdRule(config, Zone(WHOLE), yolox.class_names, yolox.detect)
     rule.count(frame, yolox.detect(frame.picture))  # ~18 found: below 0.5 x 80
     assert rule.dense_counter is not None
