@@ -1,6 +1,6 @@
 """Detection quality on the sample clip and clips composited from it.
 
-    python -m benchmarks.quality [--only NAME ...] [--cache DIR] [--json FILE]
+    python -m benchmarks.quality [--only NAME ...] [--cache DIR] [--json FILE] [--scenarios F]
 
 Each scenario of ``scenarios.yaml`` runs through ``replay`` (real decoder, YOLOX-Nano, tracker
 and rules, as ``gridwatch edge replay`` runs it) and is scored for recall (expected events
@@ -24,7 +24,7 @@ import cv2
 
 from benchmarks.quality.counting import count_errors
 from benchmarks.quality.inject import InjectingDetector
-from benchmarks.quality.scenarios import Scenario, load_scenarios, make_clip
+from benchmarks.quality.scenarios import SCENARIOS_FILE, Scenario, load_scenarios, make_clip
 from benchmarks.quality.score import Raised, Score, score
 from gridwatch_edge.config import parse_edge_config
 from gridwatch_edge.detector import Detector, load_detector
@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "gridwatch-quality"
     )
     parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument(
+        "--scenarios", type=Path, default=SCENARIOS_FILE, help="scenario file (default: ours)"
+    )
     args = parser.parse_args(argv)
     samples = Path(os.environ.get("GRIDWATCH_SAMPLES_DIR", REPO_ROOT.parent / "shared/video"))
     models = Path(os.environ.get("GRIDWATCH_MODELS_DIR", REPO_ROOT.parent / "shared/models"))
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, counts = [], []
     total = Score()
     total_s = 0.0
-    for scenario in load_scenarios():
+    for scenario in load_scenarios(args.scenarios):
         if args.only and scenario.name not in args.only:
             continue
         clip = make_clip(scenario.clip, samples, args.cache)
