@@ -6,7 +6,7 @@ cooldown) are shared by all of them through ``LifecycleConfig``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -100,6 +100,11 @@ class IllegalParkingRuleConfig(_StationaryRuleConfig):
 
 
 LEFT_OBJECT_CLASSES = ("backpack", "handbag", "suitcase", "bottle")
+# What ``littering`` looks for by default: the COCO classes of thrown-away things, and a size
+# limit (1 % of the frame: a bin bag near the camera, a bottle anywhere) above which a new
+# still thing is a left object, not litter.
+LITTER_CLASSES = ("bottle", "cup")
+LITTER_MAX_AREA = 0.01
 
 
 class BackgroundChangeConfig(_Model):
@@ -144,6 +149,21 @@ class LeftObjectRuleConfig(LifecycleConfig):
     # pedestrians or a car passing at walking pace in front of it.
     occlusion_s: float = Field(default=5.0, gt=0)
     zone_inertia: int = Field(default=3, ge=1, le=50)
+    # Candidates whose box covers more of the frame than this are not this rule's objects
+    # (None: no limit; ``littering`` defaults to LITTER_MAX_AREA).
+    max_object_area: float | None = Field(default=None, gt=0.0, le=1.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _littering_defaults(cls, data: Any) -> Any:
+        """``littering`` is the same rule tuned for small things thrown or left."""
+        if isinstance(data, dict) and data.get("type") == "littering":
+            data = {
+                "classes": list(LITTER_CLASSES),
+                "max_object_area": LITTER_MAX_AREA,
+                **data,
+            }
+        return data
 
     @model_validator(mode="after")
     def _has_a_path(self) -> Self:

@@ -58,8 +58,9 @@ class BackgroundChange:
         """How long an object has been still when its change first shows."""
         return self._config.short_term_s
 
-    def update(self, frame: Frame, exclude: Detections) -> npt.NDArray[np.float32]:
-        """(N, 4) boxes of the static changed regions of this frame, in frame pixels."""
+    def update(self, frame: Frame, exclude: Detections) -> Detections:
+        """The static changed regions of this frame as untracked boxes in frame pixels (no
+        class: class id 0 and score 1 are placeholders)."""
         dt_s = 0.0 if self._previous_s is None else frame.media_time_s - self._previous_s
         self._previous_s = frame.media_time_s
         if self._started_s is None:
@@ -82,7 +83,7 @@ class BackgroundChange:
         static = cv2.morphologyEx(static, cv2.MORPH_OPEN, OPEN_KERNEL)
         static = cv2.morphologyEx(static, cv2.MORPH_CLOSE, CLOSE_KERNEL)
         boxes = self._blob_boxes(static.astype(np.uint8), frame) / scale
-        return boxes.astype(np.float32)
+        return Detections.create(boxes, np.ones(len(boxes)), np.zeros(len(boxes)))
 
     @staticmethod
     def _rate(dt_s: float, absorb_after_s: float) -> float:

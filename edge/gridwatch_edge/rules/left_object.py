@@ -89,20 +89,19 @@ class LeftObjectRule:
         self._frame_size = (frame.width, frame.height)
         now = frame.media_time_s
         persons = [t for t in self._tracks.active if t.class_id == self._person]
-        objects = self._still_objects(
-            self._membership.update(detections, frame.width, frame.height), now
-        )
+        inside = self._membership.update(detections, frame.width, frame.height)
+        objects = self._still_objects(self._small(inside, frame), now)
         object_keys = self._ledger.observe(
             objects.xyxy, self._object_since(objects, now), now, persons
         )
         blob_count = 0
         if self._background is not None:
             others = detections.filter(~np.isin(detections.class_id, self._objects))
-            blobs = self._background.update(frame, others)
+            blobs = self._small(self._background.update(frame, others), frame)
             # A changed region shows only once the short-term model has absorbed it: the
             # object has been there about that long already.
             absorbed_s = self._background.absorb_s
-            self._ledger.observe(blobs, [now - absorbed_s] * len(blobs), now, persons)
+            self._ledger.observe(blobs.xyxy, [now - absorbed_s] * len(blobs), now, persons)
             blob_count = len(blobs)
         self._left = self._ledger.update(now, persons)
         left_keys = {o.key for o in self._left}
@@ -138,6 +137,13 @@ class LeftObjectRule:
                 measurements=measurements,
             )
         ]
+
+    def _small(self, candidates: Detections, frame: Frame) -> Detections:
+        """Candidates within ``max_object_area`` (littering: small things only)."""
+        limit = self._config.max_object_area
+        if limit is None or len(candidates) == 0:
+            return candidates
+        return candidates.filter(candidates.area_fractions(frame.width, frame.height) <= limit)
 
     def _still_objects(self, objects: Detections, now_s: float) -> Detections:
         still = np.array(
