@@ -11,7 +11,7 @@ from gridwatch_edge.filter_config import MaskConfig, ObjectFilterConfig
 from gridwatch_edge.motion import MotionGate
 from gridwatch_edge.object_filter import ObjectFilter
 from gridwatch_edge.picture import ArrayPicture
-from gridwatch_edge.rule_config import LineCrossingRuleConfig
+from gridwatch_edge.rule_config import LeftObjectRuleConfig, LineCrossingRuleConfig
 from gridwatch_edge.zones import Masks, Zone
 
 CLASSES = ["person", "car", "train", "backpack"]
@@ -159,3 +159,14 @@ def test_lines_may_be_given_in_pixels() -> None:
     (rule,) = parse_edge_config(document).cameras[0].rules
     assert isinstance(rule, LineCrossingRuleConfig)
     assert rule.line == ((384, 115), (384, 518))
+
+
+def test_littering_defaults_to_small_thrown_things_and_left_object_to_bags() -> None:
+    littering = LeftObjectRuleConfig(type="littering", id="l", zone="z", dwell_s=10)
+    assert littering.classes == ["bottle", "cup"]
+    assert littering.max_object_area == 0.01
+    own = LeftObjectRuleConfig(type="littering", id="l", zone="z", dwell_s=10, classes=[])
+    assert own.classes == []
+    left = LeftObjectRuleConfig(type="left_object", id="b", zone="z", dwell_s=10)
+    assert "suitcase" in left.classes
+    assert left.max_object_area is None
