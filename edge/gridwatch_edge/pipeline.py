@@ -171,8 +171,13 @@ class CameraPipeline:
             return
         self._last_frame = None  # once only
         for rule in self._rules:
-            for event in rule.finish(frame):
-                self._emit(event, frame, rule)
+            try:
+                for event in rule.finish(frame):
+                    self._emit(event, frame, rule)
+            except Exception:  # one rule's report must not keep the others from theirs
+                logger.exception(
+                    "camera %s: rule %s failed to finish", self.camera.id, rule.rule_id
+                )
 
     def _admitted(self, frame: Frame) -> Detections:
         """This frame's detections that pass the camera's filters and object masks."""

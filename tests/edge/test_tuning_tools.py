@@ -4,9 +4,6 @@ and the camera filter that keeps a hallucinated full-frame box from blocking a l
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +18,8 @@ from gridwatch_edge.config import parse_edge_config
 from gridwatch_edge.detector import Detector
 from gridwatch_edge.pipeline import MediaWindow
 from gridwatch_edge.replay import ReplayScope, replay_run
-from tests.conftest import REPO_ROOT
+from tests.edge.cli import run_edge_command
 
-RUN_TIMEOUT_S = 300
 LINE = [[0.5, 0.2], [0.5, 0.9]]  # top → bottom: "in" is the screen's left
 LANES = [[0.0, 0.35], [1.0, 0.35], [1.0, 1.0], [0.0, 1.0]]  # the road, to the bottom edge
 # A "train" over 97 % of the picture in half the frames, as a motorway camera reported.
@@ -48,25 +44,13 @@ def _camera(clip: Path, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _gridwatch(*args: str, models_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gridwatch", "edge", *args],
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-        check=False,
-        cwd=REPO_ROOT,
-        env={**os.environ, "GRIDWATCH_MODELS_DIR": str(models_dir)},
-    )
-
-
 def test_draw_writes_the_frame_with_zone_line_arrow_and_mask(
     tmp_path: Path, vtest_clip: Path, models_dir: Path
 ) -> None:
     config = tmp_path / "edge.yaml"
     config.write_text(yaml.safe_dump({"edge_id": "e", "cameras": [_camera(vtest_clip)]}))
     out = tmp_path / "setup.png"
-    completed = _gridwatch(
+    completed = run_edge_command(
         "draw", "--config", str(config), "--at", "16", "--out", str(out), models_dir=models_dir
     )
     assert completed.returncode == 0, completed.stderr
@@ -90,14 +74,28 @@ def test_draw_writes_the_frame_with_zone_line_arrow_and_mask(
     assert image[15, 60, 0] < frame[15, 60, 0]
 
 
-def test_draw_names_an_unknown_camera(tmp_path: Path, vtest_clip: Path, models_dir: Path) -> None:
+UNKNOWN_IDS = [
+    (("draw", "--camera", "gate"), "no camera 'gate'"),
+    (("replay", "--rule", "nope"), "no rule nope"),
+]
+
+
+@pytest.mark.parametrize(("command", "message"), UNKNOWN_IDS)
+def test_an_unknown_camera_or_rule_is_named(
+    tmp_path: Path,
+    vtest_clip: Path,
+    models_dir: Path,
+    command: tuple[str, str, str],
+    message: str,
+) -> None:
     config = tmp_path / "edge.yaml"
     config.write_text(yaml.safe_dump({"edge_id": "e", "cameras": [_camera(vtest_clip)]}))
-    completed = _gridwatch(
-        "draw", "--config", str(config), "--camera", "gate", models_dir=models_dir
+    name, option, value = command
+    completed = run_edge_command(
+        name, "--config", str(config), option, value, models_dir=models_dir
     )
     assert completed.returncode == 2
-    assert "no camera 'gate'" in completed.stderr
+    assert message in completed.stderr
 
 
 def test_replay_of_a_window_prints_ids_counts_snapshots_and_a_summary(
@@ -110,7 +108,7 @@ def test_replay_of_a_window_prints_ids_counts_snapshots_and_a_summary(
     config = tmp_path / "edge.yaml"
     config.write_text(yaml.safe_dump({"edge_id": "e", "cameras": [camera]}))
     snapshots = tmp_path / "snaps"
-    completed = _gridwatch(
+    completed = run_edge_command(
         "replay", "--config", str(config), "--start", "10", "--end", "30",
         "--rule", "crossing", "--snapshots", str(snapshots), models_dir=models_dir,
     )  # fmt: skip
@@ -137,16 +135,6 @@ def test_replay_of_a_window_prints_ids_counts_snapshots_and_a_summary(
     counts = {k: v for k, v in counts.items() if k not in ("in_total", "out_total") and v}
     shown = ", ".join(f"{key} {value}" for key, value in sorted(counts.items()))
     assert f"line crossing final counts: {shown}" in summary
-
-
-def test_replay_names_an_unknown_rule(tmp_path: Path, vtest_clip: Path, models_dir: Path) -> None:
-    config = tmp_path / "edge.yaml"
-    config.write_text(yaml.safe_dump({"edge_id": "e", "cameras": [_camera(vtest_clip)]}))
-    completed = _gridwatch(
-        "replay", "--config", str(config), "--rule", "nope", models_dir=models_dir
-    )
-    assert completed.returncode == 2
-    assert "no rule nope" in completed.stderr
 
 
 @pytest.mark.parametrize(("max_area", "blocked"), [(None, False), (1.0, True)])
