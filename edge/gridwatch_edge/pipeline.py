@@ -7,8 +7,8 @@ import re
 import threading
 import time
 from collections import deque
-from datetime import UTC, datetime, timedelta
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
