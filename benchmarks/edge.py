@@ -1,6 +1,7 @@
 """How many 720p/25 fps cameras one edge box analyses at >= 2 fps with YOLOX-Nano.
 
     python -m benchmarks.edge [--quick] [--seconds 20] [--max-streams 64]
+    python -m benchmarks.edge --rules-pair K [--rounds 3] [--seconds 20]
 
 K copies of ``vtest_720p25.mp4`` (from ``GRIDWATCH_SAMPLES_DIR``) are paced in real time, as a
 camera would deliver them. A K passes when every camera keeps >= 2 analysed frames/s and the
@@ -26,6 +27,12 @@ is kept: a passing load elsewhere on the machine can only lower a probe; ``measu
 why the probes sit next to the trial). The naive loop gets the same second look upwards from
 its best K, without probes.
 
+``--rules-pair K`` skips all that and runs the runtime at K cameras carrying a realistic rule
+set (``rule_sets.py``) with the old defaults, today's, and today's plus the crowd zone's dense
+pass, interleaved for ``--rounds`` rounds; it reports each variant's CPU time per analysed
+frame (the box's cost of one camera frame, which sets how many streams fit) and the ratios
+to the old defaults.
+
 The last line printed is one JSON object. Measurements only: nothing here asserts a time.
 """
 
@@ -46,6 +53,7 @@ import numpy as np
 import onnxruntime as ort
 
 from benchmarks.parallel import run_slots
+from benchmarks.rule_sets import VARIANTS, camera_rules
 from gridwatch_edge.config import DetectorConfig, SourceSettings, parse_edge_config
 from gridwatch_edge.detector import load_detector
 from gridwatch_edge.detector.candidates import Postprocess
@@ -83,6 +91,14 @@ class Trial:
     detected_fps: float
     rss_mb: float
     cpu_busy: float  # share of the usable cores this process kept busy while measured
+    analysed_fps: float = 0.0  # all cameras together
+
+    @property
+    def cpu_ms_per_analysed_frame(self) -> float:
+        """CPU time of the whole box per analysed frame: what a camera costs."""
+        if not self.analysed_fps:
+            return float("inf")
+        return 1000.0 * self.cpu_busy * usable_cores() / self.analysed_fps
 
 
 def rss_mb() -> float:
@@ -123,7 +139,9 @@ def judge(
     min_fps = min(fps) if fps else 0.0
     latency = p95(latencies)
     passed = min_fps >= REQUIRED_FPS and latency < MAX_P95_S
-    trial = Trial(streams, passed, min_fps, latency, decoded, detected, rss_mb(), cpu_busy)
+    trial = Trial(
+        streams, passed, min_fps, latency, decoded, detected, rss_mb(), cpu_busy, sum(fps)
+    )
     print(
         f"  K={streams:2d} {'pass' if passed else 'FAIL'}  min analysed fps {min_fps:.2f}"
         f"  p95 {latency:.3f} s  decoded {decoded:.0f}/s  detected {detected:.1f}/s"
@@ -136,12 +154,22 @@ def judge(
 # --- the runtime -------------------------------------------------------------------------
 
 
-def runtime_trial(streams: int, clip: Path, seconds: float, models_dir: Path) -> Trial:
+def runtime_trial(
+    streams: int, clip: Path, seconds: float, models_dir: Path, rules: str | None = None
+) -> Trial:
+    """K cameras paced in real time, without rules or with a rule set of ``rule_sets``."""
+    extra = {} if rules is None else camera_rules(rules)
     config = parse_edge_config(
         {
             "edge_id": "bench",
             "cameras": [
-                {"id": f"cam{i}", "url": str(clip), "analysis_fps": ANALYSIS_FPS, "realtime": True}
+                {
+                    "id": f"cam{i}",
+                    "url": str(clip),
+                    "analysis_fps": ANALYSIS_FPS,
+                    "realtime": True,
+                    **extra,
+                }
                 for i in range(streams)
             ],
         }
@@ -447,11 +475,45 @@ def search(name: str, trial: Callable[[int], Trial], start: int, limit: int) -> 
     return best
 
 
+def rules_pair(streams: int, rounds: int, clip: Path, seconds: float, models: Path) -> int:
+    """The runtime at one K with each rule variant, interleaved round by round so that the
+    machine's drift hits every variant alike; prints one JSON object last."""
+    trials: dict[str, list[Trial]] = {variant: [] for variant in VARIANTS}
+    for round_index in range(rounds):
+        for variant in VARIANTS:
+            print(f"round {round_index + 1}, rules {variant}:", flush=True)
+            trials[variant].append(runtime_trial(streams, clip, seconds, models, variant))
+    summary: dict[str, Any] = {"streams": streams, "rounds": rounds, "seconds_per_trial": seconds}
+    for variant, runs in trials.items():
+        costs = sorted(t.cpu_ms_per_analysed_frame for t in runs)
+        summary[variant] = {
+            "passed": sum(t.passed for t in runs),
+            "min_analysed_fps": [round(t.min_fps, 2) for t in runs],
+            "p95_latency_s": [round(t.p95_s, 3) for t in runs],
+            "cpu_ms_per_analysed_frame": [round(c, 2) for c in costs],
+            "median_cpu_ms": round(costs[len(costs) // 2], 2),
+        }
+    old = summary["old"]["median_cpu_ms"]
+    for variant in ("new", "dense"):
+        # Streams a box sustains scale with 1 / cost per frame once it is saturated.
+        summary[f"{variant}_vs_old_cost"] = round(summary[variant]["median_cpu_ms"] / old, 3)
+    summary["load_average_1m"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(summary))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="8 s per K, shorter rate probes")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per K")
     parser.add_argument("--max-streams", type=int, default=64)
+    parser.add_argument(
+        "--rules-pair",
+        type=int,
+        metavar="K",
+        help="only compare rule defaults (rule_sets.py) at K cameras, then stop",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --rules-pair")
     args = parser.parse_args(argv)
     seconds = 8.0 if args.quick else args.seconds
     probe_s = 3.0 if args.quick else 6.0
@@ -460,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     clip = samples / CLIP_NAME
     if not clip.is_file():
         parser.error(f"{clip} not found; set GRIDWATCH_SAMPLES_DIR")
+    if args.rules_pair:
+        return rules_pair(args.rules_pair, args.rounds, clip, seconds, models)
 
     def runtime(streams: int) -> Trial:
         return runtime_trial(streams, clip, seconds, models)

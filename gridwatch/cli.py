@@ -56,7 +56,26 @@ def build_parser() -> argparse.ArgumentParser:
         "replay", help="run the file cameras to their end, print alerts as JSON lines"
     )
     edge_replay.add_argument("--config", type=Path, required=True, help="edge YAML file")
+    edge_replay.add_argument("--start", type=float, default=0.0, help="media second to start at")
+    edge_replay.add_argument("--end", type=float, help="media second to stop after")
+    edge_replay.add_argument(
+        "--camera", action="append", default=[], help="only this camera (repeatable)"
+    )
+    edge_replay.add_argument(
+        "--rule", action="append", default=[], help="only this rule (repeatable)"
+    )
+    edge_replay.add_argument(
+        "--snapshots", type=Path, help="write each alert's JPEG into this folder"
+    )
     edge_replay.set_defaults(handler="gridwatch.commands.edge:replay_command")
+    edge_draw = edge.add_parser(
+        "draw", help="write a PNG of a camera's frame with its zones, lines and masks"
+    )
+    edge_draw.add_argument("--config", type=Path, required=True, help="edge YAML file")
+    edge_draw.add_argument("--camera", help="camera id (default: the first)")
+    edge_draw.add_argument("--at", type=float, default=0.0, help="media second of the frame")
+    edge_draw.add_argument("--out", type=Path, help="PNG to write (default: CAMERA-setup.png)")
+    edge_draw.set_defaults(handler="gridwatch.commands.edge:draw_command")
 
     central = commands.add_parser("central", help="central service").add_subparsers(required=True)
     serve = central.add_parser("serve", help="ingest alerts and serve the API")

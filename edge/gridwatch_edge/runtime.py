@@ -22,7 +22,7 @@ from gridwatch_edge.config_subscriber import ConfigSubscriber
 from gridwatch_edge.detector import Detector, load_detector
 from gridwatch_edge.metrics import EdgeMetrics
 from gridwatch_edge.outbox import open_outbox
-from gridwatch_edge.pipeline import CameraPipeline
+from gridwatch_edge.pipeline import CameraPipeline, MediaWindow
 from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.requests import RequestHandler
 from gridwatch_edge.shared_detector import SharedDetector, usable_cores
@@ -61,8 +61,10 @@ class EdgeRuntime:
         detector: Detector,
         sink: AlertSink,
         stats_publisher: StatsSink | None = None,
+        media_window: MediaWindow | None = None,
     ) -> None:
         self._config = config
+        self._media_window = media_window
         self._sink = sink
         self._detector = SharedDetector(
             detector,
@@ -215,6 +217,7 @@ class EdgeRuntime:
                 sources=self._config.sources,
                 motion=self._config.motion,
                 scheduling=self._config.cpu_scheduling,
+                window=self._media_window,
             )
         )
 
