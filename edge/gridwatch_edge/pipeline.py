@@ -10,6 +10,7 @@ from collections import deque
 from gridwatch_contract.messages import CameraStats
 from gridwatch_edge.alerts import AlertSizeLimits, build_alert
 from gridwatch_edge.camera_health import camera_health_alert
+from gridwatch_edge.clips.camera import CameraClips
 from gridwatch_edge.config import CameraConfig, MotionConfig, SourceSettings
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
@@ -46,9 +47,11 @@ class CameraPipeline:
         sources: SourceSettings | None = None,
         motion: MotionConfig | None = None,
         scheduling: CpuScheduling = "normal",
+        clips: CameraClips | None = None,
     ) -> None:
         self.camera = camera
         self._scheduling = scheduling
+        self._clips = clips
         self._edge_id = edge_id
         self._detector = detector
         self._sink = sink
@@ -61,6 +64,7 @@ class CameraPipeline:
             settings=sources or SourceSettings(),
             on_change=self._on_connection_change,
             scheduling=scheduling,
+            packet_tap=clips.reader_tap if clips is not None else None,
         )
         motion = camera.motion or motion or MotionConfig()
         self._gate = MotionGate(motion) if motion.enabled else None
@@ -84,6 +88,10 @@ class CameraPipeline:
         return self._reader
 
     @property
+    def clips(self) -> CameraClips | None:
+        return self._clips
+
+    @property
     def motion_gate(self) -> MotionGate | None:
         return self._gate
 
@@ -94,6 +102,8 @@ class CameraPipeline:
         ever sees the newest frame due for analysis.
         """
         schedule_this_thread(self._scheduling)
+        if self._clips is not None:
+            self._clips.start()
         self._reader.start()
         try:
             while not stop.is_set():
@@ -106,6 +116,8 @@ class CameraPipeline:
                     return
         finally:
             self._reader.stop(READER_STOP_TIMEOUT_S)
+            if self._clips is not None:
+                self._clips.stop()
 
     def process(self, frame: Frame) -> None:
         # On a still frame the gate hands back the previous detections; the tracker then sees
@@ -141,6 +153,7 @@ class CameraPipeline:
         )
 
     def _emit(self, event: Event, frame: Frame, rule: Rule) -> None:
+        clip_id = self._clips.on_event(event, frame) if self._clips is not None else None
         alert = build_alert(
             event,
             edge_id=self._edge_id,
@@ -150,6 +163,7 @@ class CameraPipeline:
             model=self._detector.model_info,
             class_names=self._detector.class_names,
             limits=self._size_limits,
+            clip_id=clip_id,
         )
         self._sink.publish_alert(alert)
         self.alerts += 1

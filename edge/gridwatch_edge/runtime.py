@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 
 from gridwatch_contract.messages import CameraStats, EdgeStatsMessage
+from gridwatch_edge.clips.service import EdgeClips
 from gridwatch_edge.config import CameraConfig, EdgeConfig
 from gridwatch_edge.config_subscriber import ConfigSubscriber
 from gridwatch_edge.detector import Detector, load_detector
@@ -60,9 +61,11 @@ class EdgeRuntime:
         detector: Detector,
         sink: AlertSink,
         stats_publisher: StatsSink | None = None,
+        clips: EdgeClips | None = None,
     ) -> None:
         self._config = config
         self._sink = sink
+        self._clips = clips
         self._detector = SharedDetector(
             detector,
             max_batch=config.detector.max_batch,
@@ -206,6 +209,7 @@ class EdgeRuntime:
                 sources=self._config.sources,
                 motion=self._config.motion,
                 scheduling=self._config.cpu_scheduling,
+                clips=self._clips.for_camera(camera) if self._clips is not None else None,
             )
         )
 
@@ -247,9 +251,21 @@ def run_edge(
     """
     detector = load_detector(config.detector, models_dir=models_dir, manifest_dirs=manifest_dirs)
     outbox = open_outbox(config.outbox)
+    clips = _edge_clips(config)
     try:
         publisher = MqttPublisher.for_edge(config, outbox)
-        runtime = EdgeRuntime(config, detector=detector, sink=publisher, stats_publisher=publisher)
+        if clips is not None:
+            sender = clips.connect(
+                publisher,
+                topics=config.broker.topics,
+                edge_id=config.edge_id,
+                max_payload_bytes=config.alert_payload_max_bytes,
+            )
+            publisher.attach(sender)
+            clips.start()
+        runtime = EdgeRuntime(
+            config, detector=detector, sink=publisher, stats_publisher=publisher, clips=clips
+        )
         metrics = EdgeMetrics(runtime)
         metrics.set_outbox_depth(outbox.depth)
         subscriber = ConfigSubscriber(
@@ -270,14 +286,36 @@ def run_edge(
             )
             if not publisher.drain(config.outbox.drain_timeout_s):
                 logger.warning("%d alerts not yet acknowledged; sent at next start", outbox.depth())
+            _drain_clips(clips, config.outbox.drain_timeout_s)
         finally:
             subscriber.close()
             runtime.stop()
+            if clips is not None:
+                clips.stop()
             metrics.close()
             publisher.close()
     finally:
+        if clips is not None:
+            clips.close()
         outbox.close()
     return 1 if runtime.failed_cameras else 0
+
+
+def _edge_clips(config: EdgeConfig) -> EdgeClips | None:
+    if config.clips is None or not config.clips.enabled:
+        return None
+    return EdgeClips(config.clips, sources=config.sources, scheduling=config.cpu_scheduling)
+
+
+def _drain_clips(clips: EdgeClips | None, timeout_s: float) -> None:
+    """The cameras are stopped by now: file their last clips, then give central the time."""
+    if clips is None:
+        return
+    clips.stop()
+    if not clips.drain(timeout_s):
+        logger.warning(
+            "%d clips not yet stored by central; sent at next start", clips.spool.depth()
+        )
 
 
 def _run_until_done(
