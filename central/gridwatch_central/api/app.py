@@ -17,6 +17,7 @@ from gridwatch_central.api.routes import (
     case_metrics,
     cases,
     categories,
+    clips,
     grids,
     health,
     incidents,
@@ -53,6 +54,7 @@ def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
         case_actions.router,
         supervision.router,
         case_metrics.router,
+        clips.router,
     )
     for router in routers:
         app.include_router(
@@ -61,6 +63,8 @@ def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
             dependencies=authenticated,
             responses=responses(401, 413, 422),
         )
+    # Authenticates itself: a Bearer token or API key, or a clip's access link (<video src>).
+    app.include_router(clips.video_router, prefix=API_PREFIX)
     app.add_exception_handler(CaseLoopError, case_loop_error_response)
     app.include_router(health.router)
     return app

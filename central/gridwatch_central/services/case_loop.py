@@ -23,7 +23,7 @@ from gridwatch_central.db.case_repository import SupervisionFilter
 from gridwatch_central.db.incident_repository import IncidentFilter
 from gridwatch_central.db.tables import CaseRow, IncidentRow, TimelineRow
 from gridwatch_central.schemas import CaseOut, GeoPointOut
-from gridwatch_central.services.alerts import to_alert_out
+from gridwatch_central.services.alerts import alerts_out
 
 
 def to_incident_out(session: Session, row: IncidentRow) -> IncidentOut:
@@ -62,7 +62,7 @@ def get_incident(
     return IncidentDetailOut(
         **summary,
         timeline=[IncidentTimelineEntryOut.model_validate(entry) for entry in timeline],
-        alerts=[to_alert_out(alert) for alert in incidents.alerts_of_incident(session, row.id)],
+        alerts=alerts_out(session, incidents.alerts_of_incident(session, row.id)),
     )
 
 

@@ -8,7 +8,7 @@ from gridwatch_central.auth.scope import Scope
 from gridwatch_central.db import case_repository, repository
 from gridwatch_central.db.case_repository import CaseListFilter
 from gridwatch_central.schemas import CaseDetailOut, CaseOut, CasePage, TimelineEntryOut
-from gridwatch_central.services.alerts import to_alert_out
+from gridwatch_central.services.alerts import alerts_out
 
 
 def list_cases(
@@ -29,5 +29,5 @@ def get_case(session: Session, case_id: int, scope: Scope | None = None) -> Case
     return CaseDetailOut(
         **summary,
         timeline=[TimelineEntryOut.model_validate(entry) for entry in row.timeline],
-        alerts=[to_alert_out(alert) for alert in repository.alerts_of_case(session, case_id)],
+        alerts=alerts_out(session, repository.alerts_of_case(session, case_id)),
     )
