@@ -220,6 +220,12 @@ class CentralRuntime:
         return self._ingest
 
     @property
+    def clip_ingest(self) -> ClipIngestService:
+        if self._clip_ingest is None:
+            raise RuntimeNotStartedError
+        return self._clip_ingest
+
+    @property
     def grid_store(self) -> GridStore:
         if self._grid is None:
             raise RuntimeNotStartedError

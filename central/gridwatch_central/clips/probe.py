@@ -43,7 +43,9 @@ def probe_mp4(path: Path) -> ProbedClip:
             packets = [packet for packet in container.demux(stream) if packet.size]
             if not packets or not packets[0].is_keyframe:
                 raise UnplayableClipError("the video does not start with a keyframe")
-            if not stream.codec_context.decode(packets[0]):
+            decoder = stream.codec_context
+            # The decoder holds a picture back until flushed (None): ask for it.
+            if not [*decoder.decode(packets[0]), *decoder.decode(None)]:
                 raise UnplayableClipError("the first picture does not decode")
             ends = [
                 (packet.pts + (packet.duration or 0)) * float(packet.time_base)

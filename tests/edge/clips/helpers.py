@@ -62,7 +62,9 @@ def replay_with_event(
             if opened is None and frame.media_time_s >= event_at_s:
                 opened, event_frame = event(), frame
                 assert recorder.on_event(opened, frame) is not None
-            elif opened is not None and update_at_s is not None and frame.media_time_s >= update_at_s:
+            elif (
+                opened is not None and update_at_s is not None and frame.media_time_s >= update_at_s
+            ):
                 recorder.on_event(event(AlertState.UPDATE, opened.event_id), frame)
                 update_at_s = None
     finally:
