@@ -42,10 +42,12 @@ def _alert_with_clip(
 
 def _upload(runtime: CentralRuntime, clip: RealClip, clip_id: uuid.UUID) -> None:
     topic = runtime.config.broker.topics.clip_data(EDGE_ID, CAMERA_ID)
+    statuses = []
     for payload in chunks(clip, clip_id, uuid.uuid4()):
         receipt = runtime.clip_ingest.handle(topic, payload)
         assert receipt is not None
-    assert receipt.ack.status == "stored"
+        statuses.append(receipt.ack.status)
+    assert statuses[-1] == "stored"
 
 
 def _operator(runtime: CentralRuntime, name: str, prefix: str) -> TestClient:

@@ -67,7 +67,9 @@ def test_a_corrupt_upload_is_refused_with_the_reason_and_a_resend_is_stored(
     clip_id, event_id = uuid.uuid4(), uuid.uuid4()
     damaged = bytearray(real_clip.data)
     damaged[len(damaged) // 2] ^= 0xFF  # one bit flipped on the way
-    acks = [_send(central_runtime, p) for p in chunks(real_clip, clip_id, event_id, data=damaged)]
+    acks = [
+        _send(central_runtime, p) for p in chunks(real_clip, clip_id, event_id, data=bytes(damaged))
+    ]
     refused = acks[-1]
     assert (refused.status, refused.next_offset) == ("rejected", 0)
     assert refused.reason is not None
