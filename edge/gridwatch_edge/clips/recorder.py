@@ -88,6 +88,7 @@ class CameraClipRecorder:
         live: bool,
         realtime: bool,
         deliver: Callable[[CutClip], None],
+        announce: Callable[[uuid.UUID, uuid.UUID, str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.camera_id = camera_id
@@ -95,6 +96,7 @@ class CameraClipRecorder:
         self._live = live
         self._paced = live or realtime
         self._deliver = deliver
+        self._announce = announce
         self._clock = clock
         self._lock = threading.Lock()
         self._ring = PacketRing(keep_s=config.pre_s, max_bytes=config.buffer_max_bytes)
@@ -166,9 +168,9 @@ class CameraClipRecorder:
     def on_event(self, event: Event, frame: Frame) -> uuid.UUID | None:
         """The clip id the event's alert refers to; None when this camera records no clips."""
         at_s = frame.arrived_at if self._paced else frame.media_time_s
+        if event.state is AlertState.NEW:
+            return self._open(event, frame, at_s)
         with self._lock:
-            if event.state is AlertState.NEW:
-                return self._open(event, frame, at_s)
             clip_id = self._clips_of_events.get(event.event_id)
             if event.state is AlertState.END:
                 self._clips_of_events.pop(event.event_id, None)
@@ -189,23 +191,53 @@ class CameraClipRecorder:
     def _open(self, event: Event, frame: Frame, at_s: float) -> uuid.UUID | None:
         if self._template is None:
             return None
+        clip_id = uuid.uuid4()
+        if self._announce is not None:
+            try:  # durable before the alert names it (outside the lock: an fsync)
+                self._announce(clip_id, event.event_id, self.camera_id)
+            except Exception:  # no clip rather than a clip nobody could ever account for
+                logger.exception(
+                    "camera %s: clip of event %s not recorded", self.camera_id, event.event_id
+                )
+                return None
+        with self._lock:
+            started = self._start(clip_id, event, frame, at_s)
+        if not started:  # the stream closed meanwhile: the clip's notice says so
+            self._deliver(
+                CutClip(
+                    clip_id,
+                    event.event_id,
+                    self.camera_id,
+                    None,
+                    [],
+                    at_s,
+                    frame.captured_at,
+                    truncated=True,
+                )
+            )
+        return clip_id
+
+    def _start(self, clip_id: uuid.UUID, event: Event, frame: Frame, at_s: float) -> bool:
+        template = self._template
+        if template is None:
+            return False
         packets = self._ring.since(at_s - self._config.pre_s)
         start_s = packets[0].at_s if packets else at_s
         recording = _Recording(
-            clip_id=uuid.uuid4(),
+            clip_id=clip_id,
             event_id=event.event_id,
             event_s=at_s,
             event_at=frame.captured_at,
             end_s=at_s + self._config.post_s,
             cap_s=start_s + self._config.max_s,
-            template=self._template,
+            template=template,
             packets=packets,
         )
         self._recordings[recording.clip_id] = recording
         self._clips_of_events[event.event_id] = recording.clip_id
         while len(self._clips_of_events) > MAX_OPEN_EVENTS:
             del self._clips_of_events[next(iter(self._clips_of_events))]
-        return recording.clip_id
+        return True
 
     def _finish(self, recording: _Recording, *, truncated: bool) -> CutClip:
         del self._recordings[recording.clip_id]

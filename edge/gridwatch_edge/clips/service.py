@@ -58,6 +58,7 @@ class EdgeClips:
             live=check_source_url(source) is SourceKind.LIVE,
             realtime=camera.realtime,
             deliver=self.worker.deliver,
+            announce=self.spool.announce,
         )
         if camera.record_url is not None:
             stream = RecordStream(

@@ -7,6 +7,9 @@ becomes a *notice*, a few bytes telling central that the clip its alert announce
 come. The same happens to a clip past ``ttl_s``, to one central refused ``max_rejections``
 times, and to one whose file vanished. Rows that left keep their metadata as an audit trail.
 
+A clip's row is written when its event opens (``announce``, state ``recording``), before the
+alert naming it is committed: a clip lost with the process (a crash, a power cut while it was
+still recording) becomes a notice at the next start instead of staying "pending" at central.
 At start, files without a row (a crash between writing and committing) are deleted, and rows
 whose file is missing become notices: the folder and the table always agree.
 """
@@ -38,7 +41,7 @@ CLIP_SUFFIX = ".mp4"
 PART_SUFFIX = ".mp4.part"
 _READ_BLOCK = 1024 * 1024
 SettledStatus = Literal["stored", "duplicate", "noted"]
-DropReason = Literal["overflow", "expired", "rejected", "file_lost", "unwritable"]
+DropReason = Literal["overflow", "expired", "rejected", "file_lost", "interrupted"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS clips (
@@ -55,7 +58,7 @@ CREATE TABLE IF NOT EXISTS clips (
     next_offset INTEGER NOT NULL DEFAULT 0, -- the bytes central confirmed holding
     sends INTEGER NOT NULL DEFAULT 0,
     rejections INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL DEFAULT 'pending',  -- pending | stored | duplicate | noted
+    state TEXT NOT NULL DEFAULT 'pending',  -- recording | pending | stored | duplicate | noted
     left_at REAL
 );
 CREATE INDEX IF NOT EXISTS ix_clips_pending ON clips (seq) WHERE state = 'pending';
@@ -120,6 +123,15 @@ class ClipSpool:
         """Where the remuxer writes a clip before it is filed."""
         return self.folder / f"{clip_id}{PART_SUFFIX}"
 
+    def announce(self, clip_id: uuid.UUID, event_id: uuid.UUID, camera_id: str) -> None:
+        """An event opened ``clip_id``: remembered before any alert names it."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO clips (clip_id, event_id, camera_id, kind, created_at, state)"
+                " VALUES (?, ?, ?, 'recording', ?, 'recording')",
+                (str(clip_id), str(event_id), camera_id, self._clock()),
+            )
+
     def file_clip(
         self, clip_id: uuid.UUID, event_id: uuid.UUID, camera_id: str, info: ClipInfo
     ) -> None:
@@ -135,7 +147,9 @@ class ClipSpool:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO clips (clip_id, event_id, camera_id, kind, size_bytes, sha256, info,"
-                " created_at) VALUES (?, ?, ?, 'clip', ?, ?, ?, ?)",
+                " created_at) VALUES (?, ?, ?, 'clip', ?, ?, ?, ?) ON CONFLICT (clip_id) DO UPDATE"
+                " SET kind = 'clip', size_bytes = excluded.size_bytes, sha256 = excluded.sha256,"
+                " info = excluded.info, state = 'pending' WHERE state = 'recording'",
                 (
                     str(clip_id),
                     str(event_id),
@@ -156,7 +170,9 @@ class ClipSpool:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO clips (clip_id, event_id, camera_id, kind, reason, created_at)"
-                " VALUES (?, ?, ?, 'notice', ?, ?) ON CONFLICT (clip_id) DO NOTHING",
+                " VALUES (?, ?, ?, 'notice', ?, ?) ON CONFLICT (clip_id) DO UPDATE"
+                " SET kind = 'notice', reason = excluded.reason, state = 'pending'"
+                " WHERE state = 'recording'",
                 (str(clip_id), str(event_id), camera_id, reason[:500], self._clock()),
             )
             self._enforce_bounds(db)
@@ -343,8 +359,9 @@ class ClipSpool:
 
     def _prune_history(self, db: sqlite3.Connection) -> None:
         db.execute(
-            "DELETE FROM clips WHERE state != 'pending' AND seq <= ("
-            " SELECT seq FROM clips WHERE state != 'pending' ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            "DELETE FROM clips WHERE state NOT IN ('pending', 'recording') AND seq <= ("
+            " SELECT seq FROM clips WHERE state NOT IN ('pending', 'recording')"
+            " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
             (self._config.history_entries,),
         )
 
@@ -366,6 +383,13 @@ class ClipSpool:
                     on_disk.add(clip_id)
             for clip_id in pending.keys() - on_disk:
                 self._to_notice(db, pending[clip_id], "file_lost", "the clip's file was lost")
+            interrupted = db.execute(
+                "UPDATE clips SET kind = 'notice', state = 'pending',"
+                " reason = 'the edge stopped while recording it' WHERE state = 'recording'"
+            ).rowcount
+            if interrupted:
+                self._dropped["interrupted"] += interrupted
+                logger.warning("clip spool: %d clips were cut short by a restart", interrupted)
             (waiting,) = db.execute("SELECT COUNT(*) FROM clips WHERE state = 'pending'").fetchone()
         if waiting:
             logger.info(

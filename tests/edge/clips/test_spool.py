@@ -116,3 +116,20 @@ def test_at_start_files_without_rows_go_and_rows_without_files_become_notices(
     assert head is not None
     assert (head.clip_id, head.is_notice) == (lost, True)
     again.close()
+
+
+def test_a_clip_still_recording_when_the_edge_stopped_becomes_a_notice(tmp_path: Path) -> None:
+    config = ClipsConfig(path=tmp_path / "spool")
+    spool = ClipSpool(config)
+    clip_id = uuid.uuid4()
+    spool.announce(clip_id, uuid.uuid4(), "cam")  # its alert went out; then a power cut
+    assert spool.head() is None  # nothing to send while it records
+    spool.close()
+
+    again = ClipSpool(config)
+    head = again.head()
+    assert head is not None
+    assert (head.clip_id, head.is_notice) == (clip_id, True)
+    assert "recording" in (head.reason or "")
+    assert again.counts().dropped == {"interrupted": 1}
+    again.close()
