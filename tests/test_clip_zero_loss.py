@@ -36,19 +36,11 @@ from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.runtime import EdgeRuntime
 from tests.central.helpers import DEMO_POINT, make_config, wait_until
 from tests.conftest import REPO_ROOT
+from tests.edge.clips.helpers import LINE_RULES
 
 RUN_TIMEOUT_S = 120.0
 # Short so that a chunk the dead broker swallowed goes again within the test; production 15 s.
 TEST_ACK_TIMEOUT_S = 1.0
-# Lines across the walkway, each its own rule: the sample clip's walkers open an event on one
-# of them every few seconds of video (16 events in its 80 s), each event a clip.
-LINES = [
-    {"type": "line_crossing", "id": f"x{i}", "line": [[x, 0.0], [x, 1.0]], "end_after_s": 1}
-    for i, x in enumerate([0.2, 0.35, 0.5, 0.65, 0.8])
-] + [
-    {"type": "line_crossing", "id": f"y{i}", "line": [[0.0, y], [1.0, y]], "end_after_s": 1}
-    for i, y in enumerate([0.4, 0.6, 0.8])
-]
 
 
 def _edge_config(broker: BrokerConfig, clip: Path, tmp_path: Path) -> EdgeConfig:
@@ -58,7 +50,7 @@ def _edge_config(broker: BrokerConfig, clip: Path, tmp_path: Path) -> EdgeConfig
         "realtime": False,
         "analysis_fps": 2,
         "location": DEMO_POINT.model_dump(),
-        "rules": LINES,
+        "rules": LINE_RULES,
     }
     timing: dict[str, Any] = {"ack_timeout_s": TEST_ACK_TIMEOUT_S, "max_resend_interval_s": 2.0}
     return parse_edge_config(

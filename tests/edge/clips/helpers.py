@@ -19,6 +19,15 @@ from gridwatch_edge.sources.video import VideoSource
 
 H264_CLIP = "vtest_720p25.mp4"  # 1280x720, 25 fps, a keyframe every 50 frames (2 s)
 GOP_S = 2.0
+# Lines across the sample footage's walkway, each its own rule: its walkers open an event on
+# one of them every few seconds of video (16 events in its 80 s), each event a clip.
+LINE_RULES: list[dict[str, object]] = [
+    {"type": "line_crossing", "id": f"x{i}", "line": [[x, 0.0], [x, 1.0]], "end_after_s": 1}
+    for i, x in enumerate([0.2, 0.35, 0.5, 0.65, 0.8])
+] + [
+    {"type": "line_crossing", "id": f"y{i}", "line": [[0.0, y], [1.0, y]], "end_after_s": 1}
+    for i, y in enumerate([0.4, 0.6, 0.8])
+]
 
 
 def event(state: AlertState = AlertState.NEW, event_id: uuid.UUID | None = None) -> Event:
