@@ -25,8 +25,8 @@ from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.runtime import EdgeRuntime
 from tests.central.helpers import DEMO_POINT, wait_until
-from tests.edge.sources.rtsp_server import RtspServer
 from tests.edge.clips.helpers import LINE_RULES
+from tests.edge.sources.rtsp_server import RtspServer
 
 PRE_S, POST_S = 2.0, 3.0
 GOP_S = 2.0  # the 720p stream's keyframe interval
