@@ -28,12 +28,11 @@ from gridwatch.mosquitto import ManagedMosquitto
 from gridwatch_central.db.tables import AlertRow, ClipRow
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
-from gridwatch_edge.clips.service import EdgeClips
 from gridwatch_edge.config import EdgeConfig, parse_edge_config
 from gridwatch_edge.detector import Detector
 from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.publisher import MqttPublisher
-from gridwatch_edge.runtime import EdgeRuntime
+from gridwatch_edge.runtime import EdgeRuntime, clips_for_edge
 from tests.central.helpers import DEMO_POINT, make_config, wait_until
 from tests.conftest import REPO_ROOT
 from tests.edge.clips.helpers import LINE_RULES
@@ -90,20 +89,12 @@ def test_broker_kill_9_during_clip_uploads_loses_and_doubles_no_clip(
     tmp_path: Path,
 ) -> None:
     config = _edge_config(mosquitto.config, samples_dir / "vtest_h264.mp4", tmp_path)
-    assert config.clips is not None
     central = CentralRuntime(make_config(sqlite_url, mosquitto.config, tmp_path / "central"))
     central.start()
     outbox = open_outbox(config.outbox)
     publisher = MqttPublisher.for_edge(config, outbox)
-    clips = EdgeClips(config.clips, sources=config.sources)
-    publisher.attach(
-        clips.connect(
-            publisher,
-            topics=config.broker.topics,
-            edge_id=config.edge_id,
-            max_payload_bytes=config.alert_payload_max_bytes,
-        )
-    )
+    clips = clips_for_edge(config, publisher)
+    assert clips is not None
     edge = EdgeRuntime(config, detector=yolox, sink=publisher, clips=clips)
     filed: dict[uuid.UUID, str] = {}
     try:

@@ -251,17 +251,11 @@ def run_edge(
     """
     detector = load_detector(config.detector, models_dir=models_dir, manifest_dirs=manifest_dirs)
     outbox = open_outbox(config.outbox)
-    clips = _edge_clips(config)
+    clips = None
     try:
         publisher = MqttPublisher.for_edge(config, outbox)
+        clips = clips_for_edge(config, publisher)
         if clips is not None:
-            sender = clips.connect(
-                publisher,
-                topics=config.broker.topics,
-                edge_id=config.edge_id,
-                max_payload_bytes=config.alert_payload_max_bytes,
-            )
-            publisher.attach(sender)
             clips.start()
         runtime = EdgeRuntime(
             config, detector=detector, sink=publisher, stats_publisher=publisher, clips=clips
@@ -301,10 +295,20 @@ def run_edge(
     return 1 if runtime.failed_cameras else 0
 
 
-def _edge_clips(config: EdgeConfig) -> EdgeClips | None:
+def clips_for_edge(config: EdgeConfig, publisher: MqttPublisher) -> EdgeClips | None:
+    """The box's clips (None when ``clips`` is off), sent over ``publisher``'s connection;
+    call before the publisher starts, start them before the runtime."""
     if config.clips is None or not config.clips.enabled:
         return None
-    return EdgeClips(config.clips, sources=config.sources, scheduling=config.cpu_scheduling)
+    clips = EdgeClips(config.clips, sources=config.sources, scheduling=config.cpu_scheduling)
+    sender = clips.connect(
+        publisher,
+        topics=config.broker.topics,
+        edge_id=config.edge_id,
+        max_payload_bytes=config.alert_payload_max_bytes,
+    )
+    publisher.attach(sender)
+    return clips
 
 
 def _drain_clips(clips: EdgeClips | None, timeout_s: float) -> None:

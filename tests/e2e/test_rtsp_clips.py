@@ -18,12 +18,11 @@ from sqlalchemy import select
 from gridwatch_central.db.tables import ClipRow
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
-from gridwatch_edge.clips.service import EdgeClips
 from gridwatch_edge.config import parse_edge_config
 from gridwatch_edge.detector import Detector
 from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.publisher import MqttPublisher
-from gridwatch_edge.runtime import EdgeRuntime
+from gridwatch_edge.runtime import EdgeRuntime, clips_for_edge
 from tests.central.helpers import DEMO_POINT, wait_until
 from tests.edge.clips.helpers import LINE_RULES
 from tests.edge.sources.rtsp_server import RtspServer
@@ -72,18 +71,10 @@ def test_a_clip_from_the_main_stream_reaches_central_and_plays(
             "clips": {"pre_s": PRE_S, "post_s": POST_S, "path": str(tmp_path / "clips")},
         }
     )
-    assert config.clips is not None
     outbox = open_outbox(config.outbox)
     publisher = MqttPublisher.for_edge(config, outbox)
-    clips = EdgeClips(config.clips, sources=config.sources)
-    publisher.attach(
-        clips.connect(
-            publisher,
-            topics=config.broker.topics,
-            edge_id=config.edge_id,
-            max_payload_bytes=config.alert_payload_max_bytes,
-        )
-    )
+    clips = clips_for_edge(config, publisher)
+    assert clips is not None
     edge = EdgeRuntime(config, detector=yolox, sink=publisher, clips=clips)
 
     def stored() -> list[ClipRow]:
