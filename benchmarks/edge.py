@@ -26,6 +26,11 @@ is kept: a passing load elsewhere on the machine can only lower a probe; ``measu
 why the probes sit next to the trial). The naive loop gets the same second look upwards from
 its best K, without probes.
 
+``--clips`` measures only what evidence clips cost: the runtime's ``max_streams`` without and
+with clips in the same run (both variants run the same line-crossing rules, so events open in
+both; with clips each event is also cut, muxed and filed into a spool), each searched, then
+both again side by side at each K; plus the memory the packet rings hold per camera.
+
 The last line printed is one JSON object. Measurements only: nothing here asserts a time.
 """
 
@@ -34,10 +39,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +54,8 @@ import numpy as np
 import onnxruntime as ort
 
 from benchmarks.parallel import run_slots
+from gridwatch_edge.clips.packets import BufferedPacket
+from gridwatch_edge.clips.service import EdgeClips
 from gridwatch_edge.config import DetectorConfig, SourceSettings, parse_edge_config
 from gridwatch_edge.detector import load_detector
 from gridwatch_edge.detector.candidates import Postprocess
@@ -53,6 +63,7 @@ from gridwatch_edge.detector.factory import build_detector
 from gridwatch_edge.detector.manifest import ModelManifest, discover_manifests
 from gridwatch_edge.detector.onnx_detector import OnnxDetector
 from gridwatch_edge.detector.yolox import YoloxDecoder
+from gridwatch_edge.pipeline import CameraPipeline
 from gridwatch_edge.runtime import OPENCV_THREADS_PER_CALL, EdgeRuntime
 from gridwatch_edge.scheduling import DEFAULT_CPU_SCHEDULING
 from gridwatch_edge.shared_detector import SharedDetector, usable_cores
@@ -71,6 +82,21 @@ REQUIRED_FPS = 2.0
 MAX_P95_S = 1.0
 # Streams need a moment to open and the first inference queue to settle before measuring.
 SETTLE_S = 3.0
+# --clips: both variants run these rules, so that events open (and with clips on, clips are
+# cut); three lines across the sample clip's walkway open an event every few seconds per
+# camera, far more often than a street camera does: the clip path at a stress rate.
+CLIP_BENCH_RULES: list[dict[str, Any]] = [
+    {"type": "line_crossing", "id": f"line{i}", "line": [[x, 0.0], [x, 1.0]], "end_after_s": 1}
+    for i, x in enumerate([0.35, 0.5, 0.65])
+]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """What the runtime runs besides the cameras: rules, and clips into a spool (``clips_dir``)."""
+
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    clips_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +109,17 @@ class Trial:
     detected_fps: float
     rss_mb: float
     cpu_busy: float  # share of the usable cores this process kept busy while measured
+    clips: ClipFigures | None = None  # --clips: what the clip path held and did
+
+
+@dataclass(frozen=True)
+class ClipFigures:
+    """Per trial with clips on: the rings' memory per camera and the clips cut."""
+
+    ring_bytes_per_camera: float  # packet payload held, mean over cameras at the trial's end
+    ring_packets_per_camera: float
+    ring_memory_per_camera: float  # payload plus the Python objects around each packet
+    clips_filed: int  # muxed and filed during the measured seconds
 
 
 def rss_mb() -> float:
@@ -119,15 +156,22 @@ def judge(
     decoded: float,
     detected: float,
     cpu_busy: float,
+    clips: ClipFigures | None = None,
 ) -> Trial:
     min_fps = min(fps) if fps else 0.0
     latency = p95(latencies)
     passed = min_fps >= REQUIRED_FPS and latency < MAX_P95_S
-    trial = Trial(streams, passed, min_fps, latency, decoded, detected, rss_mb(), cpu_busy)
+    trial = Trial(streams, passed, min_fps, latency, decoded, detected, rss_mb(), cpu_busy, clips)
+    extra = ""
+    if clips is not None:
+        extra = (
+            f"  ring {clips.ring_memory_per_camera / 1e6:.2f} MB/camera"
+            f"  clips filed {clips.clips_filed}"
+        )
     print(
         f"  K={streams:2d} {'pass' if passed else 'FAIL'}  min analysed fps {min_fps:.2f}"
         f"  p95 {latency:.3f} s  decoded {decoded:.0f}/s  detected {detected:.1f}/s"
-        f"  cpu {100 * cpu_busy:.0f} %  rss {trial.rss_mb:.0f} MB",
+        f"  cpu {100 * cpu_busy:.0f} %  rss {trial.rss_mb:.0f} MB{extra}",
         flush=True,
     )
     return trial
@@ -136,20 +180,35 @@ def judge(
 # --- the runtime -------------------------------------------------------------------------
 
 
-def runtime_trial(streams: int, clip: Path, seconds: float, models_dir: Path) -> Trial:
-    config = parse_edge_config(
-        {
-            "edge_id": "bench",
-            "cameras": [
-                {"id": f"cam{i}", "url": str(clip), "analysis_fps": ANALYSIS_FPS, "realtime": True}
-                for i in range(streams)
-            ],
-        }
-    )
+def runtime_trial(
+    streams: int, clip: Path, seconds: float, models_dir: Path, variant: Variant | None = None
+) -> Trial:
+    variant = variant or Variant()
+    document: dict[str, Any] = {
+        "edge_id": "bench",
+        "cameras": [
+            {
+                "id": f"cam{i}",
+                "url": str(clip),
+                "analysis_fps": ANALYSIS_FPS,
+                "realtime": True,
+                "rules": variant.rules,
+            }
+            for i in range(streams)
+        ],
+    }
+    if variant.clips_dir is not None:
+        spool = variant.clips_dir / f"k{streams}-{time.monotonic_ns()}"
+        document["clips"] = {"path": str(spool)}
+    config = parse_edge_config(document)
     detector = load_detector(
         config.detector, models_dir=models_dir, manifest_dirs=[REPO_ROOT / "models"]
     )
-    runtime = EdgeRuntime(config, detector=detector, sink=CollectingSink())
+    clips = None
+    if config.clips is not None:
+        clips = EdgeClips(config.clips, sources=config.sources, scheduling=config.cpu_scheduling)
+        clips.start()
+    runtime = EdgeRuntime(config, detector=detector, sink=CollectingSink(), clips=clips)
     runtime.start()
     try:
         time.sleep(SETTLE_S)
@@ -159,6 +218,7 @@ def runtime_trial(streams: int, clip: Path, seconds: float, models_dir: Path) ->
             for p in pipelines
         ]
         detected_before = runtime.detector.frames
+        filed_before = clips.worker.filed if clips is not None else 0
         clock = CpuClock()
         time.sleep(seconds)
         cpu_busy = clock.share()
@@ -168,11 +228,43 @@ def runtime_trial(streams: int, clip: Path, seconds: float, models_dir: Path) ->
             decoded += pipeline.reader.status().frames_read - read
             latencies += pipeline.latencies_s()[seen:]
         detected = (runtime.detector.frames - detected_before) / seconds
+        figures = None
+        if clips is not None:
+            figures = clip_figures(pipelines, clips.worker.filed - filed_before)
         return judge(
-            streams, fps, latencies, decoded=decoded / seconds, detected=detected, cpu_busy=cpu_busy
+            streams,
+            fps,
+            latencies,
+            decoded=decoded / seconds,
+            detected=detected,
+            cpu_busy=cpu_busy,
+            clips=figures,
         )
     finally:
         runtime.stop()
+        if clips is not None:
+            clips.stop()
+            clips.close()
+            shutil.rmtree(clips.config.path, ignore_errors=True)
+
+
+def clip_figures(pipelines: Sequence[CameraPipeline], filed: int) -> ClipFigures:
+    usages = [p.clips.usage() for p in pipelines if p.clips is not None]
+    count = max(len(usages), 1)
+    payload = sum(u.data_bytes for u in usages) / count
+    packets = sum(u.packets for u in usages) / count
+    return ClipFigures(
+        ring_bytes_per_camera=payload,
+        ring_packets_per_camera=packets,
+        ring_memory_per_camera=payload + packets * packet_overhead_bytes(),
+        clips_filed=filed,
+    )
+
+
+def packet_overhead_bytes() -> int:
+    """What Python adds around one buffered packet: the object, its bytes header, a list slot."""
+    sample = BufferedPacket(at_s=0.0, pts=0, dts=0, duration=0, keyframe=False, data=b"")
+    return sys.getsizeof(sample) + sys.getsizeof(b"") + 8
 
 
 # --- the naive loop, as tutorials write it ------------------------------------------------
@@ -447,11 +539,89 @@ def search(name: str, trial: Callable[[int], Trial], start: int, limit: int) -> 
     return best
 
 
+def compare_clips(clip: Path, seconds: float, models: Path, limit: int) -> dict[str, Any]:
+    """``max_streams`` without and with clips in one run: both searched, then both again side
+    by side at each K from the lower best upwards (without, then with), so that the VM's
+    drift over minutes falls on both alike; the highest passing K of each is kept."""
+    spool = Path(tempfile.mkdtemp(prefix="gridwatch-bench-clips-"))
+    without = Variant(rules=CLIP_BENCH_RULES)
+    with_clips = Variant(rules=CLIP_BENCH_RULES, clips_dir=spool)
+
+    def off(streams: int) -> Trial:
+        return runtime_trial(streams, clip, seconds, models, without)
+
+    def on(streams: int) -> Trial:
+        return runtime_trial(streams, clip, seconds, models, with_clips)
+
+    try:
+        best_off = search("runtime without clips", off, 2, limit)
+        best_on = search("runtime with clips", on, 2, limit)
+        bests = [t.streams for t in (best_off, best_on) if t is not None]
+        start = max(min(bests) - 1, 1) if bests else 1
+        print(f"side by side from K={start}:", flush=True)
+        pairs: list[tuple[Trial, Trial]] = []
+        for streams in range(start, limit + 1):
+            pairs.append((off(streams), on(streams)))
+            if not pairs[-1][0].passed and not pairs[-1][1].passed:
+                break
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+    top_off = highest_pass([best_off, *(a for a, _ in pairs)])
+    top_on = highest_pass([best_on, *(b for _, b in pairs)])
+    max_off = top_off.streams if top_off else 0
+    max_on = top_on.streams if top_on else 0
+    side_by_side = [
+        {
+            "streams": a.streams,
+            "without": _brief(a),
+            "with": _brief(b),
+            "rss_mb_added": round(b.rss_mb - a.rss_mb, 1),
+        }
+        for a, b in pairs
+    ]
+    rings = [b.clips for _, b in pairs if b.clips is not None and b.passed]
+    return {
+        "max_streams_without_clips": max_off,
+        "max_streams_with_clips": max_on,
+        "ratio_with_to_without": round(max_on / max_off, 3) if max_off else None,
+        "ring_memory_per_camera_mb": (
+            round(max(r.ring_memory_per_camera for r in rings) / 1e6, 2) if rings else None
+        ),
+        "ring_payload_per_camera_mb": (
+            round(max(r.ring_bytes_per_camera for r in rings) / 1e6, 2) if rings else None
+        ),
+        "side_by_side": side_by_side,
+        "cpu_cores": len(os.sched_getaffinity(0)),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "seconds_per_k": seconds,
+        "clip": CLIP_NAME,
+    }
+
+
+def _brief(trial: Trial) -> dict[str, Any]:
+    brief: dict[str, Any] = {
+        "passed": trial.passed,
+        "min_fps": round(trial.min_fps, 2),
+        "p95_s": round(trial.p95_s, 3),
+        "cpu_busy": round(trial.cpu_busy, 3),
+        "rss_mb": round(trial.rss_mb, 1),
+    }
+    if trial.clips is not None:
+        brief["clips_filed"] = trial.clips.clips_filed
+        brief["ring_mb_per_camera"] = round(trial.clips.ring_memory_per_camera / 1e6, 2)
+    return brief
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="8 s per K, shorter rate probes")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per K")
     parser.add_argument("--max-streams", type=int, default=64)
+    parser.add_argument(
+        "--clips",
+        action="store_true",
+        help="only max_streams without and with evidence clips, side by side (no naive loop)",
+    )
     args = parser.parse_args(argv)
     seconds = 8.0 if args.quick else args.seconds
     probe_s = 3.0 if args.quick else 6.0
@@ -460,6 +630,10 @@ def main(argv: list[str] | None = None) -> int:
     clip = samples / CLIP_NAME
     if not clip.is_file():
         parser.error(f"{clip} not found; set GRIDWATCH_SAMPLES_DIR")
+
+    if args.clips:
+        print(json.dumps(compare_clips(clip, seconds, models, args.max_streams)))
+        return 0
 
     def runtime(streams: int) -> Trial:
         return runtime_trial(streams, clip, seconds, models)
