@@ -262,6 +262,8 @@ def run_edge(
         )
         metrics = EdgeMetrics(runtime)
         metrics.set_outbox_depth(outbox.depth)
+        if clips is not None:
+            metrics.set_clip_spool(clips.spool.counts)
         subscriber = ConfigSubscriber(
             config.broker,
             config.edge_id,
