@@ -102,6 +102,10 @@ class Topics:
     def all_clips(self) -> str:
         return f"{self.root}/clips/+/+/+"
 
+    def edge_clips(self, edge_id: str) -> str:
+        """Every clip message of one edge (any camera, data or notice)."""
+        return f"{self.root}/clips/{validate_id(edge_id, 'edge_id')}/+/+"
+
     def clip_acks(self, edge_id: str) -> str:
         return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/clip_acks"
 

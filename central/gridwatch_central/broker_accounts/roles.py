@@ -4,11 +4,11 @@ Every rule is derived from the contract's ``Topics``, so a deployment with its o
 prefix gets rules for that prefix. The plugin's default for anything not listed is *deny*
 (``DEFAULT_ACL_ACCESS``), so each role lists everything its holder needs and nothing else:
 
-- an edge publishes only its own alerts, status and stats, and subscribes to (and receives)
-  only its own acks and config: it can neither forge an ack or a config for anyone nor
-  publish under another edge's id;
-- central subscribes to every alert (shared subscription too), status and stats, and is the
-  only account that publishes acks and configs;
+- an edge publishes only its own alerts, status, stats and clips, and subscribes to (and
+  receives) only its own acks, clip acks and config: it can neither forge an ack or a config
+  for anyone nor publish under another edge's id;
+- central subscribes to every alert and clip (shared subscriptions too), status and stats,
+  and is the only account that publishes acks, clip acks and configs;
 - the admin account talks only to the plugin's control topic (accounts, roles), reads no data.
 
 Mosquitto 2.0.11's plugin does not substitute ``%u``/``%c`` in role topics (checked against
@@ -130,29 +130,33 @@ class AccountPlan:
                     topics.edge_alerts(edge_id),
                     topics.edge_status(edge_id),  # also its last will
                     topics.edge_stats(edge_id),
+                    topics.edge_clips(edge_id),  # evidence clip chunks and notices
                 ),
                 *_read(
                     AclType.SUBSCRIBE_LITERAL,
                     topics.alert_acks(edge_id),
                     topics.edge_config(edge_id),
+                    topics.clip_acks(edge_id),
                 ),
             ),
         )
 
     def central_role(self) -> Role:
         topics = self.topics
-        alerts = topics.all_alerts()
+        alerts, clips = topics.all_alerts(), topics.all_clips()
         return Role(
             self.central_role_name,
             (
                 *_read(
                     AclType.SUBSCRIBE_PATTERN,
                     alerts,
+                    clips,
                     topics.all_edge_status(),
                     topics.all_edge_stats(),
                 ),
-                # Any share group: central's processes split the stream through one.
+                # Any share group: central's processes split the streams through one.
                 Acl(AclType.SUBSCRIBE_PATTERN, f"$share/+/{alerts}"),
-                *_send(topics.all_alert_acks(), topics.all_edge_configs()),
+                Acl(AclType.SUBSCRIBE_PATTERN, f"$share/+/{clips}"),
+                *_send(topics.all_alert_acks(), topics.all_edge_configs(), topics.all_clip_acks()),
             ),
         )
