@@ -165,7 +165,8 @@ class CentralRuntime:
             config.broker,
             self._clip_ingest,
             share_group=config.share_group,
-            client_id=f"{config.client_id or default_client_id()}-clips"[:64],
+            # Its own random id (see default_client_id); a configured one gets a suffix.
+            client_id=f"{config.client_id}-clips"[:64] if config.client_id else default_client_id(),
             session_expiry_s=config.session_expiry_s,
         )
         self._clip_consumer.start(config.subscribe_timeout_s)
