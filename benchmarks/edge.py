@@ -667,14 +667,7 @@ def middle_clip(clip: Path, config: ClipsConfig) -> CutClip:
         template = StreamTemplate.capture(stream)
         tick = float(stream.time_base or 0)
         packets = [
-            BufferedPacket(
-                at_s=(packet.dts or 0) * tick,
-                pts=packet.pts,
-                dts=packet.dts,
-                duration=packet.duration or 0,
-                keyframe=packet.is_keyframe,
-                data=bytes(packet),
-            )
+            BufferedPacket.of(packet, (packet.dts or 0) * tick)
             for packet in container.demux(stream)
             if packet.size
         ]

@@ -35,6 +35,7 @@ EDGE_B = "edge-b"
 # MQTT 5 reason codes the broker answers with.
 NOT_AUTHORIZED = 0x87
 BAD_CREDENTIALS = 0x86
+CLIP_CAMERA = "cam-01"
 # Waits for things the broker does in milliseconds; generous for a loaded 2-core box.
 DELIVERY_TIMEOUT_S = 20.0
 
@@ -301,3 +302,40 @@ def test_a_box_posing_as_another_edge_is_refused_and_says_why(
     finally:
         publisher.close()
         outbox.close()
+
+
+def test_clips_flow_from_each_edge_to_central_and_acks_back(
+    broker: SecuredBroker, probes: list[Probe]
+) -> None:
+    topics = broker.anonymous.topics
+    central = _connected(probes, broker.account("central"), "central")
+    assert not central.subscribe(topics.shared("central", topics.all_clips())).is_failure
+    edge = _connected(probes, _edge(broker, EDGE_A), "edge-a")
+    assert not edge.subscribe(topics.clip_acks(EDGE_A)).is_failure
+    sent = [topics.clip_data(EDGE_A, CLIP_CAMERA), topics.clip_unavailable(EDGE_A, CLIP_CAMERA)]
+    for topic in sent:
+        assert not edge.publish(topic, b"chunk").is_failure, topic
+    assert {m.topic for m in central.wait_for_messages(2)} == set(sent)
+    assert not central.publish(topics.clip_acks(EDGE_A), b"ack").is_failure
+    assert [bytes(m.payload) for m in edge.wait_for_messages(1)] == [b"ack"]
+
+
+def test_an_edge_can_neither_send_clips_as_another_nor_forge_or_read_clip_acks(
+    broker: SecuredBroker, probes: list[Probe]
+) -> None:
+    topics = broker.anonymous.topics
+    edge_a = _connected(probes, _edge(broker, EDGE_A), "edge-a")
+    for topic in (
+        topics.clip_data(EDGE_B, CLIP_CAMERA),
+        topics.clip_unavailable(EDGE_B, CLIP_CAMERA),
+        topics.clip_acks(EDGE_A),  # a forged "stored" would make it drop a clip
+        topics.clip_acks(EDGE_B),
+    ):
+        assert _refused(edge_a.publish(topic, b"forged")), topic
+    for topic_filter in (
+        topics.clip_acks(EDGE_B),
+        topics.all_clip_acks(),
+        topics.all_clips(),
+        topics.clip_data(EDGE_B, CLIP_CAMERA),
+    ):
+        assert _refused(edge_a.subscribe(topic_filter)), topic_filter

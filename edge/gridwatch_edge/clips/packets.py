@@ -24,6 +24,8 @@ from gridwatch_contract.clip_messages import ClipCodec
 if TYPE_CHECKING:
     from av.video.stream import VideoStream
 
+    from gridwatch_edge.sources.decoding import VideoPacket
+
 # Codecs a browser plays from an MP4 (see ClipCodec); everything else would need re-encoding.
 REMUXABLE_CODECS: Final = frozenset(get_args(ClipCodec))
 # NUT, not Matroska or MP4: FFmpeg's NUT demuxer reads a header followed by one placeholder
@@ -42,6 +44,18 @@ class BufferedPacket:
     duration: int
     keyframe: bool
     data: bytes
+
+    @classmethod
+    def of(cls, packet: VideoPacket, at_s: float) -> BufferedPacket:
+        """``packet`` kept: its timestamps, and its bytes copied once out of FFmpeg's buffer."""
+        return cls(
+            at_s=at_s,
+            pts=packet.pts,
+            dts=packet.dts,
+            duration=packet.duration or 0,
+            keyframe=packet.is_keyframe,
+            data=bytes(packet),
+        )
 
 
 @dataclass(frozen=True, slots=True)

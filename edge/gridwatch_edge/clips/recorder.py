@@ -133,14 +133,7 @@ class CameraClipRecorder:
     def packet(self, packet: VideoPacket) -> None:
         if self._template is None or not packet.size:
             return
-        buffered = BufferedPacket(
-            at_s=self._packet_s(packet),
-            pts=packet.pts,
-            dts=packet.dts,
-            duration=packet.duration or 0,
-            keyframe=packet.is_keyframe,
-            data=bytes(packet),
-        )
+        buffered = BufferedPacket.of(packet, self._packet_s(packet))
         done: list[CutClip] = []
         with self._lock:
             self._ring.add(buffered)

@@ -110,14 +110,7 @@ def _packets(path: Path) -> list[BufferedPacket]:
         stream = container.streams.video[0]
         tick = float(stream.time_base or 0)
         return [
-            BufferedPacket(
-                at_s=(packet.dts or 0) * tick,
-                pts=packet.pts,
-                dts=packet.dts,
-                duration=packet.duration or 0,
-                keyframe=packet.is_keyframe,
-                data=bytes(packet),
-            )
+            BufferedPacket.of(packet, (packet.dts or 0) * tick)
             for packet in container.demux(stream)
             if packet.size
         ]
