@@ -10,6 +10,9 @@ central (SQLite, a temporary folder). Latency of one clip: central's ``stored_at
 minus the edge's ``updated_at`` of the ``new`` alert that announced it (one machine, one
 clock). Events opened in the last ``post + 20`` s are not counted (their clips may still be
 on their way when the run ends); every counted clip that is not stored is reported missing.
+An update while a clip records extends it to ``post`` after the update, so those clips come
+later by design; they are reported apart from the others, and so is the time from a clip's
+last frame to its being stored (cutting, muxing, filing, uploading).
 
 The last line printed is one JSON object. Measurements only: nothing here asserts a time.
 """
@@ -51,6 +54,7 @@ RULES: list[dict[str, Any]] = [
 ]
 # Clips of events opened this close to the end may still be on their way.
 TAIL_S = 20.0
+GOP_S = 2.0  # vtest_720p25.mp4: a keyframe every 50 frames
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -154,15 +158,21 @@ def figures(central: CentralRuntime, args: argparse.Namespace) -> dict[str, Any]
         return {"events": 0}
     last = max(at for _clip, at in opened)
     counted = [(clip_id, at) for clip_id, at in opened if (last - at).total_seconds() > TAIL_S]
-    latencies, durations, missing = [], [], 0
+    latencies, plain, after_end, durations, missing = [], [], [], [], 0
+    # A clip no update extended lasts at most pre + post + one GOP (2 s in this footage).
+    plain_max_s = args.pre + args.post + GOP_S + 0.5
     for clip_id, at in counted:
         row = clips.get(clip_id) if clip_id is not None else None
-        if row is None or row.status != "stored":
+        if row is None or row.status != "stored" or row.starts_at is None or row.ends_at is None:
             missing += 1
             continue
-        latencies.append((row.stored_at - at).total_seconds())
-        if row.starts_at is not None and row.ends_at is not None:
-            durations.append((row.ends_at - row.starts_at).total_seconds())
+        latency = (row.stored_at - at).total_seconds()
+        duration = (row.ends_at - row.starts_at).total_seconds()
+        latencies.append(latency)
+        durations.append(duration)
+        after_end.append((row.stored_at - row.ends_at).total_seconds())
+        if duration <= plain_max_s:
+            plain.append(latency)
     return {
         "cameras": args.cameras,
         "pre_s": args.pre,
@@ -174,6 +184,12 @@ def figures(central: CentralRuntime, args: argparse.Namespace) -> dict[str, Any]
         "latency_p95_s": _round(percentile(latencies, 0.95)),
         "latency_max_s": _round(max(latencies) if latencies else None),
         "target_p95_s": args.post + 5,
+        # Clips no update extended (an update while recording moves the end to post_s after it).
+        "unextended": len(plain),
+        "unextended_latency_p95_s": _round(percentile(plain, 0.95)),
+        # From the clip's last frame to stored at central: cutting, muxing, filing, uploading.
+        "after_last_frame_p50_s": _round(percentile(after_end, 0.5)),
+        "after_last_frame_p95_s": _round(percentile(after_end, 0.95)),
         "clip_duration_p50_s": _round(percentile(durations, 0.5)),
         "clip_duration_max_s": _round(max(durations) if durations else None),
         "clip_mb_p50": _round(
