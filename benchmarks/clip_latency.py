@@ -30,6 +30,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import av
 from sqlalchemy import select
 
 from gridwatch.mosquitto import ManagedMosquitto, free_port
@@ -81,7 +82,19 @@ def start_camera(clip: Path) -> tuple[subprocess.Popen[str], str]:
     if not line.startswith("READY "):
         process.kill()
         raise SystemExit(f"RTSP server did not start: {line!r}")
-    return process, line.removeprefix("READY ")
+    url = line.removeprefix("READY ")
+    warm_up(url)
+    return process, url
+
+
+def warm_up(url: str) -> None:
+    """One client reads a few packets before the cameras connect: GStreamer prepares a shared
+    media for its first client, and several clients arriving while it does were seen failing
+    (``Operation not permitted``), leaving every camera offline for the run."""
+    with av.open(url, options={"rtsp_transport": "tcp"}, timeout=(10, 10)) as container:
+        for index, _packet in enumerate(container.demux(video=0)):
+            if index >= 25:
+                break
 
 
 def measure(args: argparse.Namespace, clip: Path, models: Path, workdir: Path) -> dict[str, Any]:
