@@ -40,6 +40,7 @@ from benchmarks.central import (
     _drop_database,
     _snapshot_jpeg,
 )
+from gridwatch.commands.central import serve_argv
 from gridwatch.mosquitto import ManagedMosquitto, free_port, wait_for_port
 from gridwatch_central.auth.models import UserIn
 from gridwatch_central.auth.scope import Role
@@ -164,15 +165,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             config_path = workdir / "central.yaml"
             _write_config(config, config_path, port, secret)
             server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gridwatch",
-                    "central",
-                    "serve",
-                    "--config",
-                    str(config_path),
-                ],
+                serve_argv(config_path),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )

@@ -10,11 +10,20 @@ from fastapi import FastAPI
 
 # uvicorn binds in milliseconds; 10 s covers a cold import on a loaded machine.
 STARTUP_TIMEOUT_S = 10.0
+SHUTDOWN_GRACE_S = 2
 
 
 class ApiServer:
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off")
+        # Open streams (the console's live queue) get a moment on stop, then are closed.
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            lifespan="off",
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="api-server", daemon=True)
         self.url = f"http://{host}:{port}"

@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, help="stop by itself after this many seconds")
     demo.add_argument("--http-port", type=int, default=8000, help="central API port (default 8000)")
     demo.add_argument("--data-dir", type=Path, help="where the demo keeps its database")
+    demo.add_argument(
+        "--console",
+        action="store_true",
+        help="alerts wait for you in the web console (no auto-verify); prints its URL and login",
+    )
     demo.set_defaults(handler="gridwatch.commands.demo:main")
 
     edge = commands.add_parser("edge", help="edge worker").add_subparsers(required=True)

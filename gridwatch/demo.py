@@ -1,5 +1,8 @@
 """``gridwatch demo``: broker, central and one edge on the sample clip, on one machine.
 
+With ``--console`` the alerts wait for a person in the web console (no auto-verify): the demo
+prints the console's address and login, and keeps running after the clip until Ctrl-C.
+
 Runs on embedded defaults — the example configs in ``configs/`` with the broker, database and
 clip swapped for local ones — so that a fresh machine shows real alerts becoming cases without
 any configuration. The last line printed is one JSON object with the counts.
@@ -58,6 +61,8 @@ class DemoOptions:
     http_port: int
     data_dir: Path | None
     broker_url: str | None = None
+    # Alerts wait in the console's queue for a person (no auto-verify of crowds).
+    console: bool = False
 
 
 class DemoSetupError(RuntimeError):
@@ -109,8 +114,10 @@ def prepare(options: DemoOptions, paths: AssetPaths, data_dir: Path) -> DemoPlan
             "database_url": f"sqlite:///{(data_dir / 'central.db').resolve()}",
             "snapshot_dir": (data_dir / "snapshots").resolve(),
             "grid_file": (paths.configs_dir / "grid" / "example-district.geojson").resolve(),
-            "routing_file": crowd_auto_verifying_routing(
-                paths.configs_dir / "routing.yaml", data_dir
+            "routing_file": (
+                (paths.configs_dir / "routing.yaml").resolve()
+                if options.console
+                else crowd_auto_verifying_routing(paths.configs_dir / "routing.yaml", data_dir)
             ),
             "http": HttpConfig(host="127.0.0.1", port=_usable_port(options.http_port)),
             # A fresh admin password per demo run, printed at start: the API is never open.
@@ -157,6 +164,8 @@ def _run(
         print(line)
     print(f"central: {api.url}/api/v1/cases  (alerts: {api.url}/api/v1/alerts)")
     _print_login(central, central_config)
+    if options.console:
+        _print_console(api.url, central_config)
 
     edge_config = plan.edge.model_copy(update={"broker": broker.edge})
     outbox = open_outbox(edge_config.outbox)
@@ -195,6 +204,18 @@ def _print_login(central: CentralRuntime, config: CentralConfig) -> None:
     token = central.auth.login(admin.username, admin.password.get_secret_value()).access_token
     print(f"login:   {admin.username} / {admin.password.get_secret_value()}")
     print(f"token:   curl -H 'Authorization: Bearer {token}' ...", flush=True)
+
+
+def _print_console(url: str, config: CentralConfig) -> None:
+    """Where the newcomer goes: the console, its login, and the first minute's clicks."""
+    admin = config.auth.bootstrap_admin
+    password = admin.password.get_secret_value() if admin.password is not None else "(see above)"
+    print(f"console: {url}/console/   登录 login: {admin.username} / {password}")
+    print(
+        "         告警受理: V 核实立案 (verify) · F 误报 · D 重复;"
+        " 案件看板 → 案件 → 派遣 → 受理 → 反馈 → 核查结案",
+        flush=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)

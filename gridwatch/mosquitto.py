@@ -97,10 +97,12 @@ class ManagedMosquitto:
         secure: bool = False,
         edge_ids: Sequence[str] = (),
         conf: Path | None = None,
+        tcp_nodelay: bool = True,
     ) -> None:
         if conf is not None and port is None:
             raise ValueError("a prepared configuration needs the port it listens on")
         self._binary = find_mosquitto()
+        self._tcp_nodelay = tcp_nodelay
         self._port = port or free_port()
         self._topic_prefix = topic_prefix
         self._secure = secure
@@ -178,6 +180,8 @@ class ManagedMosquitto:
                 "max_queued_messages 0",
                 # As every shipped broker: central's largest alert plus topic and headers.
                 f"max_packet_size {broker_packet_limit()}",
+                # As every shipped broker; False only to measure what Nagle's delay costs.
+                f"set_tcp_nodelay {str(self._tcp_nodelay).lower()}",
                 "persistence false",
                 "log_dest stdout",
                 "",

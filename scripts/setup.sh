@@ -58,6 +58,14 @@ venv() {  # extras
   .venv/bin/python -m pip install -q -e ".[$1]"
 }
 
+console_assets() {
+  # The console's browser libraries (htmx, Leaflet, ECharts), pinned by package-lock.json and
+  # served by central itself: nothing is loaded from the internet at run time.
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  echo "setup: console browser libraries (npm ci)"
+  npm ci --prefix central/gridwatch_central/web/vendor --no-audit --no-fund --loglevel=error
+}
+
 start_mosquitto() {
   port_open 127.0.0.1 1883 && return 0
   echo "setup: starting mosquitto on 127.0.0.1:1883"
@@ -82,15 +90,21 @@ start_postgres() {
 if [ "$job" = demo ]; then
   apt_install python3-venv mosquitto
   venv "edge,central"
+  console_assets
   exec .venv/bin/gridwatch demo "$@"
 fi
 
-# Tests: the real broker, the real databases and a real GStreamer RTSP server; openssl makes
-# the broker TLS tests' certificate authority.
-apt_install python3-venv mosquitto openssl python3-gi gstreamer1.0-rtsp \
+# Tests: the real broker, the real databases (the fault tests start private PostgreSQL servers
+# with initdb/pg_ctl) and a real GStreamer RTSP server; openssl makes the broker TLS tests'
+# certificate authority.
+apt_install python3-venv mosquitto postgresql openssl python3-gi gstreamer1.0-rtsp \
   gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad
+# The console's browser tests: Debian's Chromium (driven by the playwright package, whose own
+# browser download is never used) and a CJK font so that screenshots show the Chinese labels.
+apt_install chromium fonts-wqy-microhei
 venv "edge,central,dev"
+console_assets
 start_mosquitto
 start_postgres
 

@@ -23,7 +23,7 @@ from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_edge.config import DetectorConfig
 from gridwatch_edge.detector import Detector, load_detector
-from tests.central.helpers import make_config
+from tests.central.helpers import TestClient, make_config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("GRIDWATCH_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -84,6 +84,16 @@ def broker_address() -> BrokerConfig:
 def broker(broker_address: BrokerConfig) -> BrokerConfig:
     """The real broker with a topic prefix of this test's own, so tests never see each other."""
     return broker_address.model_copy(update={"topic_prefix": f"gwtest-{uuid.uuid4().hex[:12]}"})
+
+
+@pytest.fixture
+def edge(broker: BrokerConfig) -> Iterator[TestClient]:
+    """A plain MQTT client on the test's broker playing an edge: publishes once, never resends."""
+    client = TestClient(broker)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture

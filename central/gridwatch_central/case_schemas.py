@@ -62,6 +62,9 @@ class IncidentOut(GridCodes):
     duplicate_of_id: int | None
     review_reason: str | None
     case_id: int | None
+    allowed_actions: list[str] = Field(
+        description="Review actions the caller may take now: verify, reject, duplicate"
+    )
 
 
 class IncidentTimelineEntryOut(_Out):
@@ -135,7 +138,7 @@ class CaseTimelineEntryOut(TimelineEntryOut):
 
 class CaseActionOut(BaseModel):
     case: CaseOut
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(description="Actions the new state admits (any role)")
     entry: CaseTimelineEntryOut = Field(description="The timeline entry the action wrote")
 
 

@@ -52,6 +52,30 @@ class AuthConfig(BaseModel):
     bootstrap_admin: BootstrapAdmin = Field(default_factory=BootstrapAdmin)
 
 
+class ConsoleConfig(BaseModel):
+    """The operators' web console (``/console``), served by central next to the API."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    # Where ``npm ci`` put the pinned browser libraries (htmx, Leaflet, ECharts); None: the
+    # node_modules folder beside gridwatch_central/web/vendor/package.json.
+    vendor_dir: Path | None = None
+    # Map tiles under the grid polygons, e.g. an intranet tile server's
+    # "https://tiles.example/{z}/{x}/{y}.png"; None draws the polygons on a plain background
+    # (no internet at run time).
+    tile_url: str | None = None
+    # Send the session cookie only over HTTPS: set it when central is behind TLS.
+    secure_cookie: bool = False
+    # How often each central process looks for new incidents for the live queue. Half a second
+    # keeps an alert within ~1 s of the screen, at one tiny indexed query per interval.
+    live_poll_s: float = Field(default=0.5, gt=0, le=10)
+    # Incidents the queue shows at once; the rest follow as cards are cleared.
+    queue_size: int = Field(default=200, ge=1, le=1000)
+    # Largest photo attached to a case action (反馈): phone photos are 2-6 MB.
+    max_photo_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+
+
 class CentralConfig(BaseModel):
     """Everything central needs. Relative paths are relative to the working directory."""
 
@@ -63,7 +87,17 @@ class CentralConfig(BaseModel):
     # A stable client id plus a persistent session lets a restarted central receive the QoS 1
     # alerts it had been sent but never acked; None derives one from the host name.
     client_id: str | None = None
-    session_expiry_s: int = Field(default=3600, ge=0)
+    # How long the broker keeps this process's session after its connection is gone. Mosquitto
+    # (2.0.11, measured) keeps routing this process's share of the $share stream to a session
+    # whose client is gone, and when the session expires it drops what it holds there instead
+    # of handing it to another member; only the edge's resend (15 s after the first send, then
+    # doubling) brings those alerts back. 3600 s let a dead worker swallow half the stream for
+    # an hour. 10 s survives a reconnect (and, with a fixed client_id, a quick restart), and is
+    # shorter than the edge's first resend, which then already finds the session gone and
+    # reaches a live member: a worker that never returns (or a restarted one, whose new random
+    # client id starts a new session) costs the alerts routed to its old session one resend,
+    # ~15 s (benchmarks/faults.py, docs/ingest-reliability.md).
+    session_expiry_s: int = Field(default=10, ge=0)
     # Imported into the database at start when its content differs from the last import of this
     # file; a grid imported later through the API stays in force until the file changes.
     grid_file: Path
@@ -84,6 +118,10 @@ class CentralConfig(BaseModel):
     timezone: str = "Asia/Shanghai"
     # How long start() waits for the broker to confirm the subscription before failing loudly.
     subscribe_timeout_s: float = Field(default=10, gt=0)
+    # Requests to edges (live snapshots) waiting for an answer at once; more fail "busy" at
+    # once. Each edge answers one at a time in a few ms, so 256 covers every console user and
+    # the linked cameras of a burst of sensor alarms.
+    edge_requests_max_outstanding: int = Field(default=256, ge=1, le=100_000)
 
     # --- access, ingest scale and storage ---
     auth: AuthConfig = Field(default_factory=AuthConfig)
@@ -94,6 +132,10 @@ class CentralConfig(BaseModel):
     # before the queue grows). The consumer lets the broker send two batches unacknowledged,
     # 1000 x ~70 KB (payload and decoded snapshot) = ~70 MB at most.
     ingest_batch_max: int = Field(default=500, ge=1, le=5000)
+    # /healthz reports ingest unhealthy when a delivery has waited this long unacknowledged.
+    # A batch commits in well under a second even under load, and an outage is reported on
+    # its own; a minute without an ack means ingest is stuck, whatever the reason.
+    ingest_stall_after_s: float = Field(default=60, gt=0)
     # Flush snapshot packs to disk once per batch before the commit that indexes their images.
     snapshot_sync: bool = True
     # A new snapshot pack file after this many bytes (and every hour). 64 MiB is ~2000 images
@@ -118,6 +160,7 @@ class CentralConfig(BaseModel):
     # Largest HTTP request body; larger requests get 413. The API takes small JSON bodies
     # only (logins, user admin, case actions); 1 MiB leaves room for notes and attachments' ids.
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
 
     @property
     def clip_folder(self) -> Path:

@@ -35,6 +35,7 @@ from gridwatch_central.db import clip_repository, repository
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
 from gridwatch_central.deadlines import DeadlineScheduler
+from gridwatch_central.edge_requests import EdgeRequestClient, EdgeRequestMetrics
 from gridwatch_central.grid.locate import Locator
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
@@ -47,6 +48,9 @@ from gridwatch_central.snapshots import PruneReport, SnapshotStore
 
 log = logging.getLogger(__name__)
 ADMIN_PASSWORD_ENV = "GRIDWATCH_ADMIN_PASSWORD"
+# On shutdown, open requests get this long to finish: the console's live streams never end by
+# themselves, and the browsers reconnect to another process anyway.
+SHUTDOWN_GRACE_S = 3
 
 
 class RuntimeNotStartedError(RuntimeError):
@@ -79,6 +83,8 @@ class CentralRuntime:
         )
         self._clip_ingest: ClipIngestService | None = None
         self._clip_consumer: ClipConsumer | None = None
+        self.edge_request_metrics = EdgeRequestMetrics(self.registry)
+        self._edge_requests: EdgeRequestClient | None = None
         self._snapshots: SnapshotStore | None = None
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
@@ -116,6 +122,7 @@ class CentralRuntime:
             categories=self.categories,
             router=self.router,
             review=self.review,
+            topics=config.broker.topics,
             max_payload_bytes=config.max_payload_bytes,
             sync_snapshots=config.snapshot_sync,
             clock=self.clock,
@@ -130,6 +137,7 @@ class CentralRuntime:
         self._consumer = AlertConsumer(
             config.broker,
             self._ingest,
+            self.ingest_metrics,
             share_group=config.share_group,
             client_id=config.client_id or default_client_id(),
             session_expiry_s=config.session_expiry_s,
@@ -138,8 +146,11 @@ class CentralRuntime:
         try:
             self._consumer.start(config.subscribe_timeout_s)
             self._start_clip_ingest()
+            self._start_edge_requests()
         except BaseException:
             self._consumer.stop()
+            if self._clip_consumer is not None:
+                self._clip_consumer.stop()
             self._engine.dispose()
             raise
         if self._run_scheduler:
@@ -171,6 +182,20 @@ class CentralRuntime:
         )
         self._clip_consumer.start(config.subscribe_timeout_s)
 
+    def _start_edge_requests(self) -> None:
+        """The client asking edges for live snapshots, subscribed to their answers."""
+        config = self.config
+        # A clean session of its own per process: answers go to whoever asked, never resumed.
+        client_id = f"{config.client_id or default_client_id()}-requests-{secrets.token_hex(4)}"
+        self._edge_requests = EdgeRequestClient(
+            config.broker,
+            client_id=client_id[:64],
+            metrics=self.edge_request_metrics,
+            max_outstanding=config.edge_requests_max_outstanding,
+            max_payload_bytes=config.max_payload_bytes,
+        )
+        self._edge_requests.start(config.subscribe_timeout_s)
+
     def _start_geography(self) -> Locator:
         """The grid (seeded from grid_file), the camera directory and the alert locator."""
         config, sessions = self.config, self.sessions
@@ -191,6 +216,9 @@ class CentralRuntime:
         if self._pruner is not None:
             self._pruner.join(timeout=10)
             self._pruner = None
+        if self._edge_requests is not None:
+            self._edge_requests.stop()
+            self._edge_requests = None
         if self._consumer is not None:
             self._consumer.stop()
             self._consumer = None
@@ -237,6 +265,12 @@ class CentralRuntime:
         if self._cameras is None:
             raise RuntimeNotStartedError
         return self._cameras
+
+    @property
+    def edge_requests(self) -> EdgeRequestClient:
+        if self._edge_requests is None:
+            raise RuntimeNotStartedError
+        return self._edge_requests
 
     @property
     def scheduler(self) -> DeadlineScheduler:
@@ -303,9 +337,17 @@ class CentralRuntime:
         return self._consumer is not None and self._consumer.connected and clips_ok
 
     @property
+    def ingest_stall_after_s(self) -> float:
+        return self.config.ingest_stall_after_s
+
+    @property
     def app(self) -> FastAPI:
         if self._app is None:
-            self._app = create_app(self, max_request_body_bytes=self.config.max_request_body_bytes)
+            self._app = create_app(
+                self,
+                max_request_body_bytes=self.config.max_request_body_bytes,
+                console=self if self.config.console.enabled else None,
+            )
         return self._app
 
     def summary(self) -> dict[str, int]:
@@ -356,6 +398,12 @@ def serve(config: CentralConfig) -> None:
     runtime.start()
     tune_garbage_collector()
     try:
-        uvicorn.run(runtime.app, host=config.http.host, port=config.http.port, log_config=None)
+        uvicorn.run(
+            runtime.app,
+            host=config.http.host,
+            port=config.http.port,
+            log_config=None,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+        )
     finally:
         runtime.stop()

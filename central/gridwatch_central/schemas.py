@@ -119,7 +119,12 @@ class CaseOut(GridCodes):
     assignee: str | None
     emergency: bool
     step_due_at: datetime | None = Field(description="Deadline of the current step")
+    step_warn_at: datetime | None = Field(description="Yellow time (预警) of the current step")
+    due_warn_at: datetime | None = Field(description="Yellow time (预警) of the whole case")
     held_state: str | None = Field(description="State to resume into while ON_HOLD")
+    allowed_actions: list[str] = Field(
+        description="Actions the caller may take on the case now (role, department and state)"
+    )
 
 
 class TimelineEntryOut(_Out):
@@ -145,7 +150,11 @@ class QuarantinedOut(_Out):
     error_code: str
     reason: str
     received_at: datetime
-    size_bytes: int
+    size_bytes: int = Field(description="Size of the whole message as received")
+    kept_bytes: int = Field(description="How many of its first bytes are kept (at most 64 KiB)")
+    sha256: str | None = Field(
+        description="SHA-256 of the whole message; null when it failed after decoding"
+    )
 
 
 class _Page(BaseModel):
@@ -176,8 +185,31 @@ class IngestStatsOut(BaseModel):
     rejected_total: int
 
 
+class IngestHealthOut(BaseModel):
+    """What ingest holds now (this process)."""
+
+    unacked_deliveries: int = Field(description="Received from the broker, not acknowledged yet")
+    oldest_unacked_age_s: float | None = Field(
+        description="Ingest lag: how long the oldest unacknowledged delivery has waited"
+    )
+    outage: bool = Field(
+        description="Waiting for the database or the snapshot disk, deliveries held"
+    )
+    outage_for_s: float | None = Field(description="How long the current outage has lasted")
+    last_commit_age_s: float | None = Field(
+        description="Seconds since ingest last committed a batch (None: not since start)"
+    )
+    stalled: bool = Field(description="A delivery has waited longer than ingest_stall_after_s")
+
+
 class HealthOut(BaseModel):
     status: Literal["ok", "unavailable"]
     database: bool
     mqtt: bool
+    ingest: IngestHealthOut
+    detail: str | None = None
+
+
+class ReadyOut(BaseModel):
+    ready: bool = Field(description="Database answers, broker subscribed, ingest not held")
     detail: str | None = None

@@ -8,7 +8,14 @@ from gridwatch_contract.codec import (
     decode_alert,
     decode_message,
     encode_alert,
+    encode_framed,
     encode_message,
+)
+from gridwatch_contract.edge_requests import (
+    EdgeRequest,
+    EdgeResponse,
+    RequestKind,
+    ResponseStatus,
 )
 from gridwatch_contract.messages import (
     SCHEMA_VERSION,
@@ -42,15 +49,20 @@ __all__ = [
     "DetectedObject",
     "EdgeAvailability",
     "EdgeConfigMessage",
+    "EdgeRequest",
+    "EdgeResponse",
     "EdgeStatsMessage",
     "EdgeStatusMessage",
     "EventType",
     "GeoPoint",
     "ModelInfo",
+    "RequestKind",
+    "ResponseStatus",
     "Snapshot",
     "Topics",
     "decode_alert",
     "decode_message",
     "encode_alert",
+    "encode_framed",
     "encode_message",
 ]

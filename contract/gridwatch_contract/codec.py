@@ -6,8 +6,9 @@ errors. Every failure is a ``ContractError`` carrying a short machine ``code`` f
 ``reason`` for logs and the quarantine table.
 
 A payload is plain JSON or framed (a JSON header, a NUL byte, raw snapshot bytes: see
-``gridwatch_contract.framing``); ``decode_message`` reads both. The edge sends alerts framed
-(``encode_alert``); every other message is plain JSON (``encode_message``).
+``gridwatch_contract.framing``); ``decode_message`` reads both. The edge sends alerts and
+its responses to central's requests framed (``encode_framed``); every other message is plain
+JSON (``encode_message``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _VERSION_LEAD: Final = _VERSION_LEAD_TEXT.encode()
 ERROR_CODES: Final = (
     "too_large",
     "malformed_json",
+    "too_deep",
     "not_an_object",
     "missing_version",
     "unsupported_version",
@@ -61,12 +63,16 @@ def encode_message(message: BaseModel) -> bytes:
 
 
 def encode_alert(alert: AlertMessage) -> bytes:
+    return encode_framed(alert)
+
+
+def encode_framed(message: BaseModel) -> bytes:
     """The framed form: ``encode_message``'s JSON with snapshot bytes raw after a NUL.
 
     Without snapshot bytes there is nothing to attach, and the plain JSON is sent as it is.
     """
     attachments = AttachmentWriter()
-    header = alert.model_dump_json(exclude_none=False, context=attachments).encode("utf-8")
+    header = message.model_dump_json(exclude_none=False, context=attachments).encode("utf-8")
     return header if attachments.empty else attachments.frame(header)
 
 
@@ -155,6 +161,9 @@ def _parse_json_object(payload: bytes | str) -> dict[str, Any]:
         document = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ContractError("malformed_json", f"not valid UTF-8 JSON: {error}") from None
+    except RecursionError:
+        # Thousands of nested brackets: no message of the contract nests more than a few levels.
+        raise ContractError("too_deep", "JSON nested deeper than any contract message") from None
     if not isinstance(document, dict):
         raise ContractError(
             "not_an_object", f"expected a JSON object, got {type(document).__name__}"
@@ -169,7 +178,8 @@ def _check_version(document: dict[str, Any]) -> None:
     if version != SCHEMA_VERSION or isinstance(version, bool):
         raise ContractError(
             "unsupported_version",
-            f"schema_version {version!r} is not supported; this build reads {SCHEMA_VERSION}",
+            f"schema_version {_shortened(repr(version))} is not supported; this build reads"
+            f" {SCHEMA_VERSION}",
         )
 
 
@@ -181,8 +191,9 @@ def _explain(model: type[BaseModel], error: ValidationError) -> ContractError:
         return ContractError(BAD_ATTACHMENT, f"invalid {model.__name__}: {details}")
     unknown = [_location(p["loc"]) for p in problems if p["type"] == "extra_forbidden"]
     if unknown:
+        more = f" (+{len(unknown) - 5} more)" if len(unknown) > 5 else ""
         return ContractError(
-            "unknown_field", f"{model.__name__} has no field(s): {', '.join(unknown)}"
+            "unknown_field", f"{model.__name__} has no field(s): {', '.join(unknown[:5])}{more}"
         )
     details = "; ".join(f"{_location(p['loc'])}: {p['msg']}" for p in problems[:5])
     more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
@@ -190,4 +201,9 @@ def _explain(model: type[BaseModel], error: ValidationError) -> ContractError:
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(message)"
+    return _shortened(".".join(str(part) for part in loc)) or "(message)"
+
+
+def _shortened(text: str, limit: int = 64) -> str:
+    """Sender-controlled text quoted in a reason, cut so that no reason grows with the payload."""
+    return text if len(text) <= limit else f"{text[:limit]}..."

@@ -8,6 +8,7 @@ bytes may instead travel raw after the JSON in the framed form (``gridwatch_cont
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal, Self
 from uuid import UUID
@@ -42,8 +43,44 @@ MAX_OBJECTS = 500
 # ~80 KB, far below any broker's packet limit).
 MAX_RECEIPTS = 1000
 
+# Values every receiver can store and compute with. A message that merely parses can still
+# stall a consumer: an integer beyond a 32-bit column, a NUL that PostgreSQL text refuses, NaN
+# that is not JSON, a year-1 timestamp that overflows on the first time zone shift. The contract
+# refuses them at the sender, so such a message never leaves the edge.
+#
+# ``sequence`` is a 32-bit column in central; 2**31 - 1 messages of one event is decades of
+# updates at one a second.
+MAX_SEQUENCE = 2**31 - 1
+# Counters and ids that are only carried, never stored in a fixed-width column: the largest
+# integer a JSON reader using doubles (JavaScript dashboards) still reads exactly.
+MAX_JSON_INT = 2**53 - 1
+# Earliest and latest instants an edge may report. An edge box without a real-time clock
+# battery boots in 1970 until NTP answers, so 1970 stays valid; 2100 leaves room for any
+# deployment while keeping arithmetic (merge windows, deadlines) far from datetime's limits.
+EARLIEST_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIME: Final = datetime(2100, 1, 1, tzinfo=UTC)
+# Free text (class names, model versions, URLs, reasons) carries no control characters: a
+# NUL is refused by PostgreSQL text columns, the others only garble logs and dashboards.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _within_time_range(value: datetime) -> datetime:
+    if not EARLIEST_TIME <= value < LATEST_TIME:
+        raise ValueError(
+            f"timestamp must lie between {EARLIEST_TIME.date()} and {LATEST_TIME.date()} UTC"
+        )
+    return value
+
+
 Identifier = Annotated[str, AfterValidator(validate_id)]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
+Timestamp = Annotated[AwareDatetime, AfterValidator(_within_time_range)]
+Count = Annotated[int, Field(ge=0, le=MAX_JSON_INT)]
+
+# Free text: a short name (class, model, version) or a longer text, bounded either way.
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTERS)]
+Url = Annotated[str, Field(max_length=2048, pattern=NO_CONTROL_CHARACTERS)]
+Reason = Annotated[str, Field(max_length=500, pattern=NO_CONTROL_CHARACTERS)]
 
 
 class _Message(BaseModel):
@@ -52,6 +89,8 @@ class _Message(BaseModel):
         frozen=True,
         ser_json_bytes="base64",
         val_json_bytes="base64",
+        # NaN and Infinity are not JSON and poison whatever computes with them.
+        allow_inf_nan=False,
     )
 
 
@@ -103,11 +142,11 @@ class BoundingBox(_Message):
 
 
 class DetectedObject(_Message):
-    class_name: str = Field(min_length=1, max_length=64)
-    class_id: int = Field(ge=0)
+    class_name: Name
+    class_id: Count
     score: Score
     box: BoundingBox
-    track_id: int | None = Field(default=None, ge=0, description="Tracker id, when tracked.")
+    track_id: Count | None = Field(default=None, description="Tracker id, when tracked.")
 
 
 class GeoPoint(_Message):
@@ -131,7 +170,7 @@ class Snapshot(_Message):
 
     content_type: Literal["image/jpeg"] = "image/jpeg"
     data: bytes | None = Field(default=None, max_length=MAX_SNAPSHOT_BYTES)
-    url: str | None = Field(default=None, max_length=2048)
+    url: Url | None = None
     width: int = Field(gt=0, le=16384)
     height: int = Field(gt=0, le=16384)
 
@@ -172,8 +211,8 @@ class Snapshot(_Message):
 
 
 class ModelInfo(_Message):
-    name: str = Field(min_length=1, max_length=64)
-    version: str = Field(min_length=1, max_length=64)
+    name: Name
+    version: Name
 
 
 class AlertMessage(_VersionedMessage):
@@ -186,15 +225,17 @@ class AlertMessage(_VersionedMessage):
 
     alert_id: UUID
     event_id: UUID
-    sequence: int = Field(ge=0, description="0 for 'new', then +1 per message of the event.")
+    sequence: int = Field(
+        ge=0, le=MAX_SEQUENCE, description="0 for 'new', then +1 per message of the event."
+    )
     edge_id: Identifier
     camera_id: Identifier
     event_type: EventType
     rule_id: Identifier
     zone_id: Identifier | None = None
     state: AlertState
-    started_at: AwareDatetime
-    updated_at: AwareDatetime
+    started_at: Timestamp
+    updated_at: Timestamp
     media_time_s: float | None = Field(
         default=None, ge=0, description="Position in a recorded file, for replays."
     )
@@ -233,7 +274,7 @@ class AlertReceipt(_Message):
 
     alert_id: UUID
     status: Literal["stored", "duplicate", "rejected"]
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Reason | None = None
 
 
 class AlertAck(_VersionedMessage):
@@ -251,8 +292,8 @@ class EdgeStatusMessage(_VersionedMessage):
 
     edge_id: Identifier
     state: EdgeAvailability
-    at: AwareDatetime
-    software_version: str = Field(min_length=1, max_length=64)
+    at: Timestamp
+    software_version: Name
 
 
 class CameraStats(_Message):
@@ -264,22 +305,22 @@ class CameraStats(_Message):
     )
     input_fps: float = Field(ge=0)
     analysed_fps: float = Field(ge=0)
-    frames_read: int = Field(ge=0)
-    frames_analysed: int = Field(ge=0)
-    frames_skipped: int = Field(ge=0)
-    frames_motion_skipped: int = Field(
-        default=0, ge=0, description="Analysed frames the motion gate kept from the detector."
+    frames_read: Count
+    frames_analysed: Count
+    frames_skipped: Count
+    frames_motion_skipped: Count = Field(
+        default=0, description="Analysed frames the motion gate kept from the detector."
     )
-    reconnects_last_hour: int = Field(default=0, ge=0)
-    alerts: int = Field(ge=0)
+    reconnects_last_hour: Count = 0
+    alerts: Count
 
 
 class EdgeStatsMessage(_VersionedMessage):
     edge_id: Identifier
-    at: AwareDatetime
+    at: Timestamp
     uptime_s: float = Field(ge=0)
     cameras: list[CameraStats] = Field(max_length=256)
-    outbox_depth: int = Field(default=0, ge=0)
+    outbox_depth: Count = 0
     inference_ms_p50: float | None = Field(default=None, ge=0)
 
 
@@ -294,6 +335,6 @@ class EdgeConfigMessage(_VersionedMessage):
     """
 
     edge_id: Identifier
-    revision: int = Field(ge=0, description="Monotonic; an edge ignores revisions it has run.")
-    issued_at: AwareDatetime
+    revision: Count = Field(description="Monotonic; an edge ignores revisions it has run.")
+    issued_at: Timestamp
     cameras: list[dict[str, Any]] = Field(max_length=256)

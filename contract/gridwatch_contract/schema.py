@@ -5,7 +5,7 @@ when the committed files and the models disagree, so the contract never drifts s
 
 ``alert_frame_header`` describes the JSON header of a framed alert (what precedes the NUL
 byte, see ``gridwatch_contract.framing``): the alert schema with ``attachment`` references in
-the snapshots.
+the snapshots. ``edge_response_frame_header`` does the same for an edge's response.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from gridwatch_contract.clip_messages import ClipAck, ClipChunkHeader, ClipUnavailableMessage
+from gridwatch_contract.edge_requests import EdgeRequest, EdgeResponse
 from gridwatch_contract.framing import AttachmentRef
 from gridwatch_contract.messages import (
     AlertAck,
@@ -39,15 +40,23 @@ MESSAGES: dict[str, type[BaseModel]] = {
     "clip_chunk_header": ClipChunkHeader,
     "clip_unavailable": ClipUnavailableMessage,
     "clip_ack": ClipAck,
+    "edge_request": EdgeRequest,
+    "edge_response": EdgeResponse,
 }
 
 
 FRAME_HEADER = "alert_frame_header"
+RESPONSE_FRAME_HEADER = "edge_response_frame_header"
+# The messages sent framed: the schema of each one's header, by name, and what it is called.
+FRAMED: dict[str, tuple[type[BaseModel], str]] = {
+    FRAME_HEADER: (AlertMessage, "alert"),
+    RESPONSE_FRAME_HEADER: (EdgeResponse, "edge response"),
+}
 
 FRAMING_DESCRIPTION = (
-    "The JSON header of a framed alert. A framed alert is this header (UTF-8 JSON, as for a"
-    " plain alert), one NUL byte (0x00, which JSON text never contains), then the snapshots'"
-    " bytes back to back. Each snapshot sent this way has an 'attachment' {offset, length}"
+    "The JSON header of a framed {what}. A framed {what} is this header (UTF-8 JSON, as for a"
+    " plain {what}), one NUL byte (0x00, which JSON text never contains), then the snapshots'"
+    " bytes back to back. Each snapshot sent this way has an 'attachment' {{offset, length}}"
     " instead of 'data' (base64); offsets count from the first byte after the NUL. Every byte"
     " after the NUL belongs to exactly one attachment; attachments must not overlap."
 )
@@ -58,10 +67,12 @@ def schema_document(model: type[BaseModel]) -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **document}
 
 
-def frame_header_document() -> dict[str, Any]:
-    """The alert schema with ``attachment`` as a third source of a snapshot's picture."""
-    document = schema_document(AlertMessage)
-    document["description"] = FRAMING_DESCRIPTION
+def frame_header_document(
+    model: type[BaseModel] = AlertMessage, what: str = "alert"
+) -> dict[str, Any]:
+    """The message's schema with ``attachment`` as a third source of a snapshot's picture."""
+    document = schema_document(model)
+    document["description"] = FRAMING_DESCRIPTION.format(what=what)
     definitions = document["$defs"]
     definitions["AttachmentRef"] = AttachmentRef.model_json_schema(mode="validation")
     snapshot = definitions["Snapshot"]
@@ -71,9 +82,10 @@ def frame_header_document() -> dict[str, Any]:
 
 
 def documents() -> dict[str, dict[str, Any]]:
-    """Every committed schema by name: one a message, and the framed alert's header."""
+    """Every committed schema by name: one a message, and the header of each framed one."""
     named = {name: schema_document(model) for name, model in MESSAGES.items()}
-    return named | {FRAME_HEADER: frame_header_document()}
+    framed = {name: frame_header_document(*framing) for name, framing in FRAMED.items()}
+    return named | framed
 
 
 def render(document: dict[str, Any]) -> str:

@@ -7,6 +7,8 @@ Layout (``{prefix}`` is configurable, default ``gridwatch``; ``v1`` is the contr
     {prefix}/v1/edges/{edge_id}/config        retained per-edge configuration (central → edge)
     {prefix}/v1/edges/{edge_id}/acks          application-level alert acks (central → edge)
     {prefix}/v1/edges/{edge_id}/clip_acks     clip upload receipts (central → edge)
+    {prefix}/v1/edges/{edge_id}/requests      requests, e.g. a live snapshot (central → edge)
+    {prefix}/v1/edges/{edge_id}/responses     answers to those requests (edge → central)
     {prefix}/v1/alerts/{edge_id}/{camera_id}/{event_type}   alerts (edge → central)
     {prefix}/v1/clips/{edge_id}/{camera_id}/data            evidence clip chunks (edge → central)
     {prefix}/v1/clips/{edge_id}/{camera_id}/unavailable     a clip that will never come
@@ -41,6 +43,15 @@ def validate_id(value: str, what: str = "id") -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertTopic:
+    """The ids an alert topic names, as they stand in the topic (not validated)."""
+
+    edge_id: str
+    camera_id: str
+    event_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class Topics:
     """Topic builder bound to one prefix (for instance one deployment or tenant)."""
 
@@ -68,6 +79,15 @@ class Topics:
     def edge_alerts(self, edge_id: str) -> str:
         """Every alert of one edge (any camera, any event type)."""
         return f"{self.root}/alerts/{validate_id(edge_id, 'edge_id')}/+/+"
+
+    def parse_alert(self, topic: str) -> AlertTopic | None:
+        """The ids of ``{root}/alerts/{edge_id}/{camera_id}/{event_type}``; None for another
+        topic. The broker's ACL lets an edge publish under its own id only, so these are the
+        ids a receiver can trust, and a payload naming others is refused."""
+        levels = topic.removeprefix(f"{self.root}/").split("/")
+        if not topic.startswith(f"{self.root}/") or len(levels) != 4 or levels[0] != "alerts":
+            return None
+        return AlertTopic(levels[1], levels[2], levels[3])
 
     def edge_status(self, edge_id: str) -> str:
         return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/status"
@@ -117,6 +137,18 @@ class Topics:
             f"{self.root}/clips/{validate_id(edge_id, 'edge_id')}/"
             f"{validate_id(camera_id, 'camera_id')}"
         )
+
+    def edge_requests(self, edge_id: str) -> str:
+        return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/requests"
+
+    def all_edge_requests(self) -> str:
+        return f"{self.root}/edges/+/requests"
+
+    def edge_responses(self, edge_id: str) -> str:
+        return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/responses"
+
+    def all_edge_responses(self) -> str:
+        return f"{self.root}/edges/+/responses"
 
     @staticmethod
     def shared(group: str, topic_filter: str) -> str:

@@ -10,6 +10,7 @@ and the pictures step down until the whole message fits.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,12 +124,22 @@ def bare_alert(
         media_time_s=None if frame.live else event.media_time_s,
         confidence=min(max(event.confidence, 0.0), 1.0),
         objects=detected_objects(event.detections, class_names),
-        measurements=event.measurements,
+        measurements=finite_measurements(event.measurements, camera.id),
         frame=FrameSize(width=frame.width, height=frame.height),
         location=camera.location,
         model=model,
         clip_id=clip_id,
     )
+
+
+def finite_measurements(measurements: dict[str, float], camera_id: str) -> dict[str, float]:
+    """The measurements the contract can carry: a rule's NaN or infinity (a density over an
+    empty zone, say) is left out and logged, rather than costing the whole alert."""
+    finite = {name: value for name, value in measurements.items() if math.isfinite(value)}
+    if len(finite) < len(measurements):
+        dropped = sorted(set(measurements) - set(finite))
+        logger.warning("camera %s: non-finite measurements left out: %s", camera_id, dropped)
+    return finite
 
 
 def with_snapshots(

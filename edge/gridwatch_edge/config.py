@@ -272,6 +272,9 @@ class EdgeConfig(_Model):
     # able to publish that config) can point this box at network cameras only, never at a
     # file on it. Files stay allowed in this YAML, which only the box's operator writes.
     allow_file_sources_from_central: bool = False
+    # Central may ask for a camera's latest frame (live snapshot for drawing zones, pictures for
+    # sensor alarms); false if no picture may leave the box unless an alert carries it.
+    remote_requests: bool = Field(default=True)
     # Largest MQTT packet the broker accepts (Mosquitto: max_packet_size / message_size_limit).
     # 256 KiB is below the defaults of Mosquitto (256 MiB) and EMQX (1 MiB), holds two good
     # 720p JPEGs, and keeps an alert quick over a 4G uplink; set it to the broker's own limit.

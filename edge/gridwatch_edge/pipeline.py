@@ -7,6 +7,8 @@ import threading
 import time
 from collections import deque
 
+from pydantic import ValidationError
+
 from gridwatch_contract.messages import CameraStats
 from gridwatch_edge.alerts import AlertSizeLimits, build_alert
 from gridwatch_edge.camera_health import camera_health_alert
@@ -76,8 +78,12 @@ class CameraPipeline:
         self.frames_analysed = 0
         self.frames_detected = 0
         self.alerts = 0
+        self.alerts_refused = 0  # built alerts the contract refused (never sent)
         self._analysed_rate = RateMeter()
         self._latencies_s: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        # The newest frame taken for analysis, for central's snapshot requests (``requests``):
+        # one reference, replaced per frame; converted to a JPEG only when someone asks.
+        self.latest_frame: Frame | None = None
 
     @property
     def online(self) -> bool:
@@ -120,6 +126,7 @@ class CameraPipeline:
                 self._clips.stop()
 
     def process(self, frame: Frame) -> None:
+        self.latest_frame = frame
         # On a still frame the gate hands back the previous detections; the tracker then sees
         # every object where it was, which is exactly what a still scene means.
         detections = self._tracker.update(self._detect(frame), frame.media_time_s)
@@ -154,17 +161,30 @@ class CameraPipeline:
 
     def _emit(self, event: Event, frame: Frame, rule: Rule) -> None:
         clip_id = self._clips.on_event(event, frame) if self._clips is not None else None
-        alert = build_alert(
-            event,
-            edge_id=self._edge_id,
-            camera=self.camera,
-            frame=frame,
-            zone_polygons=rule.overlays(frame.width, frame.height),
-            model=self._detector.model_info,
-            class_names=self._detector.class_names,
-            limits=self._size_limits,
-            clip_id=clip_id,
-        )
+        try:
+            alert = build_alert(
+                event,
+                edge_id=self._edge_id,
+                camera=self.camera,
+                frame=frame,
+                zone_polygons=rule.overlays(frame.width, frame.height),
+                model=self._detector.model_info,
+                class_names=self._detector.class_names,
+                limits=self._size_limits,
+                clip_id=clip_id,
+            )
+        except ValidationError as error:
+            # The contract refuses values no receiver can store (gridwatch_contract.messages);
+            # such an alert is never sent, and the camera goes on with the next frame.
+            self.alerts_refused += 1
+            logger.error(
+                "camera %s: %s alert of rule %s refused by the contract, not sent: %s",
+                self.camera.id,
+                event.event_type.value,
+                event.rule_id,
+                error,
+            )
+            return
         self._sink.publish_alert(alert)
         self.alerts += 1
         logger.info(

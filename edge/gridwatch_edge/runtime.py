@@ -25,6 +25,7 @@ from gridwatch_edge.metrics import EdgeMetrics
 from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.pipeline import CameraPipeline
 from gridwatch_edge.publisher import MqttPublisher
+from gridwatch_edge.requests import RequestHandler
 from gridwatch_edge.shared_detector import SharedDetector, usable_cores
 from gridwatch_edge.sinks import AlertSink, StatsSink
 
@@ -95,6 +96,12 @@ class EdgeRuntime:
     def pipelines(self) -> list[CameraPipeline]:
         with self._lock:
             return [running.pipeline for running in self._cameras.values()]
+
+    def live_camera(self, camera_id: str) -> CameraPipeline | None:
+        """The running camera with this id (its online state and latest frame), if any."""
+        with self._lock:
+            running = self._cameras.get(camera_id)
+            return None if running is None else running.pipeline
 
     def inference_ms_recent(self) -> list[float]:
         return self._detector.inference_ms_recent()
@@ -270,7 +277,10 @@ def run_edge(
             runtime,
             allow_file_sources=config.allow_file_sources_from_central,
         )
+        requests = RequestHandler.for_edge(config, runtime) if config.remote_requests else None
         publisher.start()
+        if requests is not None:
+            requests.start()
         try:
             _run_until_done(
                 config,
@@ -284,6 +294,8 @@ def run_edge(
                 logger.warning("%d alerts not yet acknowledged; sent at next start", outbox.depth())
             _drain_clips(clips, config.outbox.drain_timeout_s)
         finally:
+            if requests is not None:
+                requests.close()
             subscriber.close()
             runtime.stop()
             if clips is not None:

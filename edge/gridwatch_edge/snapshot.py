@@ -107,9 +107,10 @@ def _encode(image: Image, quality: int) -> EncodedSnapshot:
     return EncodedSnapshot(buffer.tobytes(), int(width), int(height))
 
 
-def encode_jpeg(image: Image, *, max_bytes: int) -> EncodedSnapshot:
-    """Highest quality, then largest size, whose JPEG fits in ``max_bytes``."""
-    for step in snapshot_steps(image.shape[1]):
+def encode_jpeg(image: Image, *, max_bytes: int, max_width: int | None = None) -> EncodedSnapshot:
+    """Highest quality, then largest width up to ``max_width``, whose JPEG fits ``max_bytes``."""
+    width = image.shape[1] if max_width is None else min(image.shape[1], max_width)
+    for step in snapshot_steps(width):
         snapshot = encode_step(image, step)
         if len(snapshot.data) <= max_bytes:
             return snapshot

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from gridwatch_central.config import ConfigError, load_central_config
 from gridwatch_central.grid import GridError
@@ -18,3 +19,9 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"gridwatch: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def serve_argv(config: Path) -> list[str]:
+    """The command line that runs ``gridwatch central serve`` with this Python, for tools and
+    tests that start central as a process of its own."""
+    return [sys.executable, "-m", "gridwatch", "central", "serve", "--config", str(config)]

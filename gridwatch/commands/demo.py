@@ -16,5 +16,6 @@ def main(args: argparse.Namespace) -> int:
         http_port=args.http_port,
         data_dir=args.data_dir,
         broker_url=os.environ.get("GRIDWATCH_MQTT_URL"),
+        console=args.console,
     )
     return run_demo(options, AssetPaths.from_environment(), stop=stop_on_signals())

@@ -8,7 +8,7 @@ import pytest
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
 from tests.central.case_loop_helpers import ManualClock
-from tests.central.helpers import TestClient, make_config
+from tests.central.helpers import make_config
 
 
 @pytest.fixture
@@ -20,15 +20,6 @@ def runtime(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Iterator
         yield central
     finally:
         central.stop()
-
-
-@pytest.fixture
-def edge(broker: BrokerConfig) -> Iterator[TestClient]:
-    client = TestClient(broker)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 @pytest.fixture

@@ -6,6 +6,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gridwatch_contract.edge_requests import (
+    EdgeRequest,
+    EdgeResponse,
+    RequestKind,
+    ResponseStatus,
+)
 from gridwatch_contract.messages import (
     AlertMessage,
     AlertState,
@@ -55,3 +61,34 @@ def make_alert(**overrides: Any) -> AlertMessage:
     }
     fields.update(overrides)
     return AlertMessage(**fields)
+
+
+def make_edge_request(**overrides: Any) -> EdgeRequest:
+    requested = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    fields: dict[str, Any] = {
+        "request_id": uuid.uuid4(),
+        "kind": RequestKind.SNAPSHOT,
+        "edge_id": "edge-01",
+        "camera_id": "cam-01",
+        "max_width": 640,
+        "requested_at": requested,
+        "deadline": requested + timedelta(seconds=5),
+    }
+    fields.update(overrides)
+    return EdgeRequest(**fields)
+
+
+def make_edge_response(**overrides: Any) -> EdgeResponse:
+    """An ``ok`` answer with the tiny JPEG; override any field."""
+    at = datetime(2026, 11, 21, 9, 0, 1, tzinfo=UTC)
+    fields: dict[str, Any] = {
+        "request_id": uuid.uuid4(),
+        "edge_id": "edge-01",
+        "camera_id": "cam-01",
+        "status": ResponseStatus.OK,
+        "responded_at": at,
+        "captured_at": at - timedelta(milliseconds=180),
+        "snapshot": Snapshot(data=TINY_JPEG, width=640, height=480),
+    }
+    fields.update(overrides)
+    return EdgeResponse(**fields)

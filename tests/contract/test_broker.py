@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import socket
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,15 @@ def test_unreadable_tls_files_are_a_clear_error(tmp_path: Path) -> None:
     config = BrokerConfig(tls=BrokerTls(ca_file=tmp_path / "missing-ca.crt"))
     with pytest.raises(BrokerConfigError, match="broker TLS files unusable"):
         make_client(config, "test-client")
+
+
+def test_clients_send_without_nagle_delay(broker: BrokerConfig) -> None:
+    """Nagle's algorithm off on the client's socket: no 40 ms delayed-ACK stall per hop."""
+    client = make_client(broker, f"test-nodelay-{uuid.uuid4().hex[:8]}")
+    client.connect(broker.host, broker.port)
+    try:
+        sock = client.socket()
+        assert isinstance(sock, socket.socket)
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        client.disconnect()

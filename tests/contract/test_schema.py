@@ -17,7 +17,7 @@ from gridwatch_contract.clip_messages import (
     ClipInfo,
     ClipUnavailableMessage,
 )
-from gridwatch_contract.codec import encode_alert, encode_message
+from gridwatch_contract.codec import encode_alert, encode_framed, encode_message
 from gridwatch_contract.messages import (
     AlertAck,
     AlertReceipt,
@@ -27,8 +27,20 @@ from gridwatch_contract.messages import (
     EdgeStatsMessage,
     EdgeStatusMessage,
 )
-from gridwatch_contract.schema import FRAME_HEADER, MESSAGES, documents, render, schema_path
-from tests.contract.factories import TINY_JPEG, make_alert
+from gridwatch_contract.schema import (
+    FRAME_HEADER,
+    MESSAGES,
+    RESPONSE_FRAME_HEADER,
+    documents,
+    render,
+    schema_path,
+)
+from tests.contract.factories import (
+    TINY_JPEG,
+    make_alert,
+    make_edge_request,
+    make_edge_response,
+)
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 CLIP_ID = uuid.UUID("00000000-0000-4000-8000-00000000c11b")
@@ -93,6 +105,8 @@ EXAMPLES: dict[str, BaseModel] = {
         reason="dropped: the edge's clip budget was full",
     ),
     "clip_ack": ClipAck(clip_id=CLIP_ID, status="partial", next_offset=250_000),
+    "edge_request": make_edge_request(),
+    "edge_response": make_edge_response(),
 }
 
 
@@ -149,3 +163,9 @@ def test_frame_header_schema_rejects_a_malformed_attachment() -> None:
     assert isinstance(snapshot, dict)
     snapshot["attachment"] = {"offset": 0, "length": len(TINY_JPEG), "sha": "x"}
     assert not _validator(FRAME_HEADER).is_valid(header)
+
+
+def test_framed_response_header_validates_against_its_frame_header_schema() -> None:
+    header = _frame_header(encode_framed(make_edge_response()))
+    _validator(RESPONSE_FRAME_HEADER).validate(header)
+    assert not _validator("edge_response").is_valid(header)

@@ -39,8 +39,8 @@ class Subscriber:
         with self._lock:
             return list(self.messages)
 
-    def publish(self, topic: str, payload: bytes) -> None:
-        self._client.publish(topic, payload, qos=1).wait_for_publish(5)
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
+        self._client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
 
     def publish_retained(self, topic: str, payload: bytes) -> None:
         self._client.publish(topic, payload, qos=1, retain=True).wait_for_publish(5)

@@ -3,7 +3,9 @@ annotated and clean snapshots never exceeds the message limit."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,10 +13,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from gridwatch_contract import AlertMessage, AlertState, EventType, ModelInfo, encode_alert
 from gridwatch_contract.messages import Snapshot
-from gridwatch_edge.alerts import AlertSizeLimits, build_alert
+from gridwatch_edge.alerts import AlertSizeLimits, bare_alert, build_alert
 from gridwatch_edge.config import CameraConfig
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
@@ -167,3 +170,25 @@ def test_without_snapshots_when_even_the_smallest_step_does_not_fit(
     assert alert.clean_snapshot is None
     assert len(encode_alert(alert)) <= 4_000
     assert f"alert {alert.alert_id} sent without snapshots" in caplog.text
+
+
+def _bare(event: Event, frame: Frame) -> AlertMessage:
+    model = ModelInfo(name="yolox_nano", version="1")
+    camera = CameraConfig(id="cam1", url="/dev/null")
+    return bare_alert(
+        event, edge_id="edge-1", camera=camera, frame=frame, model=model, class_names=["person"]
+    )
+
+
+def test_non_finite_measurements_are_left_out_and_the_alert_kept(street: Frame) -> None:
+    """The contract refuses NaN and Infinity (#11); a rule's density over an empty zone must
+    not cost the whole alert."""
+    measurements = {"person_count": 2.0, "density": math.inf, "ratio": math.nan}
+    alert = _bare(dataclasses.replace(_event(street), measurements=measurements), street)
+    assert alert.measurements == {"person_count": 2.0}
+
+
+def test_a_timestamp_no_receiver_can_store_is_refused_before_sending(street: Frame) -> None:
+    event = dataclasses.replace(_event(street), started_at=datetime(1, 1, 1, tzinfo=UTC))
+    with pytest.raises(ValidationError, match="timestamp must lie between"):
+        _bare(event, street)

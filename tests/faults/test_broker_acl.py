@@ -17,15 +17,26 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.reasoncodes import ReasonCode
+from prometheus_client import CollectorRegistry
 
 from gridwatch_central.broker_accounts import broker_packet_limit
+from gridwatch_central.edge_requests import (
+    EdgeRequestClient,
+    EdgeRequestMetrics,
+    SnapshotFailed,
+    SnapshotFailure,
+)
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.codec import DEFAULT_MAX_PAYLOAD_BYTES, encode_alert, encode_message
 from gridwatch_contract.messages import AlertAck, AlertReceipt, EdgeConfigMessage
-from gridwatch_edge.config import CameraConfig, OutboxConfig
+from gridwatch_edge.config import CameraConfig, OutboxConfig, parse_edge_config
 from gridwatch_edge.config_subscriber import ConfigSubscriber
+from gridwatch_edge.detector import Detector
 from gridwatch_edge.outbox import open_outbox
 from gridwatch_edge.publisher import MqttPublisher
+from gridwatch_edge.requests import RequestHandler, ResponseLimits
+from gridwatch_edge.runtime import EdgeRuntime
+from gridwatch_edge.sinks import CollectingSink
 from tests.central.helpers import make_alert, wait_until
 from tests.mqtt_probe import BrokerClosedError, Probe
 from tests.secured_broker import SecuredBroker, secured_broker
@@ -302,6 +313,52 @@ def test_a_box_posing_as_another_edge_is_refused_and_says_why(
     finally:
         publisher.close()
         outbox.close()
+
+
+def test_requests_and_answers_pass_only_between_central_and_the_edge_named(
+    broker: SecuredBroker, probes: list[Probe], vtest_clip: Path, yolox: Detector
+) -> None:
+    """Central's request client and an edge's request handler, each on its own account, get a
+    request there and its answer back; an edge can neither ask, nor read or answer another
+    edge's requests."""
+    topics = broker.anonymous.topics
+    # An edge of its own: the others' retained statuses (offline, after earlier tests) would
+    # make central fail its requests at once, rightly.
+    edge_c = "edge-c"
+    account = broker.add_edge(edge_c)
+    config = parse_edge_config(
+        {"edge_id": edge_c, "cameras": [{"id": "gate", "url": str(vtest_clip)}]}
+    )
+    runtime = EdgeRuntime(config, detector=yolox, sink=CollectingSink())  # not started: offline
+    limits = ResponseLimits(message_max_bytes=1 << 20, snapshot_max_bytes=1 << 19)
+    handler = RequestHandler(account, edge_c, runtime, limits)
+    client = EdgeRequestClient(
+        broker.account("central"),
+        client_id="central-requests",
+        metrics=EdgeRequestMetrics(CollectorRegistry()),
+        max_payload_bytes=DEFAULT_MAX_PAYLOAD_BYTES,
+    )
+    handler.start()
+    try:
+        assert handler.wait_subscribed(DELIVERY_TIMEOUT_S), "edge A may read its requests"
+        client.start(DELIVERY_TIMEOUT_S)  # raises if the broker refused a subscription
+        answer = client.request_snapshot(edge_c, "gate", DELIVERY_TIMEOUT_S)
+        assert isinstance(answer, SnapshotFailed)
+        assert answer.failure is SnapshotFailure.CAMERA_OFFLINE  # the edge's own answer
+    finally:
+        client.stop()
+        handler.close()
+        runtime.stop()
+    edge_a = _connected(probes, _edge(broker, EDGE_A), "edge-a")
+    for topic in (topics.edge_requests(EDGE_A), topics.edge_requests(EDGE_B)):
+        assert _refused(edge_a.publish(topic, b"{}")), topic
+    assert _refused(edge_a.publish(topics.edge_responses(EDGE_B), b"{}"))
+    for topic_filter in (
+        topics.edge_requests(EDGE_B),
+        topics.edge_responses(EDGE_B),
+        topics.all_edge_responses(),
+    ):
+        assert _refused(edge_a.subscribe(topic_filter)), topic_filter
 
 
 def test_clips_flow_from_each_edge_to_central_and_acks_back(

@@ -48,6 +48,31 @@ def test_demo_runs_for_the_given_seconds_and_ends_with_a_json_summary(
     assert (tmp_path / "central.db").is_file()
 
 
+def test_demo_in_console_mode_leaves_the_alerts_to_a_person_and_says_where_to_log_in(
+    models_dir: Path, samples_dir: Path, tmp_path: Path
+) -> None:
+    env = {"GRIDWATCH_MODELS_DIR": str(models_dir), "GRIDWATCH_SAMPLES_DIR": str(samples_dir)}
+    result = _gridwatch(
+        "demo",
+        "--console",
+        "--seconds",
+        "12",
+        "--http-port",
+        "0",
+        "--data-dir",
+        str(tmp_path),
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    console = next(line for line in lines if line.startswith("console:"))
+    assert "/console/" in console
+    assert "admin /" in console
+    summary = json.loads(lines[-1])
+    assert summary["incidents"] >= 1
+    assert summary["cases"] == 0  # nothing verified itself: the queue waits for the operator
+
+
 def test_demo_without_the_model_names_the_file_and_fails(samples_dir: Path, tmp_path: Path) -> None:
     env = {"GRIDWATCH_MODELS_DIR": str(tmp_path), "GRIDWATCH_SAMPLES_DIR": str(samples_dir)}
     result = _gridwatch("demo", "--seconds", "1", env=env)

@@ -22,14 +22,24 @@ from gridwatch_central.api.routes import (
     health,
     incidents,
     ingest,
+    live_snapshot,
     supervision,
 )
 from gridwatch_central.cases.errors import CaseLoopError
+from gridwatch_central.web import mount_console
+from gridwatch_central.web.console import UPLOAD_PREFIX
+from gridwatch_central.web.deps import ConsoleContext
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
+def create_app(
+    runtime: AppContext,
+    *,
+    max_request_body_bytes: int,
+    console: ConsoleContext | None = None,
+) -> FastAPI:
+    """The API under /api/v1, health and metrics, and the console under /console if given."""
     app = FastAPI(
         title="gridwatch central",
         summary="Camera alerts turned into grid-governance cases (网格化管理)",
@@ -37,7 +47,9 @@ def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
     )
     app.state.context = runtime
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=max_request_body_bytes)
+    # Photos uploaded with a console action (反馈) are the one kind of large body.
+    uploads = {UPLOAD_PREFIX: console.config.console.max_photo_bytes + 64 * 1024} if console else {}
+    app.add_middleware(BodySizeLimit, max_bytes=max_request_body_bytes, larger=uploads)
     app.include_router(auth.router, prefix=API_PREFIX)
     # Every other API route needs an authenticated caller; each route narrows it further by
     # role and scope. Declared here once, so no new router can forget it.
@@ -49,6 +61,7 @@ def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
         ingest.router,
         grids.router,
         cameras.router,
+        live_snapshot.router,
         categories.router,
         incidents.router,
         case_actions.router,
@@ -67,4 +80,6 @@ def create_app(runtime: AppContext, *, max_request_body_bytes: int) -> FastAPI:
     app.include_router(clips.video_router, prefix=API_PREFIX)
     app.add_exception_handler(CaseLoopError, case_loop_error_response)
     app.include_router(health.router)
+    if console is not None:
+        mount_console(app, console)
     return app

@@ -14,9 +14,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.api.deps import PrincipalDep
-from gridwatch_central.auth.scope import Role as AccessRole
 from gridwatch_central.case_schemas import ProblemOut, TransitionErrorOut
-from gridwatch_central.cases.actor import Actor, Role
+from gridwatch_central.cases.actor import Actor, actor_of
 from gridwatch_central.cases.errors import (
     ForbiddenError,
     IllegalTransitionError,
@@ -53,24 +52,9 @@ def get_loop(request: Request) -> CaseLoopContext:
     return cast(CaseLoopContext, request.app.state.context)
 
 
-# The access layer's roles as the case loop's transition table names them.
-_LOOP_ROLES = {
-    AccessRole.OPERATOR: Role.OPERATOR,
-    AccessRole.DISPATCHER: Role.DISPATCHER,
-    AccessRole.DEPARTMENT_HANDLER: Role.HANDLER,
-    AccessRole.INTEGRATOR: Role.INTEGRATOR,
-    AccessRole.ADMIN: Role.ADMIN,
-}
-
-
 def get_actor(principal: PrincipalDep) -> Actor:
     """The caller as the loop records it: ``user:wang`` with its role and department."""
-    departments = sorted(principal.scope.departments)
-    return Actor(
-        id=principal.actor,
-        role=_LOOP_ROLES[principal.role],
-        department=departments[0] if departments else None,
-    )
+    return actor_of(principal)
 
 
 LoopDep = Annotated[CaseLoopContext, Depends(get_loop)]

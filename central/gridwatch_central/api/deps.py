@@ -56,6 +56,9 @@ class AppContext(Protocol):
     def mqtt_connected(self) -> bool: ...
 
     @property
+    def ingest_stall_after_s(self) -> float: ...
+
+    @property
     def auth(self) -> AuthService: ...
 
     @property

@@ -1,4 +1,4 @@
-"""ASGI middleware: a hard limit on the request body size.
+"""ASGI middleware: a hard limit on the request body size (larger for named upload paths).
 
 Checked twice: the declared ``Content-Length`` (rejected before reading a byte) and the bytes
 actually received (a chunked upload without a length is cut off at the limit), so a client
@@ -23,17 +23,24 @@ class _TooLargeError(ApiError):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self._app = app
-        self._max = max_bytes
+        self._default = max_bytes
+        # Path prefix → its own limit (the console's photo uploads).
+        self._larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((n for p, n in self._larger.items() if path.startswith(p)), self._default)
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self._max):
-            await self._reject(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._reject(send, limit)
             return
         received = 0
         started = False
@@ -43,8 +50,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self._max:
-                    raise _TooLargeError(self._max)
+                if received > limit:
+                    raise _TooLargeError(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -56,10 +63,10 @@ class BodySizeLimit:
             await self._app(scope, limited_receive, tracking_send)
         except _TooLargeError:
             if not started:
-                await self._reject(send)
+                await self._reject(send, limit)
 
-    async def _reject(self, send: Send) -> None:
-        detail = f"request body larger than {self._max} bytes"
+    async def _reject(self, send: Send, limit: int) -> None:
+        detail = f"request body larger than {limit} bytes"
         body = json.dumps(error_body(413, detail)).encode()
         headers = [
             (b"content-type", b"application/json"),

@@ -76,6 +76,11 @@ def render_mosquitto_conf(layout: BrokerLayout) -> str:
         "# Raise it together with central's max_payload_bytes.",
         f"max_packet_size {layout.max_packet_bytes}",
         "",
+        "# Send each packet at once (Nagle off, as gridwatch's clients do): otherwise every hop",
+        "# of an answer to a request waits up to 40 ms for a delayed ACK",
+        "# (benchmarks/edge_snapshot_request.py).",
+        "set_tcp_nodelay true",
+        "",
     ]
     if layout.data_dir is not None:
         lines += ["persistence true", f"persistence_location {layout.data_dir}/"]

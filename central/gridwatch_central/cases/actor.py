@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gridwatch_central.auth.scope import Principal
+from gridwatch_central.auth.scope import Role as AccessRole
+
 
 class Role(StrEnum):
     OPERATOR = "operator"  # 受理员/监督员: reviews alerts, checks the result (核查)
@@ -27,3 +30,23 @@ class Actor:
 
 
 SYSTEM_ACTOR = Actor(id="system", role=Role.SYSTEM)
+
+
+# The access layer's roles as the case loop's transition table names them.
+_LOOP_ROLES = {
+    AccessRole.OPERATOR: Role.OPERATOR,
+    AccessRole.DISPATCHER: Role.DISPATCHER,
+    AccessRole.DEPARTMENT_HANDLER: Role.HANDLER,
+    AccessRole.INTEGRATOR: Role.INTEGRATOR,
+    AccessRole.ADMIN: Role.ADMIN,
+}
+
+
+def actor_of(principal: Principal) -> Actor:
+    """An authenticated caller as the loop records it: ``user:wang`` with role and department."""
+    departments = sorted(principal.scope.departments)
+    return Actor(
+        id=principal.actor,
+        role=_LOOP_ROLES[principal.role],
+        department=departments[0] if departments else None,
+    )

@@ -18,6 +18,7 @@ from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cases.actor import Actor, Role
 from gridwatch_central.cases.clockwork import grid_at_level, start_step
 from gridwatch_central.cases.errors import (
+    CaseLoopError,
     ForbiddenError,
     IllegalTransitionError,
     InvalidRequestError,
@@ -95,18 +96,9 @@ class CaseService:
         case = cases.get_case(session, case_id, scope, lock=True)
         if case is None:
             raise NotFoundError(f"case {case_id} not found")
-        state = CaseState(case.state)
-        transition = TRANSITIONS[action]
-        if state not in transition.sources:
-            allowed = [a.value for a in allowed_actions(state)]
-            raise IllegalTransitionError(f"case {case.case_number}", action.value, state, allowed)
-        if actor.role not in transition.roles:
-            roles = ", ".join(sorted(role.value for role in transition.roles))
-            raise ForbiddenError(f"role {actor.role.value} may not {action.value}; needs {roles}")
-        if actor.role is Role.HANDLER and actor.department not in (None, case.department):
-            raise ForbiddenError(
-                f"case {case.case_number} is not for department {actor.department}"
-            )
+        refusal = refusal_of(case, action, actor)
+        if refusal is not None:
+            raise refusal
         _check(action, request)
         self._handlers[action](session, case, actor, request, self.clock())
         session.flush()
@@ -357,6 +349,34 @@ class CaseService:
         self.record(
             session, case, actor, "extension_rejected", now, request=request, details=details
         )
+
+
+def refusal_of(case: CaseRow, action: CaseAction, actor: Actor) -> CaseLoopError | None:
+    """Why ``actor`` may not take ``action`` on ``case`` now (state, role, department), or None.
+
+    The one check behind both ``act`` and ``permitted_actions``, so that what a client is
+    offered is exactly what it would be allowed to do.
+    """
+    state = CaseState(case.state)
+    transition = TRANSITIONS[action]
+    if state not in transition.sources:
+        allowed = [a.value for a in allowed_actions(state)]
+        return IllegalTransitionError(f"case {case.case_number}", action.value, state, allowed)
+    if actor.role not in transition.roles:
+        roles = ", ".join(sorted(role.value for role in transition.roles))
+        return ForbiddenError(f"role {actor.role.value} may not {action.value}; needs {roles}")
+    if actor.role is Role.HANDLER and actor.department not in (None, case.department):
+        return ForbiddenError(f"case {case.case_number} is not for department {actor.department}")
+    return None
+
+
+def permitted_actions(case: CaseRow, actor: Actor) -> list[CaseAction]:
+    """The actions ``actor`` may take on ``case`` in its current state (``allowed_actions``)."""
+    return [
+        action
+        for action in allowed_actions(CaseState(case.state))
+        if refusal_of(case, action, actor) is None
+    ]
 
 
 def _shift_deadlines(case: CaseRow, by: timedelta) -> None:

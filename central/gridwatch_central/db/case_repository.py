@@ -30,6 +30,8 @@ class CaseListFilter:
     department: str | None = None
     category: str | None = None
     assignee: str | None = None
+    opened_from: datetime | None = None  # inclusive
+    opened_to: datetime | None = None  # exclusive
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,10 @@ def list_cases(
             query = query.where(column == value)
     if where.grid_code is not None:
         query = query.where(grid_match(CaseRow, where.grid_code))
+    if where.opened_from is not None:
+        query = query.where(CaseRow.opened_at >= where.opened_from)
+    if where.opened_to is not None:
+        query = query.where(CaseRow.opened_at < where.opened_to)
     return _page(session, query, limit, offset)
 
 

@@ -26,6 +26,10 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # back-off from 20 ms (jittered) wait about 1.2 s in all before the error is raised.
 LOCK_RETRY_ATTEMPTS = 6
 LOCK_RETRY_FIRST_DELAY_S = 0.02
+# How long a new PostgreSQL connection may take. libpq waits for ever by default, so a database
+# host that drops packets (rather than refusing) would hang ingest's outage probe and /healthz;
+# a healthy server on the LAN answers in milliseconds. A URL's own connect_timeout wins.
+PG_CONNECT_TIMEOUT_S = 5
 # PostgreSQL SQLSTATEs that mean "run the same transaction again": deadlock, serialization.
 _PG_RETRYABLE = {"40P01", "40001"}
 
@@ -53,7 +57,12 @@ def make_engine(
         event.listen(engine, "connect", pragmas)
         return engine
     # pre_ping: a PostgreSQL restart must not cost the first alert after it.
-    return create_engine(url, pool_pre_ping=True, json_serializer=dump_json)
+    connect_args = (
+        {} if "connect_timeout" in url.query else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+    )
+    return create_engine(
+        url, pool_pre_ping=True, json_serializer=dump_json, connect_args=connect_args
+    )
 
 
 def dump_json(value: Any) -> str:

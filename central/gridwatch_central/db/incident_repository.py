@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gridwatch_central.auth.scope import Scope
@@ -22,6 +22,17 @@ from gridwatch_central.db.tables import (
 
 OPEN_STATUSES = ("PENDING", "VERIFIED")
 CLOSED_CASE_STATES = ("CLOSED", "EVALUATED", "VOIDED")
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentChange:
+    """One entry of an incident's timeline (opened, verified, rejected, duplicate), with the
+    grid codes that decide who may see it."""
+
+    seq: int  # the timeline entry's id: increasing, the console's SSE event id
+    incident_id: int
+    action: str
+    grid_codes: tuple[str | None, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +77,14 @@ def case_of_incident(session: Session, incident_id: int) -> CaseRow | None:
     return session.scalar(select(CaseRow).where(CaseRow.incident_id == incident_id))
 
 
+def cases_of_incidents(session: Session, incident_ids: list[int]) -> dict[int, CaseRow]:
+    """The case of each incident that has one, in one query."""
+    if not incident_ids:
+        return {}
+    rows = session.scalars(select(CaseRow).where(CaseRow.incident_id.in_(incident_ids)))
+    return {row.incident_id: row for row in rows if row.incident_id is not None}
+
+
 def incident_timeline(session: Session, incident_id: int) -> Sequence[IncidentTimelineRow]:
     query = (
         select(IncidentTimelineRow)
@@ -101,3 +120,30 @@ def list_incidents(
     if where.grid_code is not None:
         query = query.where(grid_match(IncidentRow, where.grid_code))
     return _page(session, query, limit, offset)
+
+
+def incident_changes(session: Session, after_seq: int, limit: int) -> list[IncidentChange]:
+    """Timeline entries of all incidents after ``after_seq``, oldest first."""
+    query = (
+        select(
+            IncidentTimelineRow.id,
+            IncidentTimelineRow.incident_id,
+            IncidentTimelineRow.action,
+            IncidentRow.grid_l1_code,
+            IncidentRow.grid_l2_code,
+            IncidentRow.grid_l3_code,
+        )
+        .join(IncidentRow, IncidentRow.id == IncidentTimelineRow.incident_id)
+        .where(IncidentTimelineRow.id > after_seq)
+        .order_by(IncidentTimelineRow.id)
+        .limit(limit)
+    )
+    return [
+        IncidentChange(seq, incident_id, action, (l1, l2, l3))
+        for seq, incident_id, action, l1, l2, l3 in session.execute(query)
+    ]
+
+
+def last_incident_change(session: Session) -> int:
+    """The newest timeline entry's id (0 when there is none)."""
+    return session.scalar(select(func.max(IncidentTimelineRow.id))) or 0

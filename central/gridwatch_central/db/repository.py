@@ -29,6 +29,7 @@ from gridwatch_central.db.tables import (
     CaseRow,
     IncidentRow,
     QuarantineRow,
+    TimelineRow,
 )
 
 RowT = TypeVar("RowT")
@@ -164,7 +165,16 @@ def snapshots_of_open_cases(session: Session) -> set[str]:
         .where(AlertRow.snapshot_sha256.is_not(None), IncidentRow.status == PENDING_REVIEW)
     )
     query = of_open_cases.union(awaiting_review)
-    return {digest for digest in session.scalars(query) if digest is not None}
+    found = {digest for digest in session.scalars(query) if digest is not None}
+    # Photos attached to the steps of open cases (反馈 with a photo) are evidence too.
+    attached = (
+        select(TimelineRow.attachments)
+        .join(CaseRow, TimelineRow.case_id == CaseRow.id)
+        .where(CaseRow.state.not_in(FINISHED_CASE_STATES))
+    )
+    for attachments in session.scalars(attached):
+        found.update(attachments or ())
+    return found
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -164,16 +164,21 @@ class TimelineRow(Base):
 
 
 class QuarantineRow(Base):
-    """A message that was not a valid alert, kept verbatim for diagnosis."""
+    """A message ingest refused, kept for diagnosis: its first bytes, its size and its hash."""
 
     __tablename__ = "quarantined_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     topic: Mapped[str] = mapped_column(String(512))
+    # At most the first 64 KiB (ingest.quarantine); the whole message when it was smaller.
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     error_code: Mapped[str] = mapped_column(String(32), index=True)
     reason: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # --- ingest hardening (migration 0007_ingest_hardening) ---
+    payload_size: Mapped[int] = mapped_column(BigInteger)  # of the whole message
+    # Of the whole message; None when it failed after decoding (central kept only its header).
+    payload_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class SnapshotIndexRow(Base):

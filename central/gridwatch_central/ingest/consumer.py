@@ -8,17 +8,19 @@ broker ack and the ``AlertAck`` receipt are sent only after that commit, so a cr
 storage failure leaves the messages unacknowledged and the broker delivers them again when the
 session resumes. Batching adapts to load by itself: at low rates a batch is one message (no
 added latency), under load it grows and the per-transaction cost is shared.
+
+No message can stall the stream and no outage is swallowed (``resilient``): a message that
+fails anywhere is quarantined and acknowledged, an outage of the database holds the deliveries
+unacknowledged until it is over. ``IngestProgress`` knows what is held, for health and metrics.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import secrets
 import socket
 import threading
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,18 +30,18 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from gridwatch_central.ingest.metrics import IngestMetrics
+from gridwatch_central.ingest.resilient import ResilientIngest, RetryPolicy
 from gridwatch_central.ingest.service import (
     IncomingMessage,
     IngestOutcome,
     IngestService,
     Prepared,
-    PreparedAlert,
 )
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import encode_message
-from gridwatch_contract.framing import frame_header
 from gridwatch_contract.messages import MAX_RECEIPTS, AlertAck, AlertReceipt
-from gridwatch_contract.topics import validate_id
+from gridwatch_contract.topics import Topics, validate_id
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +57,19 @@ class _Received:
     message: IncomingMessage
     mid: int
     qos: int
+    token: int  # in IngestProgress, until acknowledged
 
 
 @dataclass(frozen=True, slots=True)
 class _Delivery:
     topic: str
+    # Without the payload: a valid alert's 40 KB would otherwise live until its batch commits,
+    # and allocating that much fresh memory per message (page faults) cost more CPU than
+    # decoding it. A rejected one carries what its quarantine row and receipt need.
     prepared: Prepared
     mid: int
     qos: int
-    # Only a rejected message keeps its payload (to find its alert_id for the receipt): a
-    # valid one's 40 KB would otherwise live until its batch commits, and allocating that much
-    # fresh memory per message (page faults) cost more CPU than decoding it.
-    rejected_payload: bytes | None
+    token: int
 
 
 class ConsumerError(RuntimeError):
@@ -93,20 +96,24 @@ class AlertConsumer:
         self,
         broker: BrokerConfig,
         service: IngestService,
+        metrics: IngestMetrics,
         *,
         share_group: str,
         client_id: str,
         session_expiry_s: int,
         batch_max: int = 500,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._broker = broker
         self._service = service
+        self._progress = metrics.progress
         self._topics = broker.topics
         self._filter = self._topics.shared(share_group, self._topics.all_alerts())
         self._session_expiry_s = session_expiry_s
         self._subscribed = threading.Event()
         self._connected = False
-        self._stopping = False
+        self._stopping = threading.Event()
+        self._ingest = ResilientIngest(service, metrics, self._stopping, retry)
         self._batch_max = batch_max
         # MQTT 5 flow control: the broker sends at most this many unacked alerts to us; the
         # rest of a backlog waits in the broker, where another member of the share group can
@@ -173,9 +180,9 @@ class AlertConsumer:
 
     def stop(self) -> None:
         """Finish the batch in hand (acking it), then disconnect; queued rest is redelivered."""
-        if self._stopping:
+        if self._stopping.is_set():
             return
-        self._stopping = True
+        self._stopping.set()
         _drain(self._received)
         if self._preparer.is_alive():
             self._received.put(None)
@@ -189,6 +196,7 @@ class AlertConsumer:
         self._receipts.disconnect()
         self._receipts.loop_stop()
         self._connected = False
+        self._progress.forget_all()
 
     def _on_connect(
         self,
@@ -207,7 +215,7 @@ class AlertConsumer:
 
     def _on_disconnect(self, *_args: Any) -> None:
         self._connected = False
-        if self._stopping:
+        if self._stopping.is_set():
             return
         log.warning("disconnected from broker %s; paho reconnects", self._broker.display())
 
@@ -225,24 +233,24 @@ class AlertConsumer:
         self._subscribed.set()
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        if self._stopping:
+        if self._stopping.is_set():
             return  # not acked: the broker delivers it again to this session or another member
         # The server clock of every deadline (the injected one), not the wall clock: the time to
         # verify and the merge window are measured against it.
-        incoming = IncomingMessage(message.topic, bytes(message.payload), self._service.clock())
-        self._received.put(_Received(incoming, message.mid, message.qos))
+        incoming = IncomingMessage(
+            message.topic, bytes(message.payload), self._service.clock(), check_topic=True
+        )
+        token = self._progress.received()
+        self._received.put(_Received(incoming, message.mid, message.qos, token))
 
     def _prepare_loop(self) -> None:
         while (item := self._received.get()) is not None:
-            if self._stopping:
-                continue  # not acked: delivered again
-            try:
-                prepared = self._service.prepare(item.message)
-            except Exception:  # e.g. the snapshot disk is full: not acked, delivered again later
-                log.exception("could not prepare message from %s; not acked", item.message.topic)
+            # None: stopped while the snapshot disk or the database was out; not acked.
+            prepared = None if self._stopping.is_set() else self._ingest.prepare(item.message)
+            if prepared is None:
+                self._progress.settled(item.token)  # given back to the broker
                 continue
-            payload = None if isinstance(prepared, PreparedAlert) else item.message.payload
-            self._queue.put(_Delivery(item.message.topic, prepared, item.mid, item.qos, payload))
+            self._queue.put(_Delivery(item.message.topic, prepared, item.mid, item.qos, item.token))
 
     def _store_loop(self) -> None:
         while True:
@@ -262,21 +270,12 @@ class AlertConsumer:
             self._store(batch)
 
     def _store(self, batch: Sequence[_Delivery]) -> None:
-        try:
-            outcomes = self._service.store([d.prepared for d in batch])
-        except Exception:
-            if len(batch) > 1:
-                # One poison message must not hold back the others: store them one by one.
-                log.exception("batch of %d failed; storing its messages one by one", len(batch))
-                for delivery in batch:
-                    self._store([delivery])
-                return
-            # Storage failed (database down, disk full, or a bug). Withhold the broker ack so
-            # the message is delivered again, and keep the storer alive for the next one.
-            log.exception("could not store message from %s; not acked", batch[0].topic)
-            return
+        outcomes = self._ingest.store([delivery.prepared for delivery in batch])
         receipts: dict[str, list[AlertReceipt]] = {}
         for delivery, outcome in zip(batch, outcomes, strict=True):
+            self._progress.settled(delivery.token)
+            if outcome is None:  # stopped during an outage: the broker delivers it again
+                continue
             self._client.ack(delivery.mid, delivery.qos)
             addressed = self._receipt(delivery, outcome)
             if addressed is not None:
@@ -287,9 +286,13 @@ class AlertConsumer:
     def _receipt(
         self, delivery: _Delivery, outcome: IngestOutcome
     ) -> tuple[str, AlertReceipt] | None:
-        """The receipt for one message and the edge it goes to, if the message names both."""
-        edge_id = outcome.edge_id or edge_id_from_topic(delivery.topic, self._topics.root)
-        alert_id = outcome.alert_id or _alert_id_from_raw(delivery.rejected_payload or b"")
+        """The receipt for one message and the edge it goes to, if the message names both.
+
+        Always the edge of the topic (the one the broker let publish there), never an edge the
+        payload names: a payload naming another edge must not make central answer that edge.
+        """
+        edge_id = edge_id_from_topic(delivery.topic, self._topics)
+        alert_id = outcome.alert_id
         if edge_id is None or alert_id is None:
             log.warning(
                 "rejected message on %s has no usable edge/alert id; no receipt", delivery.topic
@@ -306,23 +309,14 @@ class AlertConsumer:
             self._receipts.publish(topic, encode_message(message), qos=ACK_QOS)
 
 
-def edge_id_from_topic(topic: str, root: str) -> str | None:
+def edge_id_from_topic(topic: str, topics: Topics) -> str | None:
     """``{root}/alerts/{edge_id}/{camera_id}/{event_type}`` → edge_id, if well-formed."""
-    levels = topic.removeprefix(f"{root}/").split("/")
-    if topic.startswith(f"{root}/") and len(levels) == 4 and levels[0] == "alerts":
-        try:
-            return validate_id(levels[1])
-        except ValueError:
-            return None
-    return None
-
-
-def _alert_id_from_raw(payload: bytes) -> uuid.UUID | None:
-    """Best effort: the ``alert_id`` of an invalid alert, so its sender can stop retrying."""
+    levels = topics.parse_alert(topic)
+    if levels is None:
+        return None
     try:
-        document = json.loads(frame_header(payload))  # the JSON of a framed alert too
-        return uuid.UUID(str(document["alert_id"]))
-    except (ValueError, TypeError, KeyError):
+        return validate_id(levels.edge_id)
+    except ValueError:
         return None
 
 

@@ -1,10 +1,12 @@
-"""Ingest counters, registered in the runtime's own ``CollectorRegistry``."""
+"""Ingest counters and gauges, registered in the runtime's own ``CollectorRegistry``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from gridwatch_central.ingest.progress import IngestProgress
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +19,7 @@ class IngestCounts:
 
 class IngestMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
+        self.progress = IngestProgress()
         self.received = Counter(
             "gridwatch_ingest_received", "Alert messages received", registry=registry
         )
@@ -26,10 +29,44 @@ class IngestMetrics:
         )
         self.rejected = Counter(
             "gridwatch_ingest_rejected",
-            "Messages quarantined as invalid, by contract error code",
+            "Messages quarantined as invalid, by error code",
             ["code"],
             registry=registry,
         )
+        self.retries = Counter(
+            "gridwatch_ingest_retries",
+            "Attempts repeated while waiting out an outage of the database or snapshot disk",
+            ["stage"],
+            registry=registry,
+        )
+        self.batch_splits = Counter(
+            "gridwatch_ingest_batch_splits",
+            "Batches split in two because one of their messages could not be stored",
+            registry=registry,
+        )
+        self.dropped = Counter(
+            "gridwatch_ingest_dropped",
+            "Messages acknowledged without a quarantine row: even that insert failed",
+            registry=registry,
+        )
+        unacked = Gauge(
+            "gridwatch_ingest_unacked_deliveries",
+            "Deliveries received from the broker and not yet acknowledged",
+            registry=registry,
+        )
+        unacked.set_function(lambda: self.progress.snapshot().unacked)
+        oldest = Gauge(
+            "gridwatch_ingest_oldest_unacked_age_seconds",
+            "Age of the oldest delivery not yet acknowledged (0 when none): ingest lag",
+            registry=registry,
+        )
+        oldest.set_function(lambda: self.progress.snapshot().oldest_unacked_age_s or 0.0)
+        outage = Gauge(
+            "gridwatch_ingest_outage",
+            "1 while ingest holds its deliveries waiting for the database or snapshot disk",
+            registry=registry,
+        )
+        outage.set_function(lambda: float(self.progress.snapshot().outage))
 
     def counts(self) -> IngestCounts:
         rejected = {labels["code"]: value for labels, value in _totals(self.rejected)}

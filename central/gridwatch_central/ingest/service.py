@@ -1,8 +1,10 @@
 """MQTT messages in, one typed outcome per message out: stored, duplicate or rejected.
 
-A payload that breaks the contract is quarantined and reported, never raised: one bad sender
-must not stop the stream. A storage failure does raise, so the consumer withholds the broker
-acks and the messages are delivered again.
+A payload that breaks the contract (or that decoding and preparing fail on in any other way,
+or whose ids differ from its topic's) is quarantined and reported, never raised: one bad sender
+must not stop the stream. What ``prepare`` does raise is an outage of the store (``failures``);
+``store`` raises on any failure and ``resilient`` decides what it was: an outage is waited out
+with the broker acks withheld, a message the database refuses is quarantined on its own.
 
 Messages are handled in batches: one transaction (and one snapshot flush) for many alerts;
 ``handle`` is a batch of one. The batch's new alerts are placed into incidents (merging by
@@ -13,6 +15,7 @@ and its incident (and an auto-verified case) are committed together or not at al
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,12 +30,24 @@ from gridwatch_central.db.engine import run_in_transaction
 from gridwatch_central.db.tables import CaseRow, IncidentRow
 from gridwatch_central.grid.locate import Located, Locator
 from gridwatch_central.incidents import EventAlerts, NewAlert, place_events
+from gridwatch_central.ingest.failures import (
+    TOPIC_MISMATCH,
+    UNPROCESSABLE,
+    Failure,
+    classify,
+    describe,
+)
 from gridwatch_central.ingest.metrics import IngestMetrics
+from gridwatch_central.ingest.quarantine import QUARANTINE_PREFIX_BYTES, Rejected
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
 from gridwatch_central.snapshots import SnapshotStore, StoredSnapshot
 from gridwatch_contract.codec import ContractError, decode_alert
+from gridwatch_contract.framing import frame_header
 from gridwatch_contract.messages import AlertMessage, Snapshot
+from gridwatch_contract.topics import AlertTopic, Topics
+
+log = logging.getLogger(__name__)
 
 Status = Literal["stored", "duplicate", "rejected"]
 
@@ -55,6 +70,10 @@ class IncomingMessage:
     topic: str
     payload: bytes
     received_at: datetime
+    # Set by the consumer: the topic is what the broker's ACL vouches for, so an alert whose
+    # edge, camera or event type differ from it is refused. Direct calls (tests, tools) pass
+    # topics of their own choosing and leave it off.
+    check_topic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +84,12 @@ class PreparedAlert:
     # held per alert until its batch commits made every decode allocate fresh memory (page
     # faults), which cost several times the decoding itself.
     alert: AlertMessage
+    topic: str
     received_at: datetime
+    # Enough of the message to quarantine it should the database refuse it after all: its JSON
+    # header (bounded) and its size. Not the whole payload, for the reason above.
+    header: bytes
+    size: int
     located: Located
     snapshot: StoredSnapshot | None
     clean_snapshot: StoredSnapshot | None
@@ -73,14 +97,21 @@ class PreparedAlert:
     # transaction and its locks, which other central processes may be waiting for.
     row: dict[str, Any]
 
+    def rejected(self, code: str, reason: str) -> Rejected:
+        """This alert quarantined after all, with the part of it ingest still holds."""
+        return Rejected(
+            topic=self.topic,
+            received_at=self.received_at,
+            code=code,
+            reason=reason,
+            kept=self.header,
+            size=self.size,
+            sha256=None,
+            alert_id=self.alert.alert_id,
+        )
 
-@dataclass(frozen=True, slots=True)
-class _Rejected:
-    message: IncomingMessage
-    error: ContractError
 
-
-Prepared = PreparedAlert | _Rejected
+Prepared = PreparedAlert | Rejected
 """A message ready for ``IngestService.store``: a valid alert or a rejection to quarantine."""
 
 
@@ -99,6 +130,7 @@ class IngestService:
         categories: CategoryMap,
         router: Router,
         review: ReviewService,
+        topics: Topics,
         max_payload_bytes: int,
         sync_snapshots: bool = True,
         clock: Callable[[], datetime] = _utc_now,
@@ -110,6 +142,7 @@ class IngestService:
         self._categories = categories
         self._router = router
         self._review = review
+        self._topics = topics
         self._max_payload_bytes = max_payload_bytes
         self._sync_snapshots = sync_snapshots
         self.clock = clock
@@ -121,17 +154,33 @@ class IngestService:
         """Store or quarantine every message in one transaction; outcomes in message order."""
         return self.store([self.prepare(m) for m in messages])
 
-    def prepare(self, message: IncomingMessage) -> Prepared:
+    def prepare(self, message: IncomingMessage, *, again: bool = False) -> Prepared:
         """Decode, write the snapshots, locate: the work that needs no transaction.
 
-        The consumer runs it on the MQTT thread while the storer thread commits the previous
-        batch, so decoding and file writes overlap the database round trips.
+        The consumer runs it on its preparer thread while the storer thread commits the
+        previous batch, so decoding and file writes overlap the database round trips. Raises
+        only for an outage of the store (the snapshot disk, the database behind the grid):
+        the message is then held and prepared ``again`` (not counted twice).
         """
-        self._metrics.received.inc()
+        if not again:
+            self._metrics.received.inc()
         try:
             alert = decode_alert(message.payload, max_bytes=self._max_payload_bytes)
         except ContractError as error:
-            return _Rejected(message, error)
+            return self._reject(message, error.code, error.reason)
+        except Exception as error:  # a parser limit or bug no ContractError names: its fault
+            return self._reject(message, UNPROCESSABLE, describe(error))
+        if message.check_topic and (mismatch := self._topic_mismatch(message.topic, alert)):
+            return self._reject(message, TOPIC_MISMATCH, mismatch)
+        try:
+            return self._prepared(message, alert)
+        except Exception as error:
+            if classify(error) is not Failure.MESSAGE:
+                raise  # the store's environment, not the message: held and retried
+            log.exception("could not prepare alert %s; quarantined", alert.alert_id)
+            return self._reject(message, UNPROCESSABLE, describe(error))
+
+    def _prepared(self, message: IncomingMessage, alert: AlertMessage) -> PreparedAlert:
         # Written before the transaction: a rollback leaves at worst unindexed bytes in a pack
         # (retention removes the pack), never an index row without its image.
         located = self._locator.locate(alert)
@@ -139,19 +188,48 @@ class IngestService:
         clean = self._write_snapshot(alert.clean_snapshot)
         row = _alert_values(alert, message.received_at, located, snapshot, clean)
         slim = alert.model_copy(update={"snapshot": None, "clean_snapshot": None})
-        return PreparedAlert(slim, message.received_at, located, snapshot, clean, row)
+        header = frame_header(message.payload)[:QUARANTINE_PREFIX_BYTES]
+        size = len(message.payload)
+        return PreparedAlert(
+            slim, message.topic, message.received_at, header, size, located, snapshot, clean, row
+        )
+
+    def _reject(self, message: IncomingMessage, code: str, reason: str) -> Rejected:
+        return Rejected.of_payload(
+            message.topic, message.payload, message.received_at, code, reason
+        )
+
+    def _topic_mismatch(self, topic: str, alert: AlertMessage) -> str | None:
+        """Why ``alert`` does not belong on ``topic``; None when it does."""
+        named = AlertTopic(alert.edge_id, alert.camera_id, alert.event_type.value)
+        on = self._topics.parse_alert(topic)
+        if on == named:
+            return None
+        return (
+            f"the payload names edge {named.edge_id!r}, camera {named.camera_id!r}, event type"
+            f" {named.event_type!r}; its topic {topic!r} does not"
+        )
+
+    def database_answers(self) -> bool:
+        """Whether the database answers a trivial query now (an outage's end, or not one)."""
+        try:
+            with self._sessions() as session:
+                repository.ping(session)
+        except Exception:  # whatever the driver raises, it did not answer
+            return False
+        return True
 
     def store(self, prepared: Sequence[Prepared]) -> list[IngestOutcome]:
         """Commit prepared messages in one transaction; outcomes in the same order."""
         valid = [item for item in prepared if isinstance(item, PreparedAlert)]
-        rejected = [item for item in prepared if isinstance(item, _Rejected)]
+        rejected = [item for item in prepared if isinstance(item, Rejected)]
         index_rows = _snapshot_index_rows(valid)
         if index_rows and self._sync_snapshots:
             # Images reach the disk before the rows that reference them are committed.
             self._snapshots.sync()
 
         def transaction(session: Session) -> dict[uuid.UUID, IngestOutcome]:
-            repository.insert_quarantine(session, [_quarantine_row(r) for r in rejected])
+            repository.insert_quarantine(session, [item.row() for item in rejected])
             snapshot_repository.insert_index_rows(session, index_rows)
             return self._store_alerts(session, valid)
 
@@ -214,12 +292,9 @@ class IngestService:
             return None
         return self._snapshots.write(snapshot.data)
 
-    def _outcome(
-        self, item: PreparedAlert | _Rejected, stored: dict[uuid.UUID, IngestOutcome]
-    ) -> IngestOutcome:
-        if isinstance(item, _Rejected):
-            self._metrics.rejected.labels(code=item.error.code).inc()
-            return IngestOutcome("rejected", code=item.error.code, reason=item.error.reason)
+    def _outcome(self, item: Prepared, stored: dict[uuid.UUID, IngestOutcome]) -> IngestOutcome:
+        if isinstance(item, Rejected):
+            return self.rejected_outcome(item)
         alert = item.alert
         # pop: within one batch only the first copy of an alert_id counts as stored.
         outcome = stored.pop(alert.alert_id, None)
@@ -228,6 +303,11 @@ class IngestService:
             return IngestOutcome("duplicate", alert.alert_id, alert.edge_id)
         self._metrics.stored.inc()
         return outcome
+
+    def rejected_outcome(self, item: Rejected) -> IngestOutcome:
+        """The outcome of a quarantined message (counted), for its sender's receipt."""
+        self._metrics.rejected.labels(code=item.code).inc()
+        return IngestOutcome("rejected", item.alert_id, code=item.code, reason=item.reason)
 
 
 def _sha256(stored: StoredSnapshot | None) -> str | None:
@@ -249,17 +329,6 @@ def _snapshot_index_rows(batch: Sequence[PreparedAlert]) -> list[dict[str, Any]]
                     "stored_at": item.received_at,
                 }
     return [rows[sha256] for sha256 in sorted(rows)]
-
-
-def _quarantine_row(rejected: _Rejected) -> dict[str, object]:
-    message = rejected.message
-    return {
-        "topic": message.topic,
-        "payload": message.payload,
-        "error_code": rejected.error.code,
-        "reason": rejected.error.reason,
-        "received_at": message.received_at,
-    }
 
 
 def _stored(

@@ -29,6 +29,15 @@ from gridwatch_central.incidents import IncidentStatus
 from gridwatch_central.routing import Router
 
 REVIEWERS = frozenset({Role.OPERATOR, Role.ADMIN, Role.SYSTEM})
+# What a reviewer may do to a PENDING incident (the API's and the console's names).
+REVIEW_ACTIONS = ("verify", "reject", "duplicate")
+
+
+def permitted_review_actions(incident: IncidentRow, actor: Actor) -> list[str]:
+    """``allowed_actions`` of an incident for ``actor``: the checks of ``_pending``."""
+    if incident.status != IncidentStatus.PENDING or actor.role not in REVIEWERS:
+        return []
+    return list(REVIEW_ACTIONS)
 
 
 class ReviewService:

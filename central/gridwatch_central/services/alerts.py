@@ -47,10 +47,15 @@ def get_alert(session: Session, scope: Scope, alert_id: uuid.UUID) -> AlertOut |
 
 
 def get_snapshot(
-    session: Session, scope: Scope, store: SnapshotStore, alert_id: uuid.UUID
+    session: Session,
+    scope: Scope,
+    store: SnapshotStore,
+    alert_id: uuid.UUID,
+    *,
+    clean: bool = False,
 ) -> bytes | None:
-    """The alert's JPEG, or None if the alert (in scope) or its image does not exist."""
+    """The alert's JPEG (annotated, or the clean frame the edge sent beside it), or None if
+    the alert (in scope) or that image does not exist."""
     row = repository.get_alert(session, scope, alert_id)
-    if row is None or row.snapshot_sha256 is None:
-        return None
-    return store.read(row.snapshot_sha256)
+    digest = None if row is None else (row.clean_snapshot_sha256 if clean else row.snapshot_sha256)
+    return store.read(digest) if digest is not None else None

@@ -30,7 +30,9 @@ def quarantine(session: Session, scope: Scope, limit: int, offset: int) -> Quara
             error_code=row.error_code,
             reason=row.reason,
             received_at=row.received_at,
-            size_bytes=len(row.payload),
+            size_bytes=row.payload_size,
+            kept_bytes=len(row.payload),
+            sha256=row.payload_sha256,
         )
         for row in page.items
     ]

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,6 +70,22 @@ class SnapshotStore:
         readable. The same image written twice is appended twice; only one copy gets a row.
         """
         return self._writer.append(hashlib.sha256(data).hexdigest(), data)
+
+    def put(self, data: bytes, now: datetime) -> str:
+        """Store one image outside ingest (a photo attached to a case): written, flushed and
+        indexed before it returns, so the sha256 it answers is readable at once."""
+        stored = self.write(data)
+        self.sync()
+        row = {
+            "sha256": stored.sha256,
+            "pack": stored.pack,
+            "offset": stored.offset,
+            "length": stored.length,
+            "stored_at": now,
+        }
+        with self._sessions.begin() as session:
+            snapshot_repository.insert_index_rows(session, [row])
+        return stored.sha256
 
     def sync(self) -> None:
         """Flush to disk every pack written since the last call (one fsync per pack)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from gridwatch_central.runtime import CentralRuntime
@@ -121,6 +122,7 @@ def test_quarantine_stats_metrics_and_health(runtime: CentralRuntime) -> None:
     assert quarantined["total"] == 1
     item = quarantined["items"][0]
     assert (item["topic"], item["error_code"], item["size_bytes"]) == (TOPIC, "not_an_object", 6)
+    assert (item["kept_bytes"], item["sha256"]) == (6, hashlib.sha256(b"[1, 2]").hexdigest())
     assert "payload" not in item
     stats = client.get("/api/v1/ingest/stats").json()
     assert stats == {
@@ -132,13 +134,28 @@ def test_quarantine_stats_metrics_and_health(runtime: CentralRuntime) -> None:
     }
     metrics = client.get("/metrics")
     assert 'gridwatch_ingest_rejected_total{code="not_an_object"} 1.0' in metrics.text
-    assert client.get("/healthz").json() == {
+    assert "gridwatch_ingest_unacked_deliveries 0.0" in metrics.text
+    assert "gridwatch_ingest_outage 0.0" in metrics.text
+    health = client.get("/healthz").json()
+    assert health == {
         "status": "ok",
         "database": True,
         "mqtt": True,
+        "ingest": {
+            "unacked_deliveries": 0,
+            "oldest_unacked_age_s": None,
+            "outage": False,
+            "outage_for_s": None,
+            "last_commit_age_s": None,  # handle() is no MQTT delivery
+            "stalled": False,
+        },
         "detail": None,
     }
+    assert client.get("/readyz").json() == {"ready": True, "detail": None}
     runtime.stop()
     unhealthy = client.get("/healthz")
     assert unhealthy.status_code == 503
     assert unhealthy.json()["mqtt"] is False
+    unready = client.get("/readyz")
+    assert unready.status_code == 503
+    assert unready.json()["detail"] == "not connected and subscribed to the MQTT broker"

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from gridwatch_central.runtime import CentralRuntime
 from tests.central.api.clients import admin_client
 
-OPEN_ROUTES = {"/healthz", "/metrics", "/api/v1/auth/login"}
+OPEN_ROUTES = {"/healthz", "/readyz", "/metrics", "/api/v1/auth/login"}
 ERROR_SCHEMAS = {
     "#/components/schemas/ErrorOut",
     "#/components/schemas/ValidationErrorOut",

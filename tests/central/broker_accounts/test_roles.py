@@ -24,12 +24,15 @@ def test_an_edge_role_names_only_that_edge_under_the_deployment_prefix() -> None
         (AclType.PUBLISH_SEND, "city/haidian/v1/edges/box-1/status"),
         (AclType.PUBLISH_SEND, "city/haidian/v1/edges/box-1/stats"),
         (AclType.PUBLISH_SEND, "city/haidian/v1/clips/box-1/+/+"),
+        (AclType.PUBLISH_SEND, "city/haidian/v1/edges/box-1/responses"),
         (AclType.SUBSCRIBE_LITERAL, "city/haidian/v1/edges/box-1/acks"),
         (AclType.PUBLISH_RECEIVE, "city/haidian/v1/edges/box-1/acks"),
         (AclType.SUBSCRIBE_LITERAL, "city/haidian/v1/edges/box-1/config"),
         (AclType.PUBLISH_RECEIVE, "city/haidian/v1/edges/box-1/config"),
         (AclType.SUBSCRIBE_LITERAL, "city/haidian/v1/edges/box-1/clip_acks"),
         (AclType.PUBLISH_RECEIVE, "city/haidian/v1/edges/box-1/clip_acks"),
+        (AclType.SUBSCRIBE_LITERAL, "city/haidian/v1/edges/box-1/requests"),
+        (AclType.PUBLISH_RECEIVE, "city/haidian/v1/edges/box-1/requests"),
     }
     # Two deployments on one broker keep separate roles.
     other = AccountPlan(Topics("city/chaoyang"))
@@ -37,16 +40,20 @@ def test_an_edge_role_names_only_that_edge_under_the_deployment_prefix() -> None
     assert plan.central_role_name == "city_haidian.central"
 
 
-def test_only_central_sends_acks_and_configs() -> None:
+def test_only_central_sends_acks_configs_and_requests() -> None:
     plan = AccountPlan(Topics("gw"))
     central = {(acl.type, acl.topic) for acl in plan.central_role().acls}
     assert (AclType.PUBLISH_SEND, "gw/v1/edges/+/acks") in central
     assert (AclType.PUBLISH_SEND, "gw/v1/edges/+/config") in central
+    assert (AclType.PUBLISH_SEND, "gw/v1/edges/+/requests") in central
+    assert (AclType.SUBSCRIBE_PATTERN, "gw/v1/edges/+/responses") in central
     assert (AclType.SUBSCRIBE_PATTERN, "$share/+/gw/v1/alerts/+/+/+") in central
     assert (AclType.PUBLISH_SEND, "gw/v1/edges/+/clip_acks") in central
     assert (AclType.SUBSCRIBE_PATTERN, "$share/+/gw/v1/clips/+/+/+") in central
     edge_sends = {topic for kind, topic in _acls(plan, "box-1") if kind is AclType.PUBLISH_SEND}
-    assert not any(topic.endswith(("/acks", "/config", "/clip_acks")) for topic in edge_sends)
+    assert not any(
+        topic.endswith(("/acks", "/config", "/requests", "/clip_acks")) for topic in edge_sends
+    )
 
 
 @pytest.mark.parametrize("bad", ["", "a/b", "+", "#", "x" * 65])

@@ -48,7 +48,16 @@ def test_a_locked_transaction_is_retried_with_bounded_back_off(
         attempts += 1
         repository.insert_quarantine(
             session,
-            [{"topic": "t", "payload": b"x", "error_code": "c", "reason": "r", "received_at": NOW}],
+            [
+                {
+                    "topic": "t",
+                    "payload": b"x",
+                    "payload_size": 1,
+                    "error_code": "c",
+                    "reason": "r",
+                    "received_at": NOW,
+                }
+            ],
         )
         return attempts
 

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect, text
 
 from gridwatch_central.db.engine import make_engine
-from gridwatch_central.db.migrate import upgrade_to_head
+from gridwatch_central.db.migrate import alembic_config, upgrade_to_head
 from gridwatch_central.db.tables import Base
+from gridwatch_central.ingest.quarantine import QUARANTINE_PREFIX_BYTES
 
 
 def test_migrations_match_the_models(database_url: str) -> None:
@@ -42,3 +47,35 @@ def test_sqlite_connections_use_wal_and_foreign_keys(sqlite_url: str) -> None:
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
     finally:
         engine.dispose()
+
+
+def test_old_quarantine_rows_are_cut_to_the_prefix_with_size_and_hash(database_url: str) -> None:
+    """0007_ingest_hardening: rows that kept whole messages keep the first 64 KiB, and gain the
+    size and SHA-256 of what they held."""
+    engine = make_engine(database_url)
+    whole = b"{" + b"x" * (QUARANTINE_PREFIX_BYTES * 3)
+    try:
+        with engine.begin() as connection:
+            _upgrade(connection, "0006_snapshot_packs")
+            connection.execute(
+                text(
+                    "INSERT INTO quarantined_messages (topic, payload, error_code, reason,"
+                    " received_at) VALUES ('t', :payload, 'too_large', 'r', :at)"
+                ),
+                {"payload": whole, "at": datetime(2026, 1, 1, tzinfo=UTC)},
+            )
+            _upgrade(connection, "head")
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT payload, payload_size, payload_sha256 FROM quarantined_messages")
+            ).one()
+    finally:
+        engine.dispose()
+    assert bytes(row.payload) == whole[:QUARANTINE_PREFIX_BYTES]
+    assert (row.payload_size, row.payload_sha256) == (len(whole), hashlib.sha256(whole).hexdigest())
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)

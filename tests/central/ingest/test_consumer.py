@@ -18,6 +18,7 @@ from gridwatch_central.services.ingest_status import quarantine
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.codec import decode_message, encode_alert, encode_message
 from gridwatch_contract.messages import AlertAck, AlertReceipt, EdgeStatusMessage
+from gridwatch_contract.topics import Topics
 from tests.central.case_loop_helpers import T0, ManualClock
 from tests.central.helpers import TestClient, alert_topic, make_alert, make_config, wait_until
 
@@ -125,7 +126,7 @@ def test_start_fails_clearly_without_a_broker(sqlite_url: str, tmp_path: Path) -
     ],
 )
 def test_edge_id_from_topic(topic: str, expected: str | None) -> None:
-    assert edge_id_from_topic(topic, "gw/x/v1") == expected
+    assert edge_id_from_topic(topic, Topics("gw/x")) == expected
 
 
 def test_alerts_over_mqtt_are_stamped_with_the_server_clock(

@@ -79,9 +79,15 @@ def get_alert(session: SessionDep, scope: ScopeDep, alert_id: uuid.UUID) -> Aler
     },
 )
 def get_snapshot(
-    session: SessionDep, context: ContextDep, scope: ScopeDep, alert_id: uuid.UUID
+    session: SessionDep,
+    context: ContextDep,
+    scope: ScopeDep,
+    alert_id: uuid.UUID,
+    clean: Annotated[
+        bool, Query(description="The frame without the edge's drawings, when it sent one")
+    ] = False,
 ) -> Response:
-    image = alerts.get_snapshot(session, scope, context.snapshots, alert_id)
+    image = alerts.get_snapshot(session, scope, context.snapshots, alert_id, clean=clean)
     if image is None:
         raise ApiError(404, f"no stored snapshot for alert {alert_id}")
     return Response(content=image, media_type="image/jpeg")

@@ -10,14 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from gridwatch_central.api.case_loop_deps import (
-    WRITE_ERRORS,
-    ActorDep,
-    CaseLoopContext,
-    LoopDep,
-)
+from gridwatch_central.api.case_loop_deps import WRITE_ERRORS, ActorDep, LoopDep
 from gridwatch_central.api.deps import ScopeDep, SessionDep
-from gridwatch_central.auth.scope import Scope
 from gridwatch_central.case_schemas import (
     CaseActionOut,
     CaseTimelineEntryOut,
@@ -28,7 +22,6 @@ from gridwatch_central.case_schemas import (
     NoteIn,
     ReasonIn,
 )
-from gridwatch_central.cases.actor import Actor
 from gridwatch_central.cases.service import ActionRequest
 from gridwatch_central.cases.states import CaseAction
 from gridwatch_central.schemas import ErrorOut
@@ -41,27 +34,13 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _act(
-    loop: CaseLoopContext,
-    actor: Actor,
-    scope: Scope | None,
-    case_id: int,
-    action: CaseAction,
-    *,
-    request: ActionRequest,
-) -> CaseActionOut:
-    with loop.sessions.begin() as session:
-        case = loop.case_service.act(session, case_id, action, actor, request=request, scope=scope)
-        return case_loop.action_out(case, case_loop.last_entry(session, case.id))
-
-
 def _note_action(path: str, action: CaseAction, summary: str) -> None:
     @router.post(path, response_model=CaseActionOut, responses=WRITE_ERRORS, summary=summary)
     def route(
         loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: int, body: NoteIn
     ) -> CaseActionOut:
         request = ActionRequest(note=body.note, attachments=tuple(body.attachments))
-        return _act(loop, actor, scope, case_id, action, request=request)
+        return case_loop.act(loop, actor, scope, case_id, action, request=request)
 
 
 def _reason_action(path: str, action: CaseAction, summary: str) -> None:
@@ -70,7 +49,7 @@ def _reason_action(path: str, action: CaseAction, summary: str) -> None:
         loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: int, body: ReasonIn
     ) -> CaseActionOut:
         request = ActionRequest(note=body.reason, attachments=tuple(body.attachments))
-        return _act(loop, actor, scope, case_id, action, request=request)
+        return case_loop.act(loop, actor, scope, case_id, action, request=request)
 
 
 @router.post(
@@ -85,7 +64,7 @@ def dispatch(
     request = ActionRequest(
         note=body.note, attachments=tuple(body.attachments), department=body.department
     )
-    return _act(loop, actor, scope, case_id, A.DISPATCH, request=request)
+    return case_loop.act(loop, actor, scope, case_id, A.DISPATCH, request=request)
 
 
 _note_action("/{case_id}/accept", A.ACCEPT, "处置: the department accepts and starts")
@@ -109,7 +88,7 @@ def evaluate(
     loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: int, body: EvaluateIn
 ) -> CaseActionOut:
     request = ActionRequest(note=body.note, attachments=tuple(body.attachments), score=body.score)
-    return _act(loop, actor, scope, case_id, A.EVALUATE, request=request)
+    return case_loop.act(loop, actor, scope, case_id, A.EVALUATE, request=request)
 
 
 @router.post(
@@ -122,7 +101,7 @@ def request_extension(
     loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: int, body: ExtensionRequestIn
 ) -> CaseActionOut:
     request = ActionRequest(note=body.reason, hours=body.hours)
-    return _act(loop, actor, scope, case_id, A.REQUEST_EXTENSION, request=request)
+    return case_loop.act(loop, actor, scope, case_id, A.REQUEST_EXTENSION, request=request)
 
 
 def _extension_decision(path: str, action: CaseAction, summary: str) -> None:
@@ -137,7 +116,7 @@ def _extension_decision(path: str, action: CaseAction, summary: str) -> None:
         body: NoteIn,
     ) -> CaseActionOut:
         request = ActionRequest(note=body.note, extension_id=extension_id)
-        return _act(loop, actor, scope, case_id, action, request=request)
+        return case_loop.act(loop, actor, scope, case_id, action, request=request)
 
 
 _extension_decision(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
+from gridwatch_central.api.case_loop_deps import ActorDep
 from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, ScopeDep, SessionDep
 from gridwatch_central.api.errors import ApiError, responses
 from gridwatch_central.cases.states import CaseState
@@ -20,6 +22,7 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 def list_cases(
     session: SessionDep,
     scope: ScopeDep,
+    actor: ActorDep,
     *,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
@@ -28,6 +31,8 @@ def list_cases(
     department: str | None = None,
     category: str | None = None,
     assignee: str | None = None,
+    opened_from: Annotated[AwareDatetime | None, Query(description="Inclusive")] = None,
+    opened_to: Annotated[AwareDatetime | None, Query(description="Exclusive")] = None,
 ) -> CasePage:
     where = CaseListFilter(
         state=state.value if state is not None else None,
@@ -35,8 +40,10 @@ def list_cases(
         department=department,
         category=category,
         assignee=assignee,
+        opened_from=opened_from,
+        opened_to=opened_to,
     )
-    return cases.list_cases(session, where, limit, offset, scope)
+    return cases.list_cases(session, where, limit, offset, scope, viewer=actor)
 
 
 @router.get(
@@ -44,8 +51,8 @@ def list_cases(
     response_model=CaseDetailOut,
     responses=responses(401, 404, 413, 422, d404="No such case in your scope"),
 )
-def get_case(session: SessionDep, scope: ScopeDep, case_id: int) -> CaseDetailOut:
-    case = cases.get_case(session, case_id, scope)
+def get_case(session: SessionDep, scope: ScopeDep, actor: ActorDep, case_id: int) -> CaseDetailOut:
+    case = cases.get_case(session, case_id, scope, viewer=actor)
     if case is None:
         raise ApiError(404, f"case {case_id} not found")
     return case

@@ -6,7 +6,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gridwatch_central.api.deps import ContextDep
 from gridwatch_central.api.errors import responses
-from gridwatch_central.schemas import HealthOut
+from gridwatch_central.schemas import HealthOut, ReadyOut
 from gridwatch_central.services import health
 
 router = APIRouter(tags=["operations"])
@@ -16,13 +16,38 @@ router = APIRouter(tags=["operations"])
     "/healthz",
     response_model=HealthOut,
     responses={
-        503: {"model": HealthOut, "description": "Database or broker unavailable"},
+        503: {
+            "model": HealthOut,
+            "description": "Database or broker unavailable, or ingest held or stalled",
+        },
         **responses(413),
     },
 )
 def healthz(context: ContextDep) -> HealthOut | JSONResponse:
-    result = health.check(context.sessions, context.mqtt_connected)
+    result = health.check(
+        context.sessions,
+        context.mqtt_connected,
+        context.ingest_metrics.progress,
+        context.ingest_stall_after_s,
+    )
     if result.status != "ok":
+        return JSONResponse(status_code=503, content=result.model_dump(mode="json"))
+    return result
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadyOut,
+    responses={
+        503: {"model": ReadyOut, "description": "Not taking work now (see detail)"},
+        **responses(413),
+    },
+)
+def readyz(context: ContextDep) -> ReadyOut | JSONResponse:
+    """Ready to take work: the database answers, the broker subscription stands, and ingest is
+    not waiting out an outage. Not ready is no reason to restart: ingest resumes by itself."""
+    result = health.ready(context.sessions, context.mqtt_connected, context.ingest_metrics.progress)
+    if not result.ready:
         return JSONResponse(status_code=503, content=result.model_dump(mode="json"))
     return result
 

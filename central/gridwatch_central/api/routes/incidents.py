@@ -17,7 +17,7 @@ from gridwatch_central.case_schemas import (
     VerifyIn,
 )
 from gridwatch_central.db.incident_repository import IncidentFilter
-from gridwatch_central.schemas import CaseOut, ErrorOut
+from gridwatch_central.schemas import ErrorOut
 from gridwatch_central.services import case_loop
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -28,6 +28,7 @@ Status = Literal["PENDING", "VERIFIED", "FALSE_ALARM", "DUPLICATE"]
 def list_incidents(
     session: SessionDep,
     scope: ScopeDep,
+    actor: ActorDep,
     *,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
@@ -40,7 +41,7 @@ def list_incidents(
     where = IncidentFilter(
         status=status, category=category, camera_id=camera_id, grid_code=grid_code
     )
-    return case_loop.list_incidents(session, where, scope, limit, offset)
+    return case_loop.list_incidents(session, where, scope, limit, offset, viewer=actor)
 
 
 @router.get(
@@ -48,8 +49,10 @@ def list_incidents(
     response_model=IncidentDetailOut,
     responses={404: {"model": ErrorOut, "description": "No such incident"}},
 )
-def get_incident(session: SessionDep, scope: ScopeDep, incident_id: int) -> IncidentDetailOut:
-    incident = case_loop.get_incident(session, incident_id, scope)
+def get_incident(
+    session: SessionDep, scope: ScopeDep, actor: ActorDep, incident_id: int
+) -> IncidentDetailOut:
+    incident = case_loop.get_incident(session, incident_id, scope, viewer=actor)
     if incident is None:
         raise HTTPException(404, detail=f"incident {incident_id} not found")
     return incident
@@ -60,14 +63,7 @@ def verify(
     loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: int, body: VerifyIn
 ) -> ReviewOut:
     """核实立案: the incident is real; its case opens (REGISTERED), routed and on the clock."""
-    with loop.sessions.begin() as session:
-        incident, case = loop.review.verify(
-            session, incident_id, actor, note=body.note, scope=scope
-        )
-        return ReviewOut(
-            incident=case_loop.to_incident_out(session, incident),
-            case=CaseOut.model_validate(case),
-        )
+    return case_loop.verify(loop, actor, scope, incident_id, body.note)
 
 
 @router.post("/{incident_id}/reject", response_model=ReviewOut, responses=WRITE_ERRORS)
@@ -75,9 +71,7 @@ def reject(
     loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: int, body: RejectIn
 ) -> ReviewOut:
     """误报: a false alarm; counts against the camera, rule, model and category."""
-    with loop.sessions.begin() as session:
-        incident = loop.review.reject(session, incident_id, actor, reason=body.reason, scope=scope)
-        return ReviewOut(incident=case_loop.to_incident_out(session, incident), case=None)
+    return case_loop.reject(loop, actor, scope, incident_id, body.reason)
 
 
 @router.post("/{incident_id}/duplicate", response_model=ReviewOut, responses=WRITE_ERRORS)
@@ -85,13 +79,6 @@ def mark_duplicate(
     loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: int, body: DuplicateIn
 ) -> ReviewOut:
     """The same problem as ``duplicate_of``; later alerts of its events go there."""
-    with loop.sessions.begin() as session:
-        incident = loop.review.mark_duplicate(
-            session,
-            incident_id,
-            actor,
-            duplicate_of=body.duplicate_of,
-            note=body.note,
-            scope=scope,
-        )
-        return ReviewOut(incident=case_loop.to_incident_out(session, incident), case=None)
+    return case_loop.mark_duplicate(
+        loop, actor, scope, incident_id, duplicate_of=body.duplicate_of, note=body.note
+    )

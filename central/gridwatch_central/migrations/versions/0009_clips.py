@@ -1,7 +1,7 @@
 """Evidence clips: the clips table, and the clip each alert announces.
 
 Revision ID: 0009_clips
-Revises: 0006_snapshot_packs
+Revises: 0007_ingest_hardening
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_clips"
-down_revision: str | None = "0006_snapshot_packs"
+down_revision: str | None = "0007_ingest_hardening"
 branch_labels: str | None = None
 depends_on: str | None = None
 

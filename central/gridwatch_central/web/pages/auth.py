@@ -1,0 +1,99 @@
+"""Logging in and out, the language switch, and where ``/`` leads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from gridwatch_central.auth.scope import Role
+from gridwatch_central.auth.tokens import InvalidCredentialsError
+from gridwatch_central.web.deps import ConsoleDep, PosterDep
+from gridwatch_central.web.i18n import parse_language
+from gridwatch_central.web.session import (
+    LoginRequiredError,
+    current_viewer,
+    end_session,
+    remember_language,
+    same_origin,
+    start_session,
+)
+
+router = APIRouter()
+
+
+def safe_next(target: str | None) -> str:
+    """Only a console path: a login link must not send anyone to another site."""
+    if target and target.startswith("/console/") and not target.startswith("/console//"):
+        return target
+    return "/console/"
+
+
+def see_other(target: str) -> RedirectResponse:
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/", include_in_schema=False)
+def root() -> RedirectResponse:
+    return see_other("/console/")
+
+
+@router.get("/console", include_in_schema=False)
+@router.get("/console/", include_in_schema=False)
+def home(request: Request, console: ConsoleDep) -> RedirectResponse:
+    """The screen each role starts from: operators the queue, the others the case board."""
+    viewer = current_viewer(request, console.context)
+    first = "queue" if viewer.role in {Role.OPERATOR, Role.ADMIN} else "cases"
+    return see_other(f"/console/{first}")
+
+
+@router.get("/console/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(request: Request, console: ConsoleDep, next: str | None = None) -> Response:
+    try:
+        current_viewer(request, console.context)
+        return see_other(safe_next(next))
+    except LoginRequiredError as missing:
+        expired = missing.expired
+    return console.renderer.page(
+        request, None, "login.html", next=safe_next(next), failed=False, expired=expired
+    )
+
+
+@router.post("/console/login", include_in_schema=False)
+def login(
+    request: Request,
+    console: ConsoleDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form()] = "/console/",
+) -> Response:
+    if not same_origin(request):  # a login form posted from another site
+        return see_other("/console/login")
+    try:
+        token = console.context.auth.login(username, password)
+    except InvalidCredentialsError:
+        page = console.renderer.page(
+            request, None, "login.html", next=safe_next(next), failed=True, expired=False
+        )
+        page.status_code = 401
+        return page
+    response = see_other(safe_next(next))
+    ttl = int(console.context.config.auth.token_ttl_minutes * 60)
+    secure = console.context.config.console.secure_cookie
+    start_session(response, token.access_token, max_age_s=ttl, secure=secure)
+    return response
+
+
+@router.post("/console/logout", include_in_schema=False)
+def logout(_viewer: PosterDep) -> Response:
+    response = see_other("/console/login")
+    end_session(response)
+    return response
+
+
+@router.get("/console/language/{code}", include_in_schema=False)
+def switch_language(code: str, next: str | None = None) -> Response:
+    response = see_other(safe_next(next))
+    remember_language(response, parse_language(code))
+    return response

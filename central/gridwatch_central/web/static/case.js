@@ -1,0 +1,15 @@
+// A case's page: the map pin of where it happened (no tiles unless configured).
+"use strict";
+(function () {
+  const holder = document.getElementById("case-map");
+  if (!holder || !window.L) { return; }
+  const point = [parseFloat(holder.dataset.lat), parseFloat(holder.dataset.lon)];
+  const map = L.map(holder, { attributionControl: false }).setView(point, 17);
+  if (holder.dataset.tiles) { L.tileLayer(holder.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+  const outline = JSON.parse(holder.dataset.grid || "null");
+  if (outline) {
+    const grid = L.geoJSON(outline, { style: { color: "#2563eb", weight: 2, fillOpacity: 0.06 } }).addTo(map);
+    map.fitBounds(grid.getBounds(), { padding: [12, 12], maxZoom: 17 });
+  }
+  L.circleMarker(point, { radius: 9, color: "#b91c1c", fillColor: "#ef4444", fillOpacity: 0.9 }).addTo(map);
+})();
