@@ -1,6 +1,8 @@
 """How many 720p/25 fps cameras one edge box analyses at >= 2 fps with YOLOX-Nano.
 
     python -m benchmarks.edge [--quick] [--seconds 20] [--max-streams 64]
+    python -m benchmarks.edge --rules-pair K [--rounds 3] [--seconds 20]
+    python -m benchmarks.edge --clips [--seconds 20] [--max-streams 64]
 
 K copies of ``vtest_720p25.mp4`` (from ``GRIDWATCH_SAMPLES_DIR``) are paced in real time, as a
 camera would deliver them. A K passes when every camera keeps >= 2 analysed frames/s and the
@@ -27,9 +29,16 @@ why the probes sit next to the trial). The naive loop gets the same second look 
 its best K, without probes.
 
 ``--clips`` measures only what evidence clips cost: the runtime's ``max_streams`` without and
-with clips in the same run (both variants run the same line-crossing rules, so events open in
-both; with clips each event is also cut, muxed and filed into a spool), each searched, then
-both again side by side at each K; plus the memory the packet rings hold per camera.
+with clips in the same run (both variants run the same line-crossing rules, ``lines`` of
+``rule_sets.py``, so events open in both; with clips each event is also cut, muxed and filed
+into a spool), each searched, then both again side by side at each K; plus the memory the
+packet rings hold per camera and the CPU per decoded frame (the tap sees every packet).
+
+``--rules-pair K`` skips all that and runs the runtime at K cameras carrying a realistic rule
+set (``rule_sets.py``) with the old defaults, today's, and today's plus the crowd zone's dense
+pass, interleaved for ``--rounds`` rounds; it reports each variant's CPU time per analysed
+frame (the box's cost of one camera frame, which sets how many streams fit) and the ratios
+to the old defaults.
 
 The last line printed is one JSON object. Measurements only: nothing here asserts a time.
 """
@@ -46,7 +55,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +66,7 @@ import numpy as np
 import onnxruntime as ort
 
 from benchmarks.parallel import run_slots
+from benchmarks.rule_sets import CLIP_RULES, PAIR_RULES, camera_rules
 from gridwatch_edge.clips.config import ClipsConfig
 from gridwatch_edge.clips.packets import BufferedPacket, StreamTemplate
 from gridwatch_edge.clips.recorder import CameraClipRecorder, CutClip
@@ -88,20 +98,14 @@ REQUIRED_FPS = 2.0
 MAX_P95_S = 1.0
 # Streams need a moment to open and the first inference queue to settle before measuring.
 SETTLE_S = 3.0
-# --clips: both variants run these rules, so that events open (and with clips on, clips are
-# cut); three lines across the sample clip's walkway open an event every few seconds per
-# camera, far more often than a street camera does: the clip path at a stress rate.
-CLIP_BENCH_RULES: list[dict[str, Any]] = [
-    {"type": "line_crossing", "id": f"line{i}", "line": [[x, 0.0], [x, 1.0]], "end_after_s": 1}
-    for i, x in enumerate([0.35, 0.5, 0.65])
-]
 
 
 @dataclass(frozen=True)
 class Variant:
-    """What the runtime runs besides the cameras: rules, and clips into a spool (``clips_dir``)."""
+    """What a runtime trial runs besides the cameras: a named rule set of ``rule_sets`` (None:
+    no rules), and clips filed into a spool under ``clips_dir`` (None: no clips)."""
 
-    rules: list[dict[str, Any]] = field(default_factory=list)
+    rules: str | None = None
     clips_dir: Path | None = None
 
 
@@ -115,7 +119,24 @@ class Trial:
     detected_fps: float
     rss_mb: float
     cpu_busy: float  # share of the usable cores this process kept busy while measured
+    analysed_fps: float = 0.0  # all cameras together
     clips: ClipFigures | None = None  # --clips: what the clip path held and did
+
+    # Two denominators for one notion, the box's CPU time per camera frame, because the two
+    # reports charge different work: rules and detection run per analysed frame
+    # (--rules-pair), the clip tap runs on every packet taken in (--clips).
+    @property
+    def cpu_ms_per_analysed_frame(self) -> float:
+        return self._cpu_ms_per(self.analysed_fps)
+
+    @property
+    def cpu_ms_per_decoded_frame(self) -> float:
+        return self._cpu_ms_per(self.decoded_fps)
+
+    def _cpu_ms_per(self, frames_per_s: float) -> float:
+        if not frames_per_s:
+            return float("inf")
+        return 1000.0 * self.cpu_busy * usable_cores() / frames_per_s
 
 
 @dataclass(frozen=True)
@@ -167,7 +188,18 @@ def judge(
     min_fps = min(fps) if fps else 0.0
     latency = p95(latencies)
     passed = min_fps >= REQUIRED_FPS and latency < MAX_P95_S
-    trial = Trial(streams, passed, min_fps, latency, decoded, detected, rss_mb(), cpu_busy, clips)
+    trial = Trial(
+        streams,
+        passed,
+        min_fps,
+        latency,
+        decoded,
+        detected,
+        rss_mb(),
+        cpu_busy,
+        analysed_fps=sum(fps),
+        clips=clips,
+    )
     extra = ""
     if clips is not None:
         extra = (
@@ -189,7 +221,10 @@ def judge(
 def runtime_trial(
     streams: int, clip: Path, seconds: float, models_dir: Path, variant: Variant | None = None
 ) -> Trial:
+    """K cameras paced in real time, running what ``variant`` names (default: no rules, no
+    clips)."""
     variant = variant or Variant()
+    rules = {} if variant.rules is None else camera_rules(variant.rules)
     document: dict[str, Any] = {
         "edge_id": "bench",
         "cameras": [
@@ -198,7 +233,7 @@ def runtime_trial(
                 "url": str(clip),
                 "analysis_fps": ANALYSIS_FPS,
                 "realtime": True,
-                "rules": variant.rules,
+                **rules,
             }
             for i in range(streams)
         ],
@@ -550,8 +585,8 @@ def compare_clips(clip: Path, seconds: float, models: Path, limit: int) -> dict[
     by side at each K from the lower best upwards (without, then with), so that the VM's
     drift over minutes falls on both alike; the highest passing K of each is kept."""
     spool = Path(tempfile.mkdtemp(prefix="gridwatch-bench-clips-"))
-    without = Variant(rules=CLIP_BENCH_RULES)
-    with_clips = Variant(rules=CLIP_BENCH_RULES, clips_dir=spool)
+    without = Variant(rules=CLIP_RULES)
+    with_clips = Variant(rules=CLIP_RULES, clips_dir=spool)
 
     def off(streams: int) -> Trial:
         return runtime_trial(streams, clip, seconds, models, without)
@@ -590,7 +625,9 @@ def compare_clips(clip: Path, seconds: float, models: Path, limit: int) -> dict[
     ]
     rings = [b.clips for _, b in pairs if b.clips is not None and b.passed]
     cpu_ratios = sorted(
-        cpu_ms_per_frame(b) / cpu_ms_per_frame(a) for a, b in pairs if cpu_ms_per_frame(a)
+        b.cpu_ms_per_decoded_frame / a.cpu_ms_per_decoded_frame
+        for a, b in pairs
+        if a.decoded_fps and b.decoded_fps
     )
     return {
         # CPU per frame taken in, with clips over without, at the same K side by side: what
@@ -617,13 +654,6 @@ def compare_clips(clip: Path, seconds: float, models: Path, limit: int) -> dict[
         "seconds_per_k": seconds,
         "clip": CLIP_NAME,
     }
-
-
-def cpu_ms_per_frame(trial: Trial) -> float:
-    """CPU the process spent per frame taken in: what a camera costs, whatever K passed."""
-    if not trial.decoded_fps:
-        return 0.0
-    return 1000 * trial.cpu_busy * usable_cores() / trial.decoded_fps
 
 
 def tap_cost(clip: Path, config: ClipsConfig) -> dict[str, float]:
@@ -684,7 +714,7 @@ def _brief(trial: Trial) -> dict[str, Any]:
         "min_fps": round(trial.min_fps, 2),
         "p95_s": round(trial.p95_s, 3),
         "cpu_busy": round(trial.cpu_busy, 3),
-        "cpu_ms_per_frame": round(cpu_ms_per_frame(trial), 3),
+        "cpu_ms_per_frame": round(trial.cpu_ms_per_decoded_frame, 3),
         "rss_mb": round(trial.rss_mb, 1),
     }
     if trial.clips is not None:
@@ -693,16 +723,51 @@ def _brief(trial: Trial) -> dict[str, Any]:
     return brief
 
 
+def rules_pair(streams: int, rounds: int, clip: Path, seconds: float, models: Path) -> int:
+    """The runtime at one K with each rule variant, interleaved round by round so that the
+    machine's drift hits every variant alike; prints one JSON object last."""
+    trials: dict[str, list[Trial]] = {rules: [] for rules in PAIR_RULES}
+    for round_index in range(rounds):
+        for rules in PAIR_RULES:
+            print(f"round {round_index + 1}, rules {rules}:", flush=True)
+            trials[rules].append(runtime_trial(streams, clip, seconds, models, Variant(rules)))
+    summary: dict[str, Any] = {"streams": streams, "rounds": rounds, "seconds_per_trial": seconds}
+    for rules, runs in trials.items():
+        costs = sorted(t.cpu_ms_per_analysed_frame for t in runs)
+        summary[rules] = {
+            "passed": sum(t.passed for t in runs),
+            "min_analysed_fps": [round(t.min_fps, 2) for t in runs],
+            "p95_latency_s": [round(t.p95_s, 3) for t in runs],
+            "cpu_ms_per_analysed_frame": [round(c, 2) for c in costs],
+            "median_cpu_ms": round(costs[len(costs) // 2], 2),
+        }
+    old = summary["old"]["median_cpu_ms"]
+    for rules in ("new", "dense"):
+        # Streams a box sustains scale with 1 / cost per frame once it is saturated.
+        summary[f"{rules}_vs_old_cost"] = round(summary[rules]["median_cpu_ms"] / old, 3)
+    summary["load_average_1m"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(summary))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="8 s per K, shorter rate probes")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per K")
     parser.add_argument("--max-streams", type=int, default=64)
-    parser.add_argument(
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
         "--clips",
         action="store_true",
         help="only max_streams without and with evidence clips, side by side (no naive loop)",
     )
+    only.add_argument(
+        "--rules-pair",
+        type=int,
+        metavar="K",
+        help="only compare rule defaults (rule_sets.py) at K cameras, then stop",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --rules-pair")
     args = parser.parse_args(argv)
     seconds = 8.0 if args.quick else args.seconds
     probe_s = 3.0 if args.quick else 6.0
@@ -711,7 +776,8 @@ def main(argv: list[str] | None = None) -> int:
     clip = samples / CLIP_NAME
     if not clip.is_file():
         parser.error(f"{clip} not found; set GRIDWATCH_SAMPLES_DIR")
-
+    if args.rules_pair:
+        return rules_pair(args.rules_pair, args.rounds, clip, seconds, models)
     if args.clips:
         print(json.dumps(compare_clips(clip, seconds, models, args.max_streams)))
         return 0

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import cast
 
 from gridwatch import __version__
+from gridwatch_central.auth.scope import Role  # standard library only: keeps the CLI light
 
 Handler = Callable[[argparse.Namespace], int]
+PASSWORD_SOURCES = "password prompted, or --password-stdin, or GRIDWATCH_PASSWORD"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,12 +56,32 @@ def build_parser() -> argparse.ArgumentParser:
         "replay", help="run the file cameras to their end, print alerts as JSON lines"
     )
     edge_replay.add_argument("--config", type=Path, required=True, help="edge YAML file")
+    edge_replay.add_argument("--start", type=float, default=0.0, help="media second to start at")
+    edge_replay.add_argument("--end", type=float, help="media second to stop after")
+    edge_replay.add_argument(
+        "--camera", action="append", default=[], help="only this camera (repeatable)"
+    )
+    edge_replay.add_argument(
+        "--rule", action="append", default=[], help="only this rule (repeatable)"
+    )
+    edge_replay.add_argument(
+        "--snapshots", type=Path, help="write each alert's JPEG into this folder"
+    )
     edge_replay.set_defaults(handler="gridwatch.commands.edge:replay_command")
+    edge_draw = edge.add_parser(
+        "draw", help="write a PNG of a camera's frame with its zones, lines and masks"
+    )
+    edge_draw.add_argument("--config", type=Path, required=True, help="edge YAML file")
+    edge_draw.add_argument("--camera", help="camera id (default: the first)")
+    edge_draw.add_argument("--at", type=float, default=0.0, help="media second of the frame")
+    edge_draw.add_argument("--out", type=Path, help="PNG to write (default: CAMERA-setup.png)")
+    edge_draw.set_defaults(handler="gridwatch.commands.edge:draw_command")
 
     central = commands.add_parser("central", help="central service").add_subparsers(required=True)
     serve = central.add_parser("serve", help="ingest alerts and serve the API")
     serve.add_argument("--config", type=Path, required=True, help="central YAML file")
     serve.set_defaults(handler="gridwatch.commands.central:serve_command")
+    _add_central_admin_commands(central)
 
     models = commands.add_parser("models", help="list model manifests and check the weights")
     models.add_argument("--verify", action="store_true", help="also check sha256 of each file")
@@ -126,6 +148,53 @@ def _add_admin_connection(parser: argparse.ArgumentParser) -> None:
         help="file holding the admin password (default $GRIDWATCH_BROKER_ADMIN_PASSWORD)",
     )
     parser.add_argument("--topic-prefix", default="gridwatch", help="the deployment's prefix")
+
+
+def _add_central_admin_commands(
+    central: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """What an admin does from a shell; each reads the same ``--config`` as ``serve``."""
+    config_help = "central YAML file (the one 'serve' uses)"
+    migrate = central.add_parser("migrate", help="bring the database to this version's schema")
+    migrate.add_argument("--config", type=Path, required=True, help=config_help)
+    migrate.set_defaults(handler="gridwatch.commands.central:migrate_command")
+
+    create = central.add_parser("create-user", help=f"create a user ({PASSWORD_SOURCES})")
+    create.add_argument("--config", type=Path, required=True, help=config_help)
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument(
+        "--grid",
+        action="append",
+        metavar="PREFIX",
+        help="grid code prefix the user sees (repeatable; 500240101 = one street)",
+    )
+    create.add_argument(
+        "--department", action="append", metavar="CODE", help="department whose cases they see"
+    )
+    create.add_argument("--display-name", help="shown in timelines (default: the username)")
+    _password_stdin(create)
+    create.set_defaults(handler="gridwatch.commands.central:create_user_command")
+
+    reset = central.add_parser("reset-password", help=f"set a password ({PASSWORD_SOURCES})")
+    reset.add_argument("--config", type=Path, required=True, help=config_help)
+    reset.add_argument("username")
+    _password_stdin(reset)
+    reset.set_defaults(handler="gridwatch.commands.central:reset_password_command")
+
+    grid = central.add_parser("import-grid", help="validate a grid GeoJSON and put it in force")
+    grid.add_argument("--config", type=Path, required=True, help=config_help)
+    grid.add_argument("file", type=Path, help="grid GeoJSON (WGS-84)")
+    grid.set_defaults(handler="gridwatch.commands.central:import_grid_command")
+
+
+def _password_stdin(parser: argparse.ArgumentParser) -> None:
+    # Deliberately no --password option: arguments are visible to every user through ps.
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
 
 
 def _resolve(reference: str) -> Handler:

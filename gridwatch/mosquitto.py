@@ -81,8 +81,21 @@ def _run_as_current_user() -> str:
     return f"# started by root: stay root to reach the private files\nuser {getpass.getuser()}\n"
 
 
+# How long one look at the port lasts before checking that the process is still alive.
+PORT_PROBE_S = 0.2
+# Lines of the broker's log quoted in the error when it does not start: its reason (a port in
+# use, a bad option) is in the last few lines.
+LOG_TAIL_LINES = 10
+LOG_NAME = "mosquitto.log"
+STDERR_NAME = "mosquitto.stderr"
+
+
 class ManagedMosquitto:
-    """Starts ``mosquitto`` on a free loopback port; ``with`` stops it again.
+    """Starts ``mosquitto`` on a free loopback port; ``with`` stops it and removes its folder.
+
+    The folder (configuration, log, generated accounts) is made by ``start()`` and kept across
+    ``kill()`` and ``start()`` again; ``close()`` (the end of the ``with`` block, also on an
+    exception or Ctrl-C, and a failed start) stops the broker and deletes the folder.
 
     Three kinds: anonymous (tests that only need a broker they may kill), ``secure`` (the
     demo: the configuration ``gridwatch broker init`` writes, with accounts for central and
@@ -108,7 +121,7 @@ class ManagedMosquitto:
         self._secure = secure
         self._edge_ids = tuple(edge_ids)
         self._conf = conf
-        self._workdir = Path(tempfile.mkdtemp(prefix="gridwatch-mosquitto-"))
+        self._workdir: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._accounts: InitResult | None = None
 
@@ -130,27 +143,58 @@ class ManagedMosquitto:
         )
 
     @property
+    def workdir(self) -> Path | None:
+        """The broker's folder while it exists (from ``start()`` until ``close()``)."""
+        return self._workdir
+
+    @property
     def log_path(self) -> Path:
-        return self._workdir / "mosquitto.log"
+        if self._workdir is None:
+            raise RuntimeError("the broker has no folder (and no log) before start()")
+        return self._workdir / LOG_NAME
+
+    def _folder(self) -> Path:
+        if self._workdir is None:
+            self._workdir = Path(tempfile.mkdtemp(prefix="gridwatch-mosquitto-"))
+        return self._workdir
 
     def start(self) -> BrokerConfig:
-        run_conf = self._workdir / "run.conf"
-        # A log file of its own: mosquitto flushes it line by line (not so a redirected stdout).
-        preamble = _run_as_current_user() + f"log_dest file {self.log_path}\n"
-        run_conf.write_text(preamble + self._conf_text(), encoding="utf-8")
-        self._process = subprocess.Popen(
-            [str(self._binary), "-c", str(run_conf)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if not wait_for_port("127.0.0.1", self._port, STARTUP_TIMEOUT_S):
-            self.stop()
+        folder = self._folder()
+        run_conf, log = folder / "run.conf", folder / LOG_NAME
+        try:
+            # A log file of its own: mosquitto flushes it line by line (not so a redirected
+            # stdout).
+            preamble = _run_as_current_user() + f"log_dest file {log}\n"
+            run_conf.write_text(preamble + self._conf_text(folder), encoding="utf-8")
+            # Errors before the log file is open (a port in use) go to stderr: kept beside it.
+            with (folder / STDERR_NAME).open("ab") as stderr:
+                self._process = subprocess.Popen(
+                    [str(self._binary), "-c", str(run_conf)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                )
+        except BaseException:
+            self.close()
+            raise
+        if not self._wait_listening():
+            log_tail = _tail(folder / STDERR_NAME, log)
+            self.close()
             raise BrokerUnavailableError(
-                f"mosquitto did not listen on 127.0.0.1:{self._port}; see {self.log_path}"
+                f"mosquitto did not listen on 127.0.0.1:{self._port}; its log ends:\n{log_tail}"
             )
         return self.config
 
-    def _conf_text(self) -> str:
+    def _wait_listening(self) -> bool:
+        """True once the port accepts connections; False at once if mosquitto exited."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                return False
+            if wait_for_port("127.0.0.1", self._port, PORT_PROBE_S):
+                return True
+        return False
+
+    def _conf_text(self, folder: Path) -> str:
         if self._conf is not None:
             return self._conf.read_text(encoding="utf-8")
         if self._secure:
@@ -162,14 +206,14 @@ class ManagedMosquitto:
                     " point GRIDWATCH_MQTT_URL at a running broker"
                 )
             layout = BrokerLayout(
-                security_dir=self._workdir,
+                security_dir=folder,
                 plugin=plugin,
                 data_dir=None,
                 bind="127.0.0.1",
                 port=self._port,
             )
             plan = AccountPlan(Topics(self._topic_prefix))
-            self._accounts = init_broker(self._workdir, BrokerInit(plan, layout, self._edge_ids))
+            self._accounts = init_broker(folder, BrokerInit(plan, layout, self._edge_ids))
             return self._accounts.conf_file.read_text(encoding="utf-8")
         return "\n".join(
             [
@@ -205,8 +249,17 @@ class ManagedMosquitto:
             self._process.wait()
         self._process = None
 
+    def close(self) -> None:
+        """Stop the broker and delete its folder (it may hold generated passwords)."""
+        try:
+            self.stop()
+        finally:
+            if self._workdir is not None:
+                shutil.rmtree(self._workdir, ignore_errors=True)
+                self._workdir = None
+
     def __enter__(self) -> Self:
-        self.start()
+        self.start()  # a failed start has removed the folder already
         return self
 
     def __exit__(
@@ -215,6 +268,16 @@ class ManagedMosquitto:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.stop()
-        # The folder may hold generated passwords; nothing in it outlives the broker.
-        shutil.rmtree(self._workdir, ignore_errors=True)
+        self.close()
+
+
+def _tail(*logs: Path) -> str:
+    """The last lines of the logs that exist, indented for an error message."""
+    lines: list[str] = []
+    for log in logs:
+        try:
+            text = log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        lines += text.splitlines()[-LOG_TAIL_LINES:]
+    return "\n".join(f"  {line}" for line in lines) or "  (nothing logged)"

@@ -6,7 +6,8 @@
 #
 # Installs Debian packages with apt (as root, or through sudo), creates .venv and installs the
 # project into it, starts Mosquitto and PostgreSQL for the tests when they are not running.
-# Environment: GRIDWATCH_MODELS_DIR, GRIDWATCH_SAMPLES_DIR (see README), PYTHON (default python3).
+# Environment: GRIDWATCH_MODELS_DIR, GRIDWATCH_SAMPLES_DIR (see README), PYTHON (default python3:
+# the interpreter .venv is made with; it must be Python 3.11 or newer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,41 @@ case "$job" in
   demo|test) ;;
   *) echo "usage: bash scripts/setup.sh demo|test [args...]" >&2; exit 64 ;;
 esac
+
+python="${PYTHON:-python3}"
+REQUIRED_PYTHON="3.11"
+
+python_help() {
+  cat >&2 <<HELP
+  gridwatch needs Python ${REQUIRED_PYTHON} or newer. Install one, then run again naming it with PYTHON=:
+    Debian 12 (has 3.11):  sudo apt-get install python3 python3-venv
+    Ubuntu 22.04 (3.10):   sudo add-apt-repository ppa:deadsnakes/ppa
+                           sudo apt-get install python3.11 python3.11-venv
+                           PYTHON=python3.11 bash scripts/setup.sh $job
+    with uv, anywhere:     uv python install ${REQUIRED_PYTHON}
+                           PYTHON="\$(uv python find ${REQUIRED_PYTHON})" bash scripts/setup.sh $job
+HELP
+}
+
+# Before anything is installed: every later step (the venv, the package) needs this Python.
+if ! command -v "$python" >/dev/null 2>&1; then
+  echo "setup: no Python interpreter '$python' found (PYTHON=${PYTHON:-unset})." >&2
+  python_help
+  exit 69
+fi
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  found="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo "?")"
+  echo "setup: '$python' is Python $found; gridwatch needs Python ${REQUIRED_PYTHON} or newer." >&2
+  python_help
+  exit 69
+fi
+if [ -x .venv/bin/python ] \
+  && ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "setup: .venv was made with a Python older than ${REQUIRED_PYTHON}; remove it" \
+    "(rm -rf .venv) and run again." >&2
+  exit 69
+fi
+python_version="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -35,7 +71,7 @@ apt_install() {
 }
 
 port_open() {  # host port
-  python3 - "$1" "$2" <<'PY'
+  "$python" - "$1" "$2" <<'PY'
 import socket, sys
 try:
     socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1).close()
@@ -49,9 +85,13 @@ wait_port() {  # host port seconds
   return 1
 }
 
+venv_support() {  # Debian's package with the venv module of "$python", when it lacks one
+  "$python" -c 'import ensurepip, venv' 2>/dev/null || apt_install "python${python_version}-venv"
+}
+
 venv() {  # extras
-  local python="${PYTHON:-python3}"
   if [ ! -x .venv/bin/python ]; then
+    venv_support
     "$python" -m venv .venv
   fi
   .venv/bin/python -m pip install -q --upgrade pip
@@ -88,7 +128,7 @@ start_postgres() {
 }
 
 if [ "$job" = demo ]; then
-  apt_install python3-venv mosquitto
+  apt_install mosquitto
   venv "edge,central"
   console_assets
   exec .venv/bin/gridwatch demo "$@"
@@ -97,7 +137,7 @@ fi
 # Tests: the real broker, the real databases (the fault tests start private PostgreSQL servers
 # with initdb/pg_ctl) and a real GStreamer RTSP server; openssl makes the broker TLS tests'
 # certificate authority.
-apt_install python3-venv mosquitto postgresql openssl python3-gi gstreamer1.0-rtsp \
+apt_install mosquitto postgresql openssl python3-gi gstreamer1.0-rtsp \
   gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad
 # The console's browser tests: Debian's Chromium (driven by the playwright package, whose own

@@ -185,6 +185,14 @@ class MetricRowOut(Figures):
 class MetricsOut(BaseModel):
     start: datetime
     end: datetime
+    period: Literal["requested", "current_month"] = Field(
+        description="'current_month' when start and end were not given: the month of now in"
+        " the configured time zone"
+    )
+    month: str | None = Field(
+        default=None, examples=["2026-11"], description="YYYY-MM of a current_month period"
+    )
+    timezone: str = Field(description="The configured time zone months are counted in")
     as_of: datetime
     group_by: GroupBy
     level: int

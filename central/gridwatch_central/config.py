@@ -76,6 +76,23 @@ class ConsoleConfig(BaseModel):
     max_photo_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
 
 
+class EdgeMonitorConfig(BaseModel):
+    """How central judges the edges' health from their status and stats topics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # An edge that sent no status or stats for this many of its stats intervals is shown
+    # offline even if the broker never published its last will (a broker restart loses the
+    # will of every connection it had). 3 tolerates two lost stats messages (QoS 0) in a row.
+    stale_after_intervals: float = Field(default=3, ge=1)
+    # The interval assumed for an edge that does not report its own (older edges); the edge
+    # default (stats_interval_s in the edge config) is 30 s.
+    default_stats_interval_s: float = Field(default=30, gt=0)
+    # Status and stats messages waiting to be stored, per central process. A stats message is
+    # dropped (and counted) when the queue is full: the next one of that edge replaces it.
+    queue_size: int = Field(default=10_000, ge=1)
+
+
 class CentralConfig(BaseModel):
     """Everything central needs. Relative paths are relative to the working directory."""
 
@@ -125,6 +142,7 @@ class CentralConfig(BaseModel):
 
     # --- access, ingest scale and storage ---
     auth: AuthConfig = Field(default_factory=AuthConfig)
+    edges: EdgeMonitorConfig = Field(default_factory=EdgeMonitorConfig)
     # Largest alert batch stored in one transaction; a batch is whatever queued up meanwhile,
     # so at low rates it is one alert. The cap only matters under load, where a batch costs a
     # dozen round trips and one commit whatever its size: 500 lets a storer that fell behind

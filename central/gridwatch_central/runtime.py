@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.api import create_app
 from gridwatch_central.auth.passwords import Passwords
+from gridwatch_central.auth.scope import Role
 from gridwatch_central.auth.service import AuthService
 from gridwatch_central.auth.tokens import TokenIssuer
 from gridwatch_central.cameras.directory import CameraDirectory
@@ -32,10 +33,15 @@ from gridwatch_central.clips.store import ClipPruneReport, ClipStore
 from gridwatch_central.clock import Clock, utc_now
 from gridwatch_central.config import AuthConfig, CentralConfig, ConfigError
 from gridwatch_central.db import clip_repository, repository
+from gridwatch_central.db.auth_repository import count_admins
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
 from gridwatch_central.deadlines import DeadlineScheduler
 from gridwatch_central.edge_requests import EdgeRequestClient, EdgeRequestMetrics
+from gridwatch_central.edges.health import EdgeHealth
+from gridwatch_central.edges.metrics import EdgeMonitorMetrics
+from gridwatch_central.edges.monitor import EdgeMonitor
+from gridwatch_central.edges.subscriber import EdgeSubscriber
 from gridwatch_central.grid.locate import Locator
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
@@ -62,9 +68,16 @@ class CentralRuntime:
     """Database, grid, MQTT consumer and HTTP app of one central process."""
 
     def __init__(
-        self, config: CentralConfig, *, clock: Clock = utc_now, run_scheduler: bool = True
+        self,
+        config: CentralConfig,
+        *,
+        clock: Clock = utc_now,
+        run_scheduler: bool = True,
+        config_path: Path | None = None,
     ) -> None:
         self.config = config
+        # Where the config came from, only to tell the admin the exact command to run.
+        self._config_path = config_path
         # The server clock of every deadline; tests inject one they can advance.
         self.clock = clock
         self._run_scheduler = run_scheduler
@@ -85,6 +98,9 @@ class CentralRuntime:
         self._clip_consumer: ClipConsumer | None = None
         self.edge_request_metrics = EdgeRequestMetrics(self.registry)
         self._edge_requests: EdgeRequestClient | None = None
+        self.edge_metrics = EdgeMonitorMetrics(self.registry)
+        self.edge_health = EdgeHealth(config.edges)
+        self._edges: EdgeSubscriber | None = None
         self._snapshots: SnapshotStore | None = None
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
@@ -134,12 +150,14 @@ class CentralRuntime:
             interval_s=self.router.config.scheduler_interval_s,
         )
         self._auth = _make_auth(self._sessions, config.auth)
+        self._warn_if_no_admin()
+        client_id = config.client_id or default_client_id()
         self._consumer = AlertConsumer(
             config.broker,
             self._ingest,
             self.ingest_metrics,
             share_group=config.share_group,
-            client_id=config.client_id or default_client_id(),
+            client_id=client_id,
             session_expiry_s=config.session_expiry_s,
             batch_max=config.ingest_batch_max,
         )
@@ -147,10 +165,16 @@ class CentralRuntime:
             self._consumer.start(config.subscribe_timeout_s)
             self._start_clip_ingest()
             self._start_edge_requests()
+            self._edges = self._start_edge_monitor(client_id)
         except BaseException:
             self._consumer.stop()
+            # Each client that did start is stopped; the one that failed stopped itself.
             if self._clip_consumer is not None:
                 self._clip_consumer.stop()
+                self._clip_consumer = None
+            if self._edge_requests is not None:
+                self._edge_requests.stop()
+                self._edge_requests = None
             self._engine.dispose()
             raise
         if self._run_scheduler:
@@ -196,6 +220,37 @@ class CentralRuntime:
         )
         self._edge_requests.start(config.subscribe_timeout_s)
 
+    def _start_edge_monitor(self, client_id: str) -> EdgeSubscriber:
+        """Subscribe to every edge's status and stats (see ``gridwatch_central.edges``)."""
+        monitor = EdgeMonitor(
+            self.sessions, self.config.broker.topics, self.edge_metrics, self.clock
+        )
+        subscriber = EdgeSubscriber(
+            self.config.broker,
+            monitor,
+            client_id=f"{client_id}-edges"[:64],
+            queue_size=self.config.edges.queue_size,
+        )
+        subscriber.start(self.config.subscribe_timeout_s)
+        return subscriber
+
+    def _warn_if_no_admin(self) -> None:
+        """Nobody can create users or keys without an admin: say so, and how to make one."""
+        if not self.config.auth.enabled:
+            return
+        with self.sessions() as session:
+            admins = count_admins(session, Role.ADMIN.value)
+        if admins:
+            return
+        config = self._config_path or "<central config>"
+        log.warning(
+            "no active admin user exists, so nobody can manage users or API keys. Create one:"
+            " 'gridwatch central create-user --config %s admin --role admin' (asks for the"
+            " password), or set %s before starting to create auth.bootstrap_admin",
+            config,
+            ADMIN_PASSWORD_ENV,
+        )
+
     def _start_geography(self) -> Locator:
         """The grid (seeded from grid_file), the camera directory and the alert locator."""
         config, sessions = self.config, self.sessions
@@ -225,6 +280,9 @@ class CentralRuntime:
         if self._clip_consumer is not None:
             self._clip_consumer.stop()
             self._clip_consumer = None
+        if self._edges is not None:
+            self._edges.stop()
+            self._edges = None
         if self._snapshots is not None:
             self._snapshots.close()
         if self._engine is not None:
@@ -332,6 +390,10 @@ class CentralRuntime:
                 log.exception("snapshot retention failed; retrying next round")
 
     @property
+    def edge_monitor_connected(self) -> bool:
+        return self._edges is not None and self._edges.connected
+
+    @property
     def mqtt_connected(self) -> bool:
         clips_ok = self._clip_consumer is not None and self._clip_consumer.connected
         return self._consumer is not None and self._consumer.connected and clips_ok
@@ -392,9 +454,9 @@ def _make_auth(sessions: sessionmaker[Session], config: AuthConfig) -> AuthServi
     return auth
 
 
-def serve(config: CentralConfig) -> None:
+def serve(config: CentralConfig, *, config_path: Path | None = None) -> None:
     """Run central until interrupted: start the runtime, serve HTTP, stop on the way out."""
-    runtime = CentralRuntime(config)
+    runtime = CentralRuntime(config, config_path=config_path)
     runtime.start()
     tune_garbage_collector()
     try:

@@ -42,6 +42,8 @@ MAX_OBJECTS = 500
 # Receipts per ack message: a whole stored batch of one edge fits (~80 bytes each, so at most
 # ~80 KB, far below any broker's packet limit).
 MAX_RECEIPTS = 1000
+# A reason or error text: one line of a log (FFmpeg's reason for a lost stream, say).
+MAX_REASON_LENGTH = 500
 
 # Values every receiver can store and compute with. A message that merely parses can still
 # stall a consumer: an integer beyond a 32-bit column, a NUL that PostgreSQL text refuses, NaN
@@ -80,7 +82,7 @@ Count = Annotated[int, Field(ge=0, le=MAX_JSON_INT)]
 # Free text: a short name (class, model, version) or a longer text, bounded either way.
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTERS)]
 Url = Annotated[str, Field(max_length=2048, pattern=NO_CONTROL_CHARACTERS)]
-Reason = Annotated[str, Field(max_length=500, pattern=NO_CONTROL_CHARACTERS)]
+Reason = Annotated[str, Field(max_length=MAX_REASON_LENGTH, pattern=NO_CONTROL_CHARACTERS)]
 
 
 class _Message(BaseModel):
@@ -313,6 +315,14 @@ class CameraStats(_Message):
     )
     reconnects_last_hour: Count = 0
     alerts: Count
+    last_frame_at: Timestamp | None = Field(
+        default=None, description="When the newest frame arrived; None before the first one."
+    )
+    last_error: Reason | None = Field(
+        default=None,
+        description="Why the stream was last lost or failed to open (never with credentials).",
+    )
+    last_error_at: Timestamp | None = None
 
 
 class EdgeStatsMessage(_VersionedMessage):
@@ -322,6 +332,13 @@ class EdgeStatsMessage(_VersionedMessage):
     cameras: list[CameraStats] = Field(max_length=256)
     outbox_depth: Count = 0
     inference_ms_p50: float | None = Field(default=None, ge=0)
+    stats_interval_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds between stats messages: central calls an edge stale after a few"
+        " intervals without any message.",
+    )
+    model: ModelInfo | None = Field(default=None, description="The detector the edge runs.")
 
 
 class EdgeConfigMessage(_VersionedMessage):

@@ -18,6 +18,13 @@ from gridwatch_edge.clips.config import ClipsConfig
 from gridwatch_edge.config_base import Identifier
 from gridwatch_edge.config_base import StrictModel as _Model
 from gridwatch_edge.errors import EdgeError
+from gridwatch_edge.filter_config import (
+    MasksConfig,
+    ObjectFilterConfig,
+    Units,
+    ZoneFilterConfig,
+    check_points,
+)
 from gridwatch_edge.rule_config import RuleConfig
 from gridwatch_edge.scheduling import DEFAULT_CPU_SCHEDULING, CpuScheduling
 
@@ -76,14 +83,14 @@ class ZoneConfig(_Model):
     polygon: list[tuple[float, float]] = Field(
         min_length=3, description="[x, y] points relative to frame width/height, 0..1."
     )
+    units: Units = Field(default="relative", description="relative (0..1) or px.")
+    filters: ZoneFilterConfig | None = Field(
+        default=None, description="What this zone's rules see of the camera's objects."
+    )
 
     @model_validator(mode="after")
     def _in_range(self) -> Self:
-        for index, (x, y) in enumerate(self.polygon):
-            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise ValueError(
-                    f"polygon point {index} [{x}, {y}] is outside the relative range 0..1"
-                )
+        check_points(self.polygon, self.units, "polygon")
         return self
 
 
@@ -201,6 +208,8 @@ class CameraConfig(_Model):
     zones: list[ZoneConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    filters: ObjectFilterConfig = Field(default_factory=ObjectFilterConfig)
+    masks: MasksConfig = Field(default_factory=MasksConfig)
 
     @model_validator(mode="after")
     def _references(self) -> Self:

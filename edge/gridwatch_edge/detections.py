@@ -75,3 +75,13 @@ class Detections:
         """(N, 2) points where objects touch the ground: what zone membership is judged by."""
         x_center = (self.xyxy[:, 0] + self.xyxy[:, 2]) / 2.0
         return np.stack([x_center, self.xyxy[:, 3]], axis=1).astype(np.float32)
+
+    def centers(self) -> FloatArray:
+        """(N, 2) box centres."""
+        return ((self.xyxy[:, :2] + self.xyxy[:, 2:]) / 2.0).astype(np.float32)
+
+    def area_fractions(self, width: int, height: int) -> FloatArray:
+        """(N,) box areas as fractions of a ``width`` x ``height`` frame."""
+        sizes = np.clip(self.xyxy[:, 2:] - self.xyxy[:, :2], 0, None)
+        area: FloatArray = (sizes[:, 0] * sizes[:, 1] / float(width * height)).astype(np.float32)
+        return area

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from gridwatch_edge.config import MotionConfig
 from gridwatch_edge.picture import Picture
+from gridwatch_edge.zones import Masks
 
 # A 3x3 blur removes single-pixel H.264 speckle before differencing; larger kernels would
 # also wash out a distant person, who is only a few pixels wide at 160 px.
@@ -22,8 +23,11 @@ BLUR_KERNEL = (3, 3)
 
 
 class MotionGate:
-    def __init__(self, config: MotionConfig) -> None:
+    def __init__(self, config: MotionConfig, masks: Masks | None = None) -> None:
         self._config = config
+        # Masked pixels (a swaying tree, the overlay's running clock) never count as motion.
+        self._masks = masks
+        self._frame_size: tuple[int, int] | None = None
         self._previous: npt.NDArray[np.uint8] | None = None
         self._last_detection_s: float | None = None
         self.frames_checked = 0
@@ -36,6 +40,7 @@ class MotionGate:
     def should_detect(self, picture: Picture, media_time_s: float) -> bool:
         """Whether ``picture`` needs the detector; updates the reference frame."""
         small = self._shrink(picture)
+        self._frame_size = (picture.width, picture.height)
         previous, self._previous = self._previous, small
         self.frames_checked += 1
         forced = (
@@ -57,6 +62,9 @@ class MotionGate:
         if before is None:
             return 1.0
         difference = cv2.absdiff(before, after)
+        if self._masks and self._frame_size is not None:
+            height, width = difference.shape
+            difference[self._masks.covered(width, height, self._frame_size) > 0] = 0
         moved = np.count_nonzero(difference > self._config.pixel_threshold)
         return moved / difference.size
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
-from gridwatch_contract.messages import CameraStats
+from gridwatch_contract.messages import MAX_REASON_LENGTH, CameraStats
 from gridwatch_edge.alerts import AlertSizeLimits, build_alert
 from gridwatch_edge.camera_health import camera_health_alert
 from gridwatch_edge.clips.camera import CameraClips
@@ -17,6 +20,7 @@ from gridwatch_edge.config import CameraConfig, MotionConfig, SourceSettings
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
 from gridwatch_edge.motion import MotionGate
+from gridwatch_edge.object_filter import ObjectFilter
 from gridwatch_edge.rules import Rule, build_rules
 from gridwatch_edge.scheduling import CpuScheduling, schedule_this_thread
 from gridwatch_edge.shared_detector import SharedDetector
@@ -25,8 +29,11 @@ from gridwatch_edge.sources import Frame
 from gridwatch_edge.sources.reader import CameraReader, ConnectionChange
 from gridwatch_edge.sources.status import RateMeter
 from gridwatch_edge.tracking import ByteTracker
+from gridwatch_edge.zones import Masks
 
 logger = logging.getLogger(__name__)
+# What the contract refuses in free text (gridwatch_contract.messages.NO_CONTROL_CHARACTERS).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 # How long the pipeline waits for a frame before checking for a stop request.
 FRAME_POLL_S = 0.25
@@ -34,6 +41,21 @@ FRAME_POLL_S = 0.25
 READER_STOP_TIMEOUT_S = 10.0
 # Frame-to-sink latencies kept for the p95: a few minutes of one camera at 2 fps.
 LATENCY_WINDOW = 512
+
+
+@dataclass(frozen=True)
+class MediaWindow:
+    """Part of a recording to analyse (replays): frames before ``start_s`` are decoded and
+    dropped, the stream ends after ``end_s``."""
+
+    start_s: float = 0.0
+    end_s: float | None = None
+
+    def before(self, media_time_s: float) -> bool:
+        return media_time_s < self.start_s
+
+    def after(self, media_time_s: float) -> bool:
+        return self.end_s is not None and media_time_s > self.end_s
 
 
 class CameraPipeline:
@@ -49,9 +71,11 @@ class CameraPipeline:
         sources: SourceSettings | None = None,
         motion: MotionConfig | None = None,
         scheduling: CpuScheduling = "normal",
+        window: MediaWindow | None = None,
         clips: CameraClips | None = None,
     ) -> None:
         self.camera = camera
+        self._window = window or MediaWindow()
         self._scheduling = scheduling
         self._clips = clips
         self._edge_id = edge_id
@@ -69,10 +93,15 @@ class CameraPipeline:
             packet_tap=clips.reader_tap if clips is not None else None,
         )
         motion = camera.motion or motion or MotionConfig()
-        self._gate = MotionGate(motion) if motion.enabled else None
+        self._gate = MotionGate(motion, Masks(camera.masks.motion)) if motion.enabled else None
+        self._filter = ObjectFilter(camera.filters, detector.class_names, camera.id, "camera")
+        self._object_masks = Masks(camera.masks.objects)
         self._last_detections = Detections.empty()
+        self._last_frame: Frame | None = None
         self._tracker = ByteTracker(camera.tracker)
-        self._rules: list[Rule] = build_rules(camera, detector.class_names, self._tracker)
+        self._rules: list[Rule] = build_rules(
+            camera, detector.class_names, self._tracker, detector.detect
+        )
         self.finished = False
         self.failed = False
         self.frames_analysed = 0
@@ -88,6 +117,10 @@ class CameraPipeline:
     @property
     def online(self) -> bool:
         return self._reader.status().online
+
+    @property
+    def rules(self) -> list[Rule]:
+        return list(self._rules)
 
     @property
     def reader(self) -> CameraReader:
@@ -114,29 +147,57 @@ class CameraPipeline:
         try:
             while not stop.is_set():
                 frame = self._reader.next_frame(FRAME_POLL_S)
-                if frame is not None:
+                if frame is not None and self._window.after(frame.media_time_s):
+                    self.finished = True
+                    return
+                if frame is not None and not self._window.before(frame.media_time_s):
                     self.process(frame)
-                elif self._reader.done:
+                elif frame is None and self._reader.done:
                     self.failed = self._reader.failed
                     self.finished = True
                     return
         finally:
             self._reader.stop(READER_STOP_TIMEOUT_S)
-            if self._clips is not None:
-                self._clips.stop()
+            try:
+                # Before the record stream stops: the rules' last events still get their clips.
+                self.finish()
+            finally:
+                if self._clips is not None:
+                    self._clips.stop()
 
     def process(self, frame: Frame) -> None:
         self.latest_frame = frame
         # On a still frame the gate hands back the previous detections; the tracker then sees
         # every object where it was, which is exactly what a still scene means.
-        detections = self._tracker.update(self._detect(frame), frame.media_time_s)
+        detections = self._tracker.update(self._admitted(frame), frame.media_time_s)
         self.frames_analysed += 1
+        self._last_frame = frame
         self._analysed_rate.add()
         for rule in self._rules:
             for event in rule.update(frame, detections):
                 self._emit(event, frame, rule)
         if frame.arrived_at:
             self._latencies_s.append(time.monotonic() - frame.arrived_at)
+
+    def finish(self) -> None:
+        """End of stream (file end or stop): rules report what they still hold, e.g. counts."""
+        frame = self._last_frame
+        if frame is None:
+            return
+        self._last_frame = None  # once only
+        for rule in self._rules:
+            try:
+                for event in rule.finish(frame):
+                    self._emit(event, frame, rule)
+            except Exception:  # one rule's report must not keep the others from theirs
+                logger.exception(
+                    "camera %s: rule %s failed to finish", self.camera.id, rule.rule_id
+                )
+
+    def _admitted(self, frame: Frame) -> Detections:
+        """This frame's detections that pass the camera's filters and object masks."""
+        detections = self._filter.apply(self._detect(frame), frame.width, frame.height)
+        return self._object_masks.drop_covered(detections, frame.width, frame.height)
 
     def _detect(self, frame: Frame) -> Detections:
         """Fresh detections, or the previous ones when the motion gate saw a still scene."""
@@ -212,4 +273,19 @@ class CameraPipeline:
             frames_motion_skipped=self._gate.frames_skipped if self._gate else 0,
             reconnects_last_hour=status.reconnects_last_hour,
             alerts=self.alerts,
+            last_frame_at=_ago(status.last_frame_age_s),
+            last_error=_one_line(status.last_error),
+            last_error_at=_ago(status.last_error_age_s),
         )
+
+
+def _ago(age_s: float | None) -> datetime | None:
+    """The wall-clock time ``age_s`` seconds ago (ages come from the monotonic clock)."""
+    return None if age_s is None else datetime.now(UTC) - timedelta(seconds=age_s)
+
+
+def _one_line(text: str | None) -> str | None:
+    """An error text as the contract carries it: one line, no control characters, bounded."""
+    if text is None:
+        return None
+    return _CONTROL_CHARACTERS.sub(" ", text)[:MAX_REASON_LENGTH]

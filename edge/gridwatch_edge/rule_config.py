@@ -6,12 +6,13 @@ cooldown) are shared by all of them through ``LifecycleConfig``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
 from gridwatch_edge.config_base import Identifier
 from gridwatch_edge.config_base import StrictModel as _Model
+from gridwatch_edge.filter_config import Units, check_points
 
 
 class LifecycleConfig(_Model):
@@ -28,6 +29,23 @@ class LifecycleConfig(_Model):
     cooldown_s: float = Field(default=0.0, ge=0)
 
 
+class DenseCountConfig(_Model):
+    """The crowd zone looked at again in tiles at the network's input size (``dense_count``)."""
+
+    # Run when the frame-wide count reaches this fraction of min_persons without reaching it:
+    # a distant crowd is undercounted by about half at 416 px, so 0.5 catches it, while a
+    # near-empty zone never pays for the second look.
+    near_threshold: float = Field(default=0.5, gt=0.0, le=1.0)
+    # Frame pixels per tile side; the detector's input size (YOLOX-Nano: 416), so tiles run at
+    # their own resolution instead of shrunk with the whole frame.
+    tile_px: int = Field(default=416, ge=64, le=4096)
+    # At most this many tiles (inferences) per pass: a larger zone gets larger tiles.
+    max_tiles: int = Field(default=4, ge=1, le=16)
+    # A pass's count stands for this long: at 5 analysed fps, 1 s is one pass in five frames,
+    # so the extra cost is at most max_tiles / 5 inferences per analysed frame of the camera.
+    interval_s: float = Field(default=1.0, gt=0.0, le=60.0)
+
+
 class CrowdRuleConfig(LifecycleConfig):
     type: Literal["crowd"]
     id: Identifier
@@ -37,6 +55,10 @@ class CrowdRuleConfig(LifecycleConfig):
     # Hysteresis in count: an active crowd ends only when fewer than min_persons - this stand
     # in the zone (0 keeps the tuned behaviour: ends below min_persons).
     count_hysteresis: int = Field(default=0, ge=0)
+    # The denser second look near the threshold (``dense_count: {}`` for its defaults). Off by
+    # default: each pass costs up to max_tiles inferences, which a zone of near people does
+    # not need; turn it on for zones where people are small (far from the camera).
+    dense_count: DenseCountConfig | None = None
 
     @model_validator(mode="after")
     def _hysteresis_below_threshold(self) -> Self:
@@ -78,6 +100,11 @@ class IllegalParkingRuleConfig(_StationaryRuleConfig):
 
 
 LEFT_OBJECT_CLASSES = ("backpack", "handbag", "suitcase", "bottle")
+# What ``littering`` looks for by default: the COCO classes of thrown-away things, and a size
+# limit (1 % of the frame: a bin bag near the camera, a bottle anywhere) above which a new
+# still thing is a left object, not litter.
+LITTER_CLASSES = ("bottle", "cup")
+LITTER_MAX_AREA = 0.01
 
 
 class BackgroundChangeConfig(_Model):
@@ -87,6 +114,11 @@ class BackgroundChangeConfig(_Model):
     short_term_s: float = Field(default=3.0, gt=0)
     # ...and into the long-term one only after this long, which must exceed the dwell.
     long_term_s: float = Field(default=120.0, gt=0)
+    # For this long after the first frame the long-term model learns as fast as the short-term
+    # one: people standing in the first frame then walk off without leaving a "ghost" (their
+    # outline in the long-term background) that would be reported as a left object. Objects
+    # put down during the warm-up are not reported.
+    warm_up_s: float = Field(default=10.0, ge=0)
     # Smallest changed blob, as a fraction of the zone area: below that it is noise.
     min_area: float = Field(default=0.002, gt=0.0, lt=1.0)
     # Image width the models run at: halves the cost per halving, small objects still show.
@@ -104,9 +136,34 @@ class LeftObjectRuleConfig(LifecycleConfig):
     classes: list[str] = Field(default_factory=lambda: list(LEFT_OBJECT_CLASSES))
     # Compare against a long-term background as well; None disables that path.
     background: BackgroundChangeConfig | None = Field(default_factory=BackgroundChangeConfig)
-    # The owner has left when no person stands within this many person heights of it.
+    # The person who came with the object is the one closest to it, within this many person
+    # heights (of that person's box, measured foot to foot), when it appeared; the owner has
+    # gone once farther than this or lost by the tracker. 1.5 heights is arm's length plus a
+    # step on either side: the owner putting a bag down, not the walker two metres away.
     owner_radius: float = Field(default=1.5, gt=0)
+    # The owner is looked for this long before the object appeared: the background path sees
+    # an object only once it has been still for short_term_s, by when the owner may be gone.
+    owner_lookback_s: float = Field(default=5.0, ge=0)
+    # An object unseen for up to this long (walkers, a bus passing in front) keeps its
+    # identity and its dwell; unseen longer, it has been taken away. 5 s covers a group of
+    # pedestrians or a car passing at walking pace in front of it.
+    occlusion_s: float = Field(default=5.0, gt=0)
     zone_inertia: int = Field(default=3, ge=1, le=50)
+    # Candidates whose box covers more of the frame than this are not this rule's objects
+    # (None: no limit; ``littering`` defaults to LITTER_MAX_AREA).
+    max_object_area: float | None = Field(default=None, gt=0.0, le=1.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _littering_defaults(cls, data: Any) -> Any:
+        """``littering`` is the same rule tuned for small things thrown or left."""
+        if isinstance(data, dict) and data.get("type") == "littering":
+            data = {
+                "classes": list(LITTER_CLASSES),
+                "max_object_area": LITTER_MAX_AREA,
+                **data,
+            }
+        return data
 
     @model_validator(mode="after")
     def _has_a_path(self) -> Self:
@@ -128,6 +185,7 @@ class LineCrossingRuleConfig(LifecycleConfig):
     # From ``line[0]`` to ``line[1]`` (relative); crossing from its left to its right as seen
     # on screen counts as ``in``, the other way as ``out``.
     line: tuple[tuple[float, float], tuple[float, float]]
+    units: Units = Field(default="relative", description="Of ``line``: relative (0..1) or px.")
     zone: str | None = Field(default=None, description="Optional: count only inside it.")
     classes: list[str] = Field(default_factory=lambda: ["person"], min_length=1)
     direction: Literal["in", "out", "both"] = "both"
@@ -137,12 +195,16 @@ class LineCrossingRuleConfig(LifecycleConfig):
     # A point this close to the line (fraction of box height) is on neither side: box jitter
     # around the line must not count as back-and-forth crossings.
     dead_band: float = Field(default=0.1, ge=0.0, le=2.0)
+    # Hysteresis: after stepping across, a track counts once it is this many box heights
+    # beyond the line (a walker covers ~0.8 heights a second; two people who meet on the line
+    # and turn back, each id briefly on the other's box, get ~0.2 beyond it) ...
+    min_distance: float = Field(default=0.35, ge=0.0, le=5.0)
+    # ... and has stayed on the new side this long (2 frames at 5 analysed fps).
+    min_time_s: float = Field(default=0.4, ge=0.0, le=30.0)
 
     @model_validator(mode="after")
     def _valid_line(self) -> Self:
-        for x, y in self.line:
-            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise ValueError(f"line point [{x}, {y}] is outside the relative range 0..1")
+        check_points(self.line, self.units, "line")
         if self.line[0] == self.line[1]:
             raise ValueError("line needs two different points")
         return self

@@ -23,7 +23,7 @@ from gridwatch_edge.config_subscriber import ConfigSubscriber
 from gridwatch_edge.detector import Detector, load_detector
 from gridwatch_edge.metrics import EdgeMetrics
 from gridwatch_edge.outbox import open_outbox
-from gridwatch_edge.pipeline import CameraPipeline
+from gridwatch_edge.pipeline import CameraPipeline, MediaWindow
 from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.requests import RequestHandler
 from gridwatch_edge.shared_detector import SharedDetector, usable_cores
@@ -62,9 +62,11 @@ class EdgeRuntime:
         detector: Detector,
         sink: AlertSink,
         stats_publisher: StatsSink | None = None,
+        media_window: MediaWindow | None = None,
         clips: EdgeClips | None = None,
     ) -> None:
         self._config = config
+        self._media_window = media_window
         self._sink = sink
         self._clips = clips
         self._detector = SharedDetector(
@@ -202,6 +204,8 @@ class EdgeRuntime:
             uptime_s=time.monotonic() - self._started_at,
             cameras=self.camera_stats(),
             inference_ms_p50=self._detector.inference_ms_p50(),
+            stats_interval_s=self._config.stats_interval_s,
+            model=self._detector.model_info,
         )
 
     def _build(self, camera: CameraConfig) -> _RunningCamera:
@@ -216,6 +220,7 @@ class EdgeRuntime:
                 sources=self._config.sources,
                 motion=self._config.motion,
                 scheduling=self._config.cpu_scheduling,
+                window=self._media_window,
                 clips=self._clips.for_camera(camera) if self._clips is not None else None,
             )
         )

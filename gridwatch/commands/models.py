@@ -7,9 +7,19 @@ import argparse
 from gridwatch.paths import AssetPaths
 from gridwatch_edge.detector.manifest import (
     ModelFileState,
+    ModelFileStatus,
     discover_manifests,
     verify_model_file,
 )
+
+# What each state is called on screen. With --verify a file whose sha256 matched the manifest
+# is "verified"; without it only its presence was checked, so it is merely "present".
+_VERIFIED = "verified"
+_LABELS = {
+    ModelFileState.PRESENT: "present",
+    ModelFileState.MISSING: "missing",
+    ModelFileState.CHECKSUM_MISMATCH: "CHECKSUM MISMATCH",
+}
 
 
 def main(args: argparse.Namespace) -> int:
@@ -28,14 +38,35 @@ def print_models(paths: AssetPaths, *, verify: bool) -> int:
         path = manifest.path_in(paths.models_dir)
         if verify:
             status = verify_model_file(manifest, paths.models_dir)
-            state, actual = status.state, status.actual_sha256
         else:
             state = ModelFileState.PRESENT if path.is_file() else ModelFileState.MISSING
-            actual = None
-        problems += state is not ModelFileState.PRESENT
-        print(f"{name:16} {manifest.format:12} {manifest.license:14} {state.value:18} {path}")
-        if state is ModelFileState.MISSING:
-            print(f"{'':16} obtain: {manifest.source.strip()}")
-        elif state is ModelFileState.CHECKSUM_MISMATCH:
-            print(f"{'':16} sha256 {actual} != manifest {manifest.sha256}")
+            status = ModelFileStatus(manifest, path, state)
+        problems += status.state is not ModelFileState.PRESENT
+        label = _label(status, verified=verify)
+        print(f"{name:16} {manifest.format:12} {manifest.license:14} {label:18} {path}")
+        for line in _explanation(status):
+            print(f"{'':16} {line}")
+    if verify:
+        print("all model files verified" if not problems else f"{problems} model file(s) FAILED")
     return 1 if problems else 0
+
+
+def _label(status: ModelFileStatus, *, verified: bool) -> str:
+    if status.state is ModelFileState.PRESENT and verified:
+        return _VERIFIED
+    return _LABELS[status.state]
+
+
+def _explanation(status: ModelFileStatus) -> list[str]:
+    """What went wrong with one file and what to do about it; nothing for a good file."""
+    manifest = status.manifest
+    if status.state is ModelFileState.MISSING:
+        return [f"file not found; obtain: {manifest.source.strip()}"]
+    if status.state is ModelFileState.CHECKSUM_MISMATCH:
+        return [
+            f"sha256 of the file: {status.actual_sha256}",
+            f"manifest expects:   {manifest.sha256}",
+            "the file is damaged or a different export; download it again from:"
+            f" {manifest.source.strip()}",
+        ]
+    return []

@@ -94,7 +94,7 @@ def test_clip_alerts_become_cases_with_three_grid_codes(
         published = _play_clip(_edge_config(vtest_clip, broker, tmp_path / "outbox.db"), yolox)
     finally:
         sent.close()
-    assert published >= 4  # four crowd events, each a 'new' plus its updates/end
+    assert published >= 4  # three crowd events, each a "new" plus its updates/end
 
     summary = _wait_stored(central, published)
     assert summary["alerts"] == published
@@ -106,7 +106,7 @@ def test_clip_alerts_become_cases_with_three_grid_codes(
     assert {alert["event_type"] for alert in alerts["items"]} == {"crowd"}
     new_alerts = [alert for alert in alerts["items"] if alert["state"] == "new"]
 
-    # The four crowds form on one stretch of road within minutes: one incident, one case.
+    # The crowds form on one stretch of road within minutes: one incident, one case.
     assert {alert["incident_id"] for alert in alerts["items"]} == {1}
     cases = client.get("/api/v1/cases", params={"limit": 200}).json()
     assert cases["total"] == summary["cases"] == summary["incidents"] == 1

@@ -22,9 +22,12 @@ PARKING_DWELL_S = 10.0
 # walker passing x = 0.5): left → right ("out") a man in a dark jacket at 2.8 s, a person in
 # a dark coat at 10.6 s, a man in a dark jacket near the cones at 31.2 s; right → left ("in")
 # the woman in light blue at 16.0 s, a man in a striped top at 18.0 s, a man in a dark
-# jacket at 22.0 s.
-FIRST_OUT_S = [2.8, 10.6, 31.2]
-FIRST_IN_S = [16.0, 18.2, 22.2]
+# jacket at 22.0 s. A crossing counts once the walker is min_distance (0.35 box heights)
+# beyond the line for min_time_s (0.4 s): 0.4 s later for most, 1.6 s for the first man,
+# who walks slowly along the line; the man at 10.6 s stops just past it (0.1 heights) and is
+# counted at 15.4 s, when he walks on.
+FIRST_OUT_S = [4.4, 15.4, 31.6]
+FIRST_IN_S = [16.4, 18.6, 22.6]
 # The line x = 0.5, drawn top → bottom: its right-hand side (``in``) is the screen's left.
 CROSSING_LINE = [[0.5, 0.2], [0.5, 0.9]]
 EMPTY = [[0.0, 0.0], [0.3, 0.0], [0.3, 0.08], [0.0, 0.08]]  # the building wall
@@ -121,7 +124,7 @@ def test_walkers_are_counted_in_the_direction_they_cross(alerts: list[AlertMessa
     outgoing = [a.media_time_s or 0.0 for a in _of(alerts, "walk-out", AlertState.NEW)]
     incoming = [a.media_time_s or 0.0 for a in _of(alerts, "walk-in", AlertState.NEW)]
     # The first three crossings each way, checked on the frames: the first crossing of the
-    # clip is at 2.8 s, so nothing is counted before it in either direction.
+    # clip is at 2.8 s (counted at 4.4 s), so nothing is counted before it in either direction.
     assert outgoing[:3] == pytest.approx(FIRST_OUT_S, abs=0.6)
     assert incoming[:3] == pytest.approx(FIRST_IN_S, abs=0.6)
     for t in FIRST_OUT_S:  # nobody at the line walks the other way at those moments

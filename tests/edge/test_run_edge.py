@@ -63,7 +63,7 @@ def test_replays_the_clip_and_central_acknowledges_every_alert(
     assert code == 0
     outbox = OutboxStore(config.outbox.path, OutboxLimits(10, 10**6, 3600, 10**4))
     history = outbox.history()
-    # 4 crowd events, each opened, updated and ended: all of them stored, none left pending.
+    # 3 crowd events, each opened (updated) and ended: all of them stored, none left pending.
     assert len([row for row in history if row.state == "stored"]) >= 8
     assert {row.state for row in history} == {"stored"}
     assert {row.alert_id for row in history} == stored

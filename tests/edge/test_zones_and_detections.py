@@ -25,7 +25,7 @@ def test_bottom_centre_decides_membership() -> None:
 def test_empty_detections_and_area() -> None:
     zone = Zone(LEFT_HALF)
     assert zone.contains(Detections.empty(), 400, 100).shape == (0,)
-    assert zone.relative_area == pytest.approx(0.5)
+    assert zone.area_fraction(400, 100) == pytest.approx(0.5)
 
 
 def test_detections_filtering() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,13 +31,31 @@ def _gridwatch(
     )
 
 
+def _broker_folders(temp: Path) -> list[Path]:
+    return sorted(temp.glob("gridwatch-mosquitto-*"))
+
+
+def _demo_environment(models_dir: Path, samples_dir: Path, tmp_path: Path) -> dict[str, str]:
+    """The assets, and a temporary folder of the test's own where the demo's private broker
+    keeps its folder (TMPDIR), so the test can see whether it is left behind."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    return {
+        "GRIDWATCH_MODELS_DIR": str(models_dir),
+        "GRIDWATCH_SAMPLES_DIR": str(samples_dir),
+        "TMPDIR": str(temp),
+    }
+
+
 def test_demo_runs_for_the_given_seconds_and_ends_with_a_json_summary(
     models_dir: Path, samples_dir: Path, tmp_path: Path
 ) -> None:
-    env = {"GRIDWATCH_MODELS_DIR": str(models_dir), "GRIDWATCH_SAMPLES_DIR": str(samples_dir)}
+    env = _demo_environment(models_dir, samples_dir, tmp_path)
+    temp = Path(env["TMPDIR"])
+    data = tmp_path / "data"
     # The first crowd on the road forms at 4.6 s of the clip, so 12 s shows one case.
     result = _gridwatch(
-        "demo", "--seconds", "12", "--http-port", "0", "--data-dir", str(tmp_path), env=env
+        "demo", "--seconds", "12", "--http-port", "0", "--data-dir", str(data), env=env
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
@@ -45,7 +64,39 @@ def test_demo_runs_for_the_given_seconds_and_ends_with_a_json_summary(
     assert summary["alerts"] >= 1
     assert summary["cases"] >= 1
     assert summary["alerts"] == summary["alerts_published"]
-    assert (tmp_path / "central.db").is_file()
+    assert (data / "central.db").is_file()
+    assert _broker_folders(temp) == [], "the demo's broker folder must go when it ends"
+
+
+def test_demo_interrupted_with_ctrl_c_removes_its_broker_folder(
+    models_dir: Path, samples_dir: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, **_demo_environment(models_dir, samples_dir, tmp_path)}
+    temp = Path(env["TMPDIR"])
+    command = [sys.executable, "-m", "gridwatch", "demo", "--http-port", "0"]
+    demo = subprocess.Popen(
+        [*command, "--data-dir", str(tmp_path / "data")],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert demo.stdout is not None
+        # The login lines are printed (and flushed) once broker and central run.
+        for line in demo.stdout:
+            if line.startswith("token:"):
+                break
+        assert len(_broker_folders(temp)) == 1, "the running broker has its folder"
+        demo.send_signal(signal.SIGINT)
+        _out, err = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    assert demo.returncode == 0, err
+    assert _broker_folders(temp) == []
 
 
 def test_demo_in_console_mode_leaves_the_alerts_to_a_person_and_says_where_to_log_in(
@@ -96,13 +147,33 @@ def test_demo_without_the_clip_says_where_to_get_it(models_dir: Path, tmp_path: 
 def test_models_lists_manifests_and_verifies_checksums(models_dir: Path, tmp_path: Path) -> None:
     present = _gridwatch("models", "--verify", env={"GRIDWATCH_MODELS_DIR": str(models_dir)})
     assert present.returncode == 0, present.stdout
-    assert "yolox_nano" in present.stdout
-    assert "present" in present.stdout
+    yolox_line = next(line for line in present.stdout.splitlines() if "yolox_nano" in line)
+    assert " verified " in yolox_line
+    assert "all model files verified" in present.stdout
+
+    listed = _gridwatch("models", env={"GRIDWATCH_MODELS_DIR": str(models_dir)})
+    assert listed.returncode == 0, listed.stdout
+    # Without --verify nothing was hashed: the file is only "present", never "verified".
+    assert "verified" not in listed.stdout
+    assert "present" in listed.stdout
 
     missing = _gridwatch("models", env={"GRIDWATCH_MODELS_DIR": str(tmp_path)})
     assert missing.returncode == 1
     assert "missing" in missing.stdout
     assert "obtain:" in missing.stdout
+
+
+def test_models_verify_names_a_damaged_file_and_both_checksums(tmp_path: Path) -> None:
+    (tmp_path / "yolox_nano.onnx").write_bytes(b"not the YOLOX-Nano weights")
+    result = _gridwatch("models", "--verify", env={"GRIDWATCH_MODELS_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    yolox_line = next(line for line in lines if line.startswith("yolox_nano"))
+    assert "CHECKSUM MISMATCH" in yolox_line
+    assert "verified" not in yolox_line
+    assert any(line.strip().startswith("sha256 of the file:") for line in lines)
+    assert any(line.strip().startswith("manifest expects:") for line in lines)
+    assert "FAILED" in lines[-1]
 
 
 def test_edge_run_rejects_a_bad_config_naming_the_key(tmp_path: Path) -> None:
@@ -141,25 +212,28 @@ def test_central_serve_rejects_a_bad_config_naming_the_key(tmp_path: Path) -> No
     assert "http.port" in result.stderr
 
 
-def test_central_never_imports_opencv_or_onnxruntime() -> None:
-    probe = (
-        "import sys, gridwatch_central.runtime, gridwatch.commands.central;"
-        "heavy = {'cv2', 'onnxruntime', 'gridwatch_edge'} & set(sys.modules);"
-        "print(sorted(heavy))"
-    )
+def _loaded_after(statements: str, modules: set[str]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after running ``statements``."""
+    probe = f"import sys; {statements}; print(sorted(set({sorted(modules)!r}) & set(sys.modules)))"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "[]"
+    loaded: list[str] = json.loads(result.stdout.strip().replace("'", '"'))
+    return loaded
+
+
+def test_central_never_imports_opencv_or_onnxruntime() -> None:
+    statements = "import gridwatch_central.runtime, gridwatch.commands.central"
+    assert _loaded_after(statements, {"cv2", "onnxruntime", "gridwatch_edge"}) == []
 
 
 def test_edge_never_imports_the_central_stack() -> None:
-    probe = (
-        "import sys, gridwatch_edge.runtime, gridwatch.commands.edge;"
-        "heavy = {'fastapi', 'sqlalchemy', 'gridwatch_central'} & set(sys.modules);"
-        "print(sorted(heavy))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    statements = "import gridwatch_edge.runtime, gridwatch.commands.edge"
+    assert _loaded_after(statements, {"fastapi", "sqlalchemy", "gridwatch_central"}) == []
+
+
+def test_the_command_line_itself_imports_neither_stack() -> None:
+    """Parsing (``--help`` of every command) must stay light: the stacks load only in the
+    subcommand that runs."""
+    statements = "import gridwatch.cli; gridwatch.cli.build_parser()"
+    assert _loaded_after(statements, {"cv2", "onnxruntime", "fastapi", "sqlalchemy"}) == []

@@ -18,6 +18,7 @@ from gridwatch_central.api.routes import (
     cases,
     categories,
     clips,
+    edges,
     grids,
     health,
     incidents,
@@ -68,6 +69,7 @@ def create_app(
         supervision.router,
         case_metrics.router,
         clips.router,
+        edges.router,
     )
     for router in routers:
         app.include_router(

@@ -139,7 +139,7 @@ class AlertRow(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # --- case loop (migration 0003_case_loop) ---
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
-    # --- clips (migration 0009_clips): the event's clip, announced before it arrives ---
+    # --- clips (migration 0011_clips): the event's clip, announced before it arrives ---
     clip_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
 
 
@@ -200,7 +200,7 @@ class SnapshotIndexRow(Base):
 
 
 class ClipRow(Base):
-    """An evidence clip an alert announced (migration 0009_clips), once its fate is known.
+    """An evidence clip an alert announced (migration 0011_clips), once its fate is known.
 
     ``stored``: the MP4 is at ``path`` (relative to the clip folder); ``unavailable``: the edge
     said it will never come (``reason``); ``expired``: retention deleted its file. A clip an
@@ -414,3 +414,63 @@ class ApiKeyRow(_Grant, Base):
     name: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# ---------------------------------------------------------------------------------------------
+# Edge monitor (migration 0010b_edge_monitor): every edge box central has heard of, and the
+# health of each camera it reports. One row per edge, written by every central process from
+# the edges' status and stats topics, so all processes (and restarts) show the same picture.
+# ---------------------------------------------------------------------------------------------
+
+
+class EdgeRow(Base):
+    """An edge box. Today its identity and what it reports; the edge registry adds its own
+    columns here (display name, grid, broker credentials, config revision) and the registered
+    cameras already point at ``id`` through ``cameras.edge_id``."""
+
+    __tablename__ = "edges"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Central's receive time of the newest sign of life (a live status or a stats message):
+    # what staleness is measured from. A retained status replayed at subscribe is no sign.
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # "online" / "offline" as the status topic last said (the broker's last will says
+    # offline); None until a status arrives.
+    reported_state: Mapped[str | None] = mapped_column(String(16))
+    state_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    software_version: Mapped[str | None] = mapped_column(String(64))
+    model_name: Mapped[str | None] = mapped_column(String(64))
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    stats_interval_s: Mapped[float | None] = mapped_column(Double)
+    # From the newest stats message; its own clock for ``stats_at``.
+    stats_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    uptime_s: Mapped[float | None] = mapped_column(Double)
+    outbox_depth: Mapped[int | None] = mapped_column(Integer)
+    inference_ms_p50: Mapped[float | None] = mapped_column(Double)
+
+
+class CameraHealthRow(Base):
+    """One camera as its edge last reported it; replaced by every stats message of the edge,
+    and gone when the edge stops reporting the camera."""
+
+    __tablename__ = "camera_health"
+
+    edge_id: Mapped[str] = mapped_column(
+        ForeignKey("edges.id", ondelete="CASCADE"), primary_key=True
+    )
+    camera_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    online: Mapped[bool] = mapped_column(Boolean)
+    connection: Mapped[str | None] = mapped_column(String(16))
+    input_fps: Mapped[float] = mapped_column(Double)
+    analysed_fps: Mapped[float] = mapped_column(Double)
+    frames_read: Mapped[int] = mapped_column(BigInteger)
+    frames_analysed: Mapped[int] = mapped_column(BigInteger)
+    frames_skipped: Mapped[int] = mapped_column(BigInteger)
+    frames_motion_skipped: Mapped[int] = mapped_column(BigInteger)
+    reconnects_last_hour: Mapped[int] = mapped_column(Integer)
+    alerts: Mapped[int] = mapped_column(BigInteger)
+    last_frame_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

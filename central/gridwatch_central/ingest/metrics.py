@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from gridwatch_central.counters import counter_totals
 from gridwatch_central.ingest.progress import IngestProgress
 
 
@@ -69,20 +70,10 @@ class IngestMetrics:
         outage.set_function(lambda: float(self.progress.snapshot().outage))
 
     def counts(self) -> IngestCounts:
-        rejected = {labels["code"]: value for labels, value in _totals(self.rejected)}
+        rejected = {labels["code"]: value for labels, value in counter_totals(self.rejected)}
         return IngestCounts(
-            received=sum(value for _, value in _totals(self.received)),
-            stored=sum(value for _, value in _totals(self.stored)),
-            duplicates=sum(value for _, value in _totals(self.duplicates)),
+            received=sum(value for _, value in counter_totals(self.received)),
+            stored=sum(value for _, value in counter_totals(self.stored)),
+            duplicates=sum(value for _, value in counter_totals(self.duplicates)),
             rejected=rejected,
         )
-
-
-def _totals(counter: Counter) -> list[tuple[dict[str, str], int]]:
-    """(labels, value) of each ``_total`` sample, read through the public collect() API."""
-    return [
-        (sample.labels, int(sample.value))
-        for metric in counter.collect()
-        for sample in metric.samples
-        if sample.name.endswith("_total")
-    ]

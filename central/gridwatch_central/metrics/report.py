@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -44,6 +46,42 @@ def month_bounds(month: str, timezone: ZoneInfo) -> tuple[datetime, datetime]:
         raise BadPeriodError(f"month {month!r} is not YYYY-MM") from None
     following = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
     return start, following
+
+
+def current_month(now: datetime, timezone: ZoneInfo) -> str:
+    """``YYYY-MM`` of ``now`` on the calendar of ``timezone`` (01:00 on the 1st in Shanghai is
+    still the last day of the previous month in UTC)."""
+    return now.astimezone(timezone).strftime("%Y-%m")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The [start, end) a metrics request covers, and how it was chosen."""
+
+    start: datetime
+    end: datetime
+    # "requested": the caller gave start and end; "current_month": neither, so this month.
+    source: Literal["requested", "current_month"]
+    month: str | None = None
+
+
+def resolve_period(
+    start: datetime | None, end: datetime | None, now: datetime, timezone: ZoneInfo
+) -> Period:
+    """The caller's period, or the current month of ``timezone`` when they gave neither bound.
+
+    A dashboard asking "how are we doing" without dates wants this month's figures; a single
+    bound is a mistake (which month would it mean?), so it is refused rather than guessed.
+    """
+    if start is None and end is None:
+        month = current_month(now, timezone)
+        first, following = month_bounds(month, timezone)
+        return Period(first, following, "current_month", month)
+    if start is None or end is None:
+        raise BadPeriodError("give both 'start' and 'end', or neither for the current month")
+    if end <= start:
+        raise BadPeriodError("'end' must be after 'start'")
+    return Period(start, end, "requested")
 
 
 def monthly_report(

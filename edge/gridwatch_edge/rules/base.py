@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from gridwatch_contract.messages import EventType
-from gridwatch_edge.config import ConfigError
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
 from gridwatch_edge.rules.lifecycle import Step
@@ -29,22 +28,18 @@ class Rule(Protocol):
         """Feed one analysed frame; return the events this frame starts, updates or ends."""
         ...
 
+    def finish(self, frame: Frame) -> list[Event]:
+        """The stream ended (end of file, shutdown) after ``frame``: what must still be said."""
+        ...
+
 
 class TrackLookup(Protocol):
-    """What rules may ask the tracker: a confirmed track by its id."""
+    """What rules may ask the tracker: a confirmed track by its id, or all of them."""
 
     def get(self, tracker_id: int) -> Track | None: ...
 
-
-def class_ids(names: Iterable[str], class_names: Sequence[str], rule_id: str) -> list[int]:
-    """Indices of ``names`` in the model's classes, or a ``ConfigError`` naming the unknown."""
-    known = list(class_names)
-    missing = [name for name in names if name not in known]
-    if missing:
-        raise ConfigError(
-            f"rule {rule_id!r}: the model has no class {', '.join(map(repr, missing))}"
-        )
-    return [known.index(name) for name in names]
+    @property
+    def active(self) -> list[Track]: ...
 
 
 def make_event(

@@ -2,7 +2,9 @@
 
 All timing uses ``Frame.media_time_s`` so a replayed file gives the same events at any speed.
 Counts are judged on every person detection of the frame (tracked or not): a crowd is a
-count, and a person the tracker has not confirmed yet is still a person.
+count, and a person the tracker has not confirmed yet is still a person. When that count is
+near the threshold but below it, a denser look at the zone (``dense_count.py``) may find the
+people a frame-wide pass misses at a distance; the higher of the two counts is used.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import numpy.typing as npt
 from gridwatch_contract.messages import EventType
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
+from gridwatch_edge.object_filter import class_ids
 from gridwatch_edge.rule_config import CrowdRuleConfig
-from gridwatch_edge.rules.base import ConfidenceMemory, class_ids, make_event
+from gridwatch_edge.rules.base import ConfidenceMemory, make_event
+from gridwatch_edge.rules.dense_count import DenseCounter, DetectFn
 from gridwatch_edge.rules.lifecycle import Lifecycle
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.zones import Zone
@@ -25,10 +29,22 @@ PERSON_CLASS = "person"
 
 
 class CrowdRule:
-    def __init__(self, config: CrowdRuleConfig, zone: Zone, class_names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        config: CrowdRuleConfig,
+        zone: Zone,
+        class_names: Sequence[str],
+        detect: DetectFn | None = None,
+    ) -> None:
         self._config = config
         self._zone = zone
         (self._person_class,) = class_ids([PERSON_CLASS], class_names, config.id)
+        dense = config.dense_count
+        self._dense = (
+            None
+            if dense is None or detect is None
+            else DenseCounter(dense, zone, self._person_class, detect)
+        )
         self._lifecycle = Lifecycle(config)
         self._confidence = ConfidenceMemory()
 
@@ -36,12 +52,39 @@ class CrowdRule:
     def rule_id(self) -> str:
         return self._config.id
 
+    def finish(self, frame: Frame) -> list[Event]:
+        del frame  # an open event stays open: the condition was still true at the last frame
+        return []
+
     def overlays(self, width: int, height: int) -> list[npt.NDArray[np.int32]]:
         return [self._zone.pixel_polygon(width, height)]
+
+    @property
+    def dense_counter(self) -> DenseCounter | None:
+        return self._dense
+
+    def count(self, frame: Frame, detections: Detections) -> int:
+        """How many persons the rule counts in its zone on this frame (for tuning tools)."""
+        persons = detections.of_classes([self._person_class])
+        inside = persons.filter(self._zone.contains(persons, frame.width, frame.height))
+        return len(self._denser(frame, inside))
+
+    def _denser(self, frame: Frame, persons: Detections) -> Detections:
+        """The dense pass's persons when the frame-wide count is near the threshold and the
+        dense pass finds more."""
+        config = self._config.dense_count
+        if self._dense is None or config is None:
+            return persons
+        near = config.near_threshold * self._config.min_persons
+        if not near <= len(persons) < self._config.min_persons:
+            return persons
+        dense = self._dense.persons(frame)
+        return dense if len(dense) > len(persons) else persons
 
     def update(self, frame: Frame, detections: Detections) -> list[Event]:
         persons = detections.of_classes([self._person_class])
         persons = persons.filter(self._zone.contains(persons, frame.width, frame.height))
+        persons = self._denser(frame, persons)
         count = len(persons)
         step = self._lifecycle.step(
             frame.media_time_s,
@@ -51,7 +94,7 @@ class CrowdRule:
         )
         if step is None:
             return []
-        area = self._zone.relative_area
+        area = self._zone.area_fraction(frame.width, frame.height)
         measurements = {
             "person_count": float(count),
             # Persons per unit of relative zone area, i.e. the count the zone would hold if it

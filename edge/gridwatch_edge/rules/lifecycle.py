@@ -101,6 +101,22 @@ class Lifecycle:
         self._ended_at_s = now_s
         return self._emit(AlertState.END, now_s, active)
 
+    def open_now(self, now_s: float, captured_at: datetime) -> Step | None:
+        """Open an event at once, whatever the condition (a report such as final counts at
+        the end of a file); None when one is already open."""
+        if self._active is not None:
+            return None
+        self._active = ActiveEvent(uuid.uuid4(), captured_at, now_s, last_emitted_s=now_s)
+        return Step(AlertState.NEW, self._active)
+
+    def end_now(self, now_s: float) -> Step:
+        """End the open event at once (end of file, shutdown); ``open_now`` first if none."""
+        active = self._active
+        if active is None:
+            raise RuntimeError("no open event to end")
+        self._active, self._raised_since, self._ended_at_s = None, None, now_s
+        return self._emit(AlertState.END, now_s, active)
+
     @staticmethod
     def _emit(state: AlertState, now_s: float, active: ActiveEvent) -> Step:
         active.sequence += 1

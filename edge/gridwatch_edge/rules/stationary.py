@@ -16,8 +16,9 @@ import numpy.typing as npt
 from gridwatch_contract.messages import EventType
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
+from gridwatch_edge.object_filter import class_ids
 from gridwatch_edge.rule_config import IllegalParkingRuleConfig, RoadBlockageRuleConfig
-from gridwatch_edge.rules.base import ConfidenceMemory, TrackLookup, class_ids, make_event
+from gridwatch_edge.rules.base import ConfidenceMemory, TrackLookup, make_event
 from gridwatch_edge.rules.lifecycle import Lifecycle
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.tracking.geometry import iou_matrix
@@ -59,6 +60,10 @@ class StationaryRule:
     @property
     def rule_id(self) -> str:
         return self._config.id
+
+    def finish(self, frame: Frame) -> list[Event]:
+        del frame  # an open event stays open: the condition was still true at the last frame
+        return []
 
     def overlays(self, width: int, height: int) -> list[npt.NDArray[np.int32]]:
         return [self._membership.zone.pixel_polygon(width, height)]

@@ -83,6 +83,7 @@ class CameraReader:
         self._announced_offline_at: float | None = None  # set once camera_offline was sent
         self._last_frame_at: float | None = None
         self._frame_size: tuple[int, int] | None = None
+        self._last_error: tuple[str, float] | None = None  # (reason, monotonic time)
         self._input = RateMeter()
         self._reconnects = EventTimes()
         self._delivered = 0
@@ -151,6 +152,8 @@ class CameraReader:
             reconnects_last_hour=recent,
             reconnects_total=self._reconnects.total,
             last_frame_age_s=age,
+            last_error=None if self._last_error is None else self._last_error[0],
+            last_error_age_s=None if self._last_error is None else now - self._last_error[1],
         )
 
     def _run(self) -> None:
@@ -214,6 +217,7 @@ class CameraReader:
     def _lost(self, reason: str) -> None:
         # A camera that never came up is announced offline too; files have no such events.
         self._online = False
+        self._last_error = (reason, time.monotonic())
         if self.live and self._announced_offline_at is None:
             self._announced_offline_at = time.monotonic()
             logger.warning("camera %s: offline: %s", self.camera_id, reason)

@@ -92,6 +92,9 @@ class SourceStatus:
     reconnects_last_hour: int
     reconnects_total: int
     last_frame_age_s: float | None
+    # Why the stream was last lost or could not be opened, and how long ago; None if never.
+    last_error: str | None = None
+    last_error_age_s: float | None = None
 
 
 def judge_quality(

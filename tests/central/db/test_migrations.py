@@ -1,15 +1,23 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
 from gridwatch_central.db.engine import make_engine
-from gridwatch_central.db.migrate import alembic_config, upgrade_to_head
+from gridwatch_central.db.migrate import (
+    MigrationResult,
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade_to_head,
+)
 from gridwatch_central.db.tables import Base
 from gridwatch_central.ingest.quarantine import QUARANTINE_PREFIX_BYTES
 
@@ -34,6 +42,20 @@ def test_migrations_match_the_models(database_url: str) -> None:
                 "supervisions",
                 "snapshot_index",
             }
+    finally:
+        engine.dispose()
+
+
+def test_the_chain_has_one_head_and_a_fresh_database_reaches_only_it(database_url: str) -> None:
+    """Branches that each added a migration are re-chained when merged: two heads would make
+    ``upgrade head`` refuse, and a database must end on the single head, not beside it."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert heads == [head_revision()]
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_heads() == tuple(heads)
     finally:
         engine.dispose()
 
@@ -79,3 +101,23 @@ def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def test_central_processes_starting_together_migrate_once(database_url: str) -> None:
+    """Several workers migrating one empty database at once: one migrates, the others wait for
+    it and find the schema at head (PostgreSQL: advisory lock; SQLite: its write lock)."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: _upgrade_or_error(database_url), range(3)))
+    errors = [result for result in results if isinstance(result, BaseException)]
+    assert errors == []
+    migrated = [result for result in results if isinstance(result, MigrationResult)]
+    assert sum(result.changed for result in migrated) == 1
+    assert {result.after for result in migrated} == {head_revision()}
+    assert current_revision(database_url) == head_revision()
+
+
+def _upgrade_or_error(database_url: str) -> MigrationResult | BaseException:
+    try:
+        return upgrade_to_head(database_url)
+    except Exception as error:  # returned, so the assertion lists what failed
+        return error

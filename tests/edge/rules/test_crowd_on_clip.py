@@ -18,8 +18,15 @@ from gridwatch_edge.sinks import CollectingSink
 from tests.conftest import REPO_ROOT
 
 EXAMPLE_CONFIG = REPO_ROOT / "configs" / "edge.example.yaml"
-# Media times (s) at which the tuned rule raised its crowd events when it was tuned.
-EXPECTED_NEW_AT_S = [4.6, 11.6, 36.6, 70.2]
+# Media times (s) of the tuned rule's crowd events, with its dense second pass (on in the
+# example config):
+# five or more people stand on the road from 3.6 s to about 30 s (checked on the frames at 9 s
+# and 25 s: one walker half hidden by the sign post, two far up by the van), from 34 s and
+# from 69.2 s.
+EXPECTED_NEW_AT_S = [4.6, 35.0, 70.2]
+# The frame-wide pass alone loses the half-hidden walker for a few seconds: the first crowd
+# ends early and comes back at 11.6 s, the second starts late.
+FRAME_WIDE_NEW_AT_S = [4.6, 11.6, 36.6, 70.2]
 RUN_TIMEOUT_S = 120
 
 
@@ -31,7 +38,9 @@ def _clip_config(clip: Path) -> dict[str, Any]:
     camera["zones"].append({"id": "wall", "polygon": [[0, 0], [0.3, 0], [0.3, 0.08], [0, 0.08]]})
     tuned = camera["rules"][0]
     camera["rules"] += [
-        {**tuned, "id": "road-crowd-strict", "min_persons": 7, "min_duration_s": 2.0},
+        # Eight people stand in the zone at 14.4 s (counted on the frame), never ten.
+        {**tuned, "id": "road-crowd-strict", "min_persons": 10, "min_duration_s": 2.0},
+        {**tuned, "id": "road-crowd-wide", "dense_count": None},
         {
             "type": "crowd",
             "id": "wall-crowd",
@@ -76,6 +85,14 @@ def test_tuned_rule_raises_the_expected_crowd_events(
         assert 0.3 <= alert.confidence <= 1
 
 
+def test_without_the_dense_pass_the_frame_wide_count_loses_people(
+    clip_run: tuple[list[AlertMessage], EdgeRuntime],
+) -> None:
+    alerts, _ = clip_run
+    new = _of(alerts, "road-crowd-wide", AlertState.NEW)
+    assert [a.media_time_s for a in new] == pytest.approx(FRAME_WIDE_NEW_AT_S, abs=0.01)
+
+
 def test_every_event_ends_or_lasts_until_the_clip_ends(
     clip_run: tuple[list[AlertMessage], EdgeRuntime],
 ) -> None:
@@ -110,7 +127,7 @@ def test_stricter_threshold_and_empty_zone_raise_nothing(
     clip_run: tuple[list[AlertMessage], EdgeRuntime],
 ) -> None:
     alerts, _ = clip_run
-    assert {a.rule_id for a in alerts} == {"road-crowd"}
+    assert {a.rule_id for a in alerts} == {"road-crowd", "road-crowd-wide"}
 
 
 def test_counters_cover_the_whole_clip(clip_run: tuple[list[AlertMessage], EdgeRuntime]) -> None:
@@ -120,4 +137,5 @@ def test_counters_cover_the_whole_clip(clip_run: tuple[list[AlertMessage], EdgeR
     assert stats.frames_analysed == 398
     assert stats.frames_skipped == 397
     assert stats.alerts == len(alerts)
+
     assert runtime.stats_message().inference_ms_p50 is not None

@@ -1,4 +1,9 @@
-"""Case-loop metrics as JSON and CSV, and the monthly report (月通报)."""
+"""Case-loop metrics as JSON and CSV, and the monthly report (月通报).
+
+Without ``start`` and ``end`` every route covers the current month in the configured time zone
+(``timezone`` in the central config), and says so: ``period``/``month`` in JSON, the
+``X-Period-*`` headers and the file name of the CSV.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +19,28 @@ from gridwatch_central.api.case_loop_deps import LoopDep
 from gridwatch_central.api.deps import ScopeDep, SessionDep
 from gridwatch_central.case_schemas import MetricsOut, MonthlyReportOut
 from gridwatch_central.metrics import GroupBy, compute_metrics
-from gridwatch_central.metrics.report import BadPeriodError, monthly_report, row_out, to_csv
+from gridwatch_central.metrics.report import (
+    BadPeriodError,
+    current_month,
+    monthly_report,
+    resolve_period,
+    row_out,
+    to_csv,
+)
 from gridwatch_central.schemas import ErrorOut
 
 router = APIRouter(tags=["metrics"])
 Level = Annotated[int, Query(ge=0, le=3, description="Grid level for group_by=grid; 0 district")]
+Start = Annotated[
+    AwareDatetime | None,
+    Query(description="Cases registered from (inclusive); with 'end', or neither for this month"),
+]
+End = Annotated[
+    AwareDatetime | None,
+    Query(description="… until (exclusive); facts as of min(now, end)"),
+]
 BAD_PERIOD: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut, "description": "The period is empty or malformed"}
+    400: {"model": ErrorOut, "description": "The period is empty, half given or malformed"}
 }
 
 
@@ -29,20 +49,33 @@ def _metrics(
     loop: LoopDep,
     scope: ScopeDep,
     *,
-    start: datetime,
-    end: datetime,
+    start: datetime | None,
+    end: datetime | None,
     group_by: GroupBy,
     level: int,
 ) -> MetricsOut:
-    if end <= start:
-        raise HTTPException(400, detail="'end' must be after 'start'")
-    as_of = min(loop.clock(), end)
+    timezone = ZoneInfo(loop.config.timezone)
+    now = loop.clock()
+    try:
+        period = resolve_period(start, end, now, timezone)
+    except BadPeriodError as error:
+        raise HTTPException(400, detail=str(error)) from None
+    as_of = min(now, period.end)
     rows = compute_metrics(
-        session, start=start, end=end, as_of=as_of, group_by=group_by, level=level, scope=scope
+        session,
+        start=period.start,
+        end=period.end,
+        as_of=as_of,
+        group_by=group_by,
+        level=level,
+        scope=scope,
     )
     return MetricsOut(
-        start=start,
-        end=end,
+        start=period.start,
+        end=period.end,
+        period=period.source,
+        month=period.month,
+        timezone=str(timezone),
         as_of=as_of,
         group_by=group_by,
         level=level,
@@ -56,14 +89,14 @@ def metrics(
     loop: LoopDep,
     scope: ScopeDep,
     *,
-    start: Annotated[AwareDatetime, Query(description="Cases registered from (inclusive)")],
-    end: Annotated[
-        AwareDatetime, Query(description="… until (exclusive); facts as of min(now, end)")
-    ],
+    start: Start = None,
+    end: End = None,
     group_by: GroupBy = GroupBy.TOTAL,
     level: Level = 3,
 ) -> MetricsOut:
-    """结案率, 按期结案率, 返工率, 准确派遣率, 按时处置率, 误报率 and mean times per group."""
+    """结案率, 按期结案率, 返工率, 准确派遣率, 按时处置率, 误报率 and mean times per group.
+
+    Without ``start`` and ``end``: the current month in the configured time zone."""
     return _metrics(session, loop, scope, start=start, end=end, group_by=group_by, level=level)
 
 
@@ -71,7 +104,10 @@ def metrics(
     "/metrics.csv",
     response_class=PlainTextResponse,
     responses={
-        200: {"content": {"text/csv": {}}, "description": "One line per group"},
+        200: {
+            "content": {"text/csv": {}},
+            "description": "One line per group; the period in the X-Period-* headers",
+        },
         **BAD_PERIOD,
     },
 )
@@ -80,13 +116,30 @@ def metrics_csv(
     loop: LoopDep,
     scope: ScopeDep,
     *,
-    start: AwareDatetime,
-    end: AwareDatetime,
+    start: Start = None,
+    end: End = None,
     group_by: GroupBy = GroupBy.TOTAL,
     level: Level = 3,
 ) -> PlainTextResponse:
     result = _metrics(session, loop, scope, start=start, end=end, group_by=group_by, level=level)
-    return PlainTextResponse(to_csv(result.rows), media_type="text/csv; charset=utf-8")
+    name = f"metrics-{result.month or result.start.date().isoformat()}.csv"
+    headers = {
+        "X-Period": result.period,
+        "X-Period-Start": result.start.isoformat(),
+        "X-Period-End": result.end.isoformat(),
+        "Content-Disposition": f'attachment; filename="{name}"',
+    }
+    return PlainTextResponse(
+        to_csv(result.rows), media_type="text/csv; charset=utf-8", headers=headers
+    )
+
+
+@router.get("/reports/monthly", response_model=MonthlyReportOut)
+def monthly_current(session: SessionDep, loop: LoopDep, scope: ScopeDep) -> MonthlyReportOut:
+    """月通报 of the current month in the configured time zone, as of now."""
+    timezone = ZoneInfo(loop.config.timezone)
+    now = loop.clock()
+    return monthly_report(session, current_month(now, timezone), timezone, now, scope)
 
 
 @router.get("/reports/monthly/{month}", response_model=MonthlyReportOut, responses=BAD_PERIOD)

@@ -1,7 +1,7 @@
 """Evidence clips: the clips table, and the clip each alert announces.
 
-Revision ID: 0009_clips
-Revises: 0007_ingest_hardening
+Revision ID: 0011_clips
+Revises: 0010b_edge_monitor
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_clips"
-down_revision: str | None = "0007_ingest_hardening"
+revision = "0011_clips"
+down_revision: str | None = "0010b_edge_monitor"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,0 +1,1 @@
+"""Detection quality evaluation: scenarios, composited clips and scoring (``__main__``)."""
