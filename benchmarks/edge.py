@@ -2,6 +2,7 @@
 
     python -m benchmarks.edge [--quick] [--seconds 20] [--max-streams 64]
     python -m benchmarks.edge --rules-pair K [--rounds 3] [--seconds 20]
+    python -m benchmarks.edge --clips [--seconds 20] [--max-streams 64]
 
 K copies of ``vtest_720p25.mp4`` (from ``GRIDWATCH_SAMPLES_DIR``) are paced in real time, as a
 camera would deliver them. A K passes when every camera keeps >= 2 analysed frames/s and the
@@ -27,6 +28,12 @@ is kept: a passing load elsewhere on the machine can only lower a probe; ``measu
 why the probes sit next to the trial). The naive loop gets the same second look upwards from
 its best K, without probes.
 
+``--clips`` measures only what evidence clips cost: the runtime's ``max_streams`` without and
+with clips in the same run (both variants run the same line-crossing rules, ``lines`` of
+``rule_sets.py``, so events open in both; with clips each event is also cut, muxed and filed
+into a spool), each searched, then both again side by side at each K; plus the memory the
+packet rings hold per camera and the CPU per decoded frame (the tap sees every packet).
+
 ``--rules-pair K`` skips all that and runs the runtime at K cameras carrying a realistic rule
 set (``rule_sets.py``) with the old defaults, today's, and today's plus the crowd zone's dense
 pass, interleaved for ``--rounds`` rounds; it reports each variant's CPU time per analysed
@@ -41,19 +48,30 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import sys
+import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import av
 import cv2
 import numpy as np
 import onnxruntime as ort
 
 from benchmarks.parallel import run_slots
-from benchmarks.rule_sets import VARIANTS, camera_rules
+from benchmarks.rule_sets import CLIP_RULES, PAIR_RULES, camera_rules
+from gridwatch_edge.clips.config import ClipsConfig
+from gridwatch_edge.clips.packets import BufferedPacket, StreamTemplate
+from gridwatch_edge.clips.recorder import CameraClipRecorder, CutClip
+from gridwatch_edge.clips.remux import remux
+from gridwatch_edge.clips.service import EdgeClips
 from gridwatch_edge.config import DetectorConfig, SourceSettings, parse_edge_config
 from gridwatch_edge.detector import load_detector
 from gridwatch_edge.detector.candidates import Postprocess
@@ -61,6 +79,7 @@ from gridwatch_edge.detector.factory import build_detector
 from gridwatch_edge.detector.manifest import ModelManifest, discover_manifests
 from gridwatch_edge.detector.onnx_detector import OnnxDetector
 from gridwatch_edge.detector.yolox import YoloxDecoder
+from gridwatch_edge.pipeline import CameraPipeline
 from gridwatch_edge.runtime import OPENCV_THREADS_PER_CALL, EdgeRuntime
 from gridwatch_edge.scheduling import DEFAULT_CPU_SCHEDULING
 from gridwatch_edge.shared_detector import SharedDetector, usable_cores
@@ -82,6 +101,15 @@ SETTLE_S = 3.0
 
 
 @dataclass(frozen=True)
+class Variant:
+    """What a runtime trial runs besides the cameras: a named rule set of ``rule_sets`` (None:
+    no rules), and clips filed into a spool under ``clips_dir`` (None: no clips)."""
+
+    rules: str | None = None
+    clips_dir: Path | None = None
+
+
+@dataclass(frozen=True)
 class Trial:
     streams: int
     passed: bool
@@ -92,13 +120,33 @@ class Trial:
     rss_mb: float
     cpu_busy: float  # share of the usable cores this process kept busy while measured
     analysed_fps: float = 0.0  # all cameras together
+    clips: ClipFigures | None = None  # --clips: what the clip path held and did
 
+    # Two denominators for one notion, the box's CPU time per camera frame, because the two
+    # reports charge different work: rules and detection run per analysed frame
+    # (--rules-pair), the clip tap runs on every packet taken in (--clips).
     @property
     def cpu_ms_per_analysed_frame(self) -> float:
-        """CPU time of the whole box per analysed frame: what a camera costs."""
-        if not self.analysed_fps:
+        return self._cpu_ms_per(self.analysed_fps)
+
+    @property
+    def cpu_ms_per_decoded_frame(self) -> float:
+        return self._cpu_ms_per(self.decoded_fps)
+
+    def _cpu_ms_per(self, frames_per_s: float) -> float:
+        if not frames_per_s:
             return float("inf")
-        return 1000.0 * self.cpu_busy * usable_cores() / self.analysed_fps
+        return 1000.0 * self.cpu_busy * usable_cores() / frames_per_s
+
+
+@dataclass(frozen=True)
+class ClipFigures:
+    """Per trial with clips on: the rings' memory per camera and the clips cut."""
+
+    ring_bytes_per_camera: float  # packet payload held, mean over cameras at the trial's end
+    ring_packets_per_camera: float
+    ring_memory_per_camera: float  # payload plus the Python objects around each packet
+    clips_filed: int  # muxed and filed during the measured seconds
 
 
 def rss_mb() -> float:
@@ -135,17 +183,33 @@ def judge(
     decoded: float,
     detected: float,
     cpu_busy: float,
+    clips: ClipFigures | None = None,
 ) -> Trial:
     min_fps = min(fps) if fps else 0.0
     latency = p95(latencies)
     passed = min_fps >= REQUIRED_FPS and latency < MAX_P95_S
     trial = Trial(
-        streams, passed, min_fps, latency, decoded, detected, rss_mb(), cpu_busy, sum(fps)
+        streams,
+        passed,
+        min_fps,
+        latency,
+        decoded,
+        detected,
+        rss_mb(),
+        cpu_busy,
+        analysed_fps=sum(fps),
+        clips=clips,
     )
+    extra = ""
+    if clips is not None:
+        extra = (
+            f"  ring {clips.ring_memory_per_camera / 1e6:.2f} MB/camera"
+            f"  clips filed {clips.clips_filed}"
+        )
     print(
         f"  K={streams:2d} {'pass' if passed else 'FAIL'}  min analysed fps {min_fps:.2f}"
         f"  p95 {latency:.3f} s  decoded {decoded:.0f}/s  detected {detected:.1f}/s"
-        f"  cpu {100 * cpu_busy:.0f} %  rss {trial.rss_mb:.0f} MB",
+        f"  cpu {100 * cpu_busy:.0f} %  rss {trial.rss_mb:.0f} MB{extra}",
         flush=True,
     )
     return trial
@@ -155,29 +219,37 @@ def judge(
 
 
 def runtime_trial(
-    streams: int, clip: Path, seconds: float, models_dir: Path, rules: str | None = None
+    streams: int, clip: Path, seconds: float, models_dir: Path, variant: Variant | None = None
 ) -> Trial:
-    """K cameras paced in real time, without rules or with a rule set of ``rule_sets``."""
-    extra = {} if rules is None else camera_rules(rules)
-    config = parse_edge_config(
-        {
-            "edge_id": "bench",
-            "cameras": [
-                {
-                    "id": f"cam{i}",
-                    "url": str(clip),
-                    "analysis_fps": ANALYSIS_FPS,
-                    "realtime": True,
-                    **extra,
-                }
-                for i in range(streams)
-            ],
-        }
-    )
+    """K cameras paced in real time, running what ``variant`` names (default: no rules, no
+    clips)."""
+    variant = variant or Variant()
+    rules = {} if variant.rules is None else camera_rules(variant.rules)
+    document: dict[str, Any] = {
+        "edge_id": "bench",
+        "cameras": [
+            {
+                "id": f"cam{i}",
+                "url": str(clip),
+                "analysis_fps": ANALYSIS_FPS,
+                "realtime": True,
+                **rules,
+            }
+            for i in range(streams)
+        ],
+    }
+    if variant.clips_dir is not None:
+        spool = variant.clips_dir / f"k{streams}-{time.monotonic_ns()}"
+        document["clips"] = {"path": str(spool)}
+    config = parse_edge_config(document)
     detector = load_detector(
         config.detector, models_dir=models_dir, manifest_dirs=[REPO_ROOT / "models"]
     )
-    runtime = EdgeRuntime(config, detector=detector, sink=CollectingSink())
+    clips = None
+    if config.clips is not None:
+        clips = EdgeClips(config.clips, sources=config.sources, scheduling=config.cpu_scheduling)
+        clips.start()
+    runtime = EdgeRuntime(config, detector=detector, sink=CollectingSink(), clips=clips)
     runtime.start()
     try:
         time.sleep(SETTLE_S)
@@ -187,6 +259,7 @@ def runtime_trial(
             for p in pipelines
         ]
         detected_before = runtime.detector.frames
+        filed_before = clips.worker.filed if clips is not None else 0
         clock = CpuClock()
         time.sleep(seconds)
         cpu_busy = clock.share()
@@ -196,11 +269,43 @@ def runtime_trial(
             decoded += pipeline.reader.status().frames_read - read
             latencies += pipeline.latencies_s()[seen:]
         detected = (runtime.detector.frames - detected_before) / seconds
+        figures = None
+        if clips is not None:
+            figures = clip_figures(pipelines, clips.worker.filed - filed_before)
         return judge(
-            streams, fps, latencies, decoded=decoded / seconds, detected=detected, cpu_busy=cpu_busy
+            streams,
+            fps,
+            latencies,
+            decoded=decoded / seconds,
+            detected=detected,
+            cpu_busy=cpu_busy,
+            clips=figures,
         )
     finally:
         runtime.stop()
+        if clips is not None:
+            clips.stop()
+            clips.close()
+            shutil.rmtree(clips.config.path, ignore_errors=True)
+
+
+def clip_figures(pipelines: Sequence[CameraPipeline], filed: int) -> ClipFigures:
+    usages = [p.clips.usage() for p in pipelines if p.clips is not None]
+    count = max(len(usages), 1)
+    payload = sum(u.data_bytes for u in usages) / count
+    packets = sum(u.packets for u in usages) / count
+    return ClipFigures(
+        ring_bytes_per_camera=payload,
+        ring_packets_per_camera=packets,
+        ring_memory_per_camera=payload + packets * packet_overhead_bytes(),
+        clips_filed=filed,
+    )
+
+
+def packet_overhead_bytes() -> int:
+    """What Python adds around one buffered packet: the object, its bytes header, a list slot."""
+    sample = BufferedPacket(at_s=0.0, pts=0, dts=0, duration=0, keyframe=False, data=b"")
+    return sys.getsizeof(sample) + sys.getsizeof(b"") + 8
 
 
 # --- the naive loop, as tutorials write it ------------------------------------------------
@@ -475,18 +580,161 @@ def search(name: str, trial: Callable[[int], Trial], start: int, limit: int) -> 
     return best
 
 
+def compare_clips(clip: Path, seconds: float, models: Path, limit: int) -> dict[str, Any]:
+    """``max_streams`` without and with clips in one run: both searched, then both again side
+    by side at each K from the lower best upwards (without, then with), so that the VM's
+    drift over minutes falls on both alike; the highest passing K of each is kept."""
+    spool = Path(tempfile.mkdtemp(prefix="gridwatch-bench-clips-"))
+    without = Variant(rules=CLIP_RULES)
+    with_clips = Variant(rules=CLIP_RULES, clips_dir=spool)
+
+    def off(streams: int) -> Trial:
+        return runtime_trial(streams, clip, seconds, models, without)
+
+    def on(streams: int) -> Trial:
+        return runtime_trial(streams, clip, seconds, models, with_clips)
+
+    try:
+        best_off = search("runtime without clips", off, 2, limit)
+        best_on = search("runtime with clips", on, 2, limit)
+        bests = [t.streams for t in (best_off, best_on) if t is not None]
+        start = max(min(bests) - 1, 1) if bests else 1
+        print(f"side by side from K={start}:", flush=True)
+        pairs: list[tuple[Trial, Trial]] = []
+        # Up to two beyond the higher best, and on while either passes: a failure on this VM
+        # can be a slow minute, and the CPU per frame of failing trials counts as well.
+        stop_at = max(bests) + 2 if bests else 3
+        for streams in range(start, limit + 1):
+            pairs.append((off(streams), on(streams)))
+            if streams >= stop_at and not pairs[-1][0].passed and not pairs[-1][1].passed:
+                break
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+    top_off = highest_pass([best_off, *(a for a, _ in pairs)])
+    top_on = highest_pass([best_on, *(b for _, b in pairs)])
+    max_off = top_off.streams if top_off else 0
+    max_on = top_on.streams if top_on else 0
+    side_by_side = [
+        {
+            "streams": a.streams,
+            "without": _brief(a),
+            "with": _brief(b),
+            "rss_mb_added": round(b.rss_mb - a.rss_mb, 1),
+        }
+        for a, b in pairs
+    ]
+    rings = [b.clips for _, b in pairs if b.clips is not None and b.passed]
+    cpu_ratios = sorted(
+        b.cpu_ms_per_decoded_frame / a.cpu_ms_per_decoded_frame
+        for a, b in pairs
+        if a.decoded_fps and b.decoded_fps
+    )
+    return {
+        # CPU per frame taken in, with clips over without, at the same K side by side: what
+        # a camera costs more, measured where pass/fail at one K is at the VM's mercy.
+        "cpu_per_frame_ratio_median": (
+            round(cpu_ratios[len(cpu_ratios) // 2], 3) if cpu_ratios else None
+        ),
+        "cpu_per_frame_ratio_range": (
+            [round(cpu_ratios[0], 3), round(cpu_ratios[-1], 3)] if cpu_ratios else None
+        ),
+        **tap_cost(clip, ClipsConfig()),
+        "max_streams_without_clips": max_off,
+        "max_streams_with_clips": max_on,
+        "ratio_with_to_without": round(max_on / max_off, 3) if max_off else None,
+        "ring_memory_per_camera_mb": (
+            round(max(r.ring_memory_per_camera for r in rings) / 1e6, 2) if rings else None
+        ),
+        "ring_payload_per_camera_mb": (
+            round(max(r.ring_bytes_per_camera for r in rings) / 1e6, 2) if rings else None
+        ),
+        "side_by_side": side_by_side,
+        "cpu_cores": len(os.sched_getaffinity(0)),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "seconds_per_k": seconds,
+        "clip": CLIP_NAME,
+    }
+
+
+def tap_cost(clip: Path, config: ClipsConfig) -> dict[str, float]:
+    """The clip path measured alone on ``clip``: what the recorder's tap adds per demuxed
+    packet (demuxing with and without it, best of three), and muxing one 15 s clip."""
+
+    def demux_s(tap: CameraClipRecorder | None) -> tuple[float, int]:
+        with av.open(str(clip)) as container:
+            stream = container.streams.video[0]
+            if tap is not None:
+                tap.opened(stream)
+            started = time.process_time()
+            packets = 0
+            for packet in container.demux(stream):
+                packets += 1
+                if tap is not None:
+                    tap.packet(packet)
+            return time.process_time() - started, packets
+
+    recorder = CameraClipRecorder(
+        "bench", config, live=False, realtime=False, deliver=lambda _clip: None
+    )
+    bare = min(demux_s(None)[0] for _ in range(3))
+    tapped, packets = min(demux_s(recorder) for _ in range(3))
+    with tempfile.TemporaryDirectory() as folder:
+        cut = middle_clip(clip, config)
+        started = time.process_time()
+        remux(cut, Path(folder) / "clip.mp4")
+        remux_s = time.process_time() - started
+    return {
+        "tap_us_per_packet": round(1e6 * (tapped - bare) / packets, 2),
+        "demux_us_per_packet": round(1e6 * bare / packets, 2),
+        "remux_ms_per_clip": round(1000 * remux_s, 2),
+    }
+
+
+def middle_clip(clip: Path, config: ClipsConfig) -> CutClip:
+    """A clip of ``pre_s + post_s`` from the middle of ``clip``, as the recorder cuts it."""
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        template = StreamTemplate.capture(stream)
+        tick = float(stream.time_base or 0)
+        packets = [
+            BufferedPacket.of(packet, (packet.dts or 0) * tick)
+            for packet in container.demux(stream)
+            if packet.size
+        ]
+    event_s = 30.0
+    first = max(i for i, p in enumerate(packets) if p.keyframe and p.at_s <= event_s - config.pre_s)
+    kept = [p for p in packets[first:] if p.at_s <= event_s + config.post_s]
+    now = datetime.now(UTC)
+    return CutClip(uuid.uuid4(), uuid.uuid4(), "bench", template, kept, event_s, now, False)
+
+
+def _brief(trial: Trial) -> dict[str, Any]:
+    brief: dict[str, Any] = {
+        "passed": trial.passed,
+        "min_fps": round(trial.min_fps, 2),
+        "p95_s": round(trial.p95_s, 3),
+        "cpu_busy": round(trial.cpu_busy, 3),
+        "cpu_ms_per_frame": round(trial.cpu_ms_per_decoded_frame, 3),
+        "rss_mb": round(trial.rss_mb, 1),
+    }
+    if trial.clips is not None:
+        brief["clips_filed"] = trial.clips.clips_filed
+        brief["ring_mb_per_camera"] = round(trial.clips.ring_memory_per_camera / 1e6, 2)
+    return brief
+
+
 def rules_pair(streams: int, rounds: int, clip: Path, seconds: float, models: Path) -> int:
     """The runtime at one K with each rule variant, interleaved round by round so that the
     machine's drift hits every variant alike; prints one JSON object last."""
-    trials: dict[str, list[Trial]] = {variant: [] for variant in VARIANTS}
+    trials: dict[str, list[Trial]] = {rules: [] for rules in PAIR_RULES}
     for round_index in range(rounds):
-        for variant in VARIANTS:
-            print(f"round {round_index + 1}, rules {variant}:", flush=True)
-            trials[variant].append(runtime_trial(streams, clip, seconds, models, variant))
+        for rules in PAIR_RULES:
+            print(f"round {round_index + 1}, rules {rules}:", flush=True)
+            trials[rules].append(runtime_trial(streams, clip, seconds, models, Variant(rules)))
     summary: dict[str, Any] = {"streams": streams, "rounds": rounds, "seconds_per_trial": seconds}
-    for variant, runs in trials.items():
+    for rules, runs in trials.items():
         costs = sorted(t.cpu_ms_per_analysed_frame for t in runs)
-        summary[variant] = {
+        summary[rules] = {
             "passed": sum(t.passed for t in runs),
             "min_analysed_fps": [round(t.min_fps, 2) for t in runs],
             "p95_latency_s": [round(t.p95_s, 3) for t in runs],
@@ -494,9 +742,9 @@ def rules_pair(streams: int, rounds: int, clip: Path, seconds: float, models: Pa
             "median_cpu_ms": round(costs[len(costs) // 2], 2),
         }
     old = summary["old"]["median_cpu_ms"]
-    for variant in ("new", "dense"):
+    for rules in ("new", "dense"):
         # Streams a box sustains scale with 1 / cost per frame once it is saturated.
-        summary[f"{variant}_vs_old_cost"] = round(summary[variant]["median_cpu_ms"] / old, 3)
+        summary[f"{rules}_vs_old_cost"] = round(summary[rules]["median_cpu_ms"] / old, 3)
     summary["load_average_1m"] = round(os.getloadavg()[0], 2)
     print(json.dumps(summary))
     return 0
@@ -507,7 +755,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="8 s per K, shorter rate probes")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per K")
     parser.add_argument("--max-streams", type=int, default=64)
-    parser.add_argument(
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
+        "--clips",
+        action="store_true",
+        help="only max_streams without and with evidence clips, side by side (no naive loop)",
+    )
+    only.add_argument(
         "--rules-pair",
         type=int,
         metavar="K",
@@ -524,6 +778,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{clip} not found; set GRIDWATCH_SAMPLES_DIR")
     if args.rules_pair:
         return rules_pair(args.rules_pair, args.rounds, clip, seconds, models)
+    if args.clips:
+        print(json.dumps(compare_clips(clip, seconds, models, args.max_streams)))
+        return 0
 
     def runtime(streams: int) -> Trial:
         return runtime_trial(streams, clip, seconds, models)

@@ -1,20 +1,28 @@
-"""Rule configurations for the edge benchmark's rules comparison (``--rules-pair``).
+"""Named rule sets the edge benchmark's cameras run (``benchmarks.edge``).
 
-Every camera of a trial gets the same realistic rule set on the sample clip: a crowd zone on
-the road, a counting line, a no-parking zone by the van, a left-object zone on the lawn and
-a road-blockage rule on the road. The variants differ only in defaults this change touched:
+``--rules-pair``: every camera of a trial gets the same realistic rule set on the sample clip:
+a crowd zone on the road, a counting line, a no-parking zone by the van, a left-object zone on
+the lawn and a road-blockage rule on the road. The sets differ only in defaults the
+detection-quality work touched:
 
 - ``old``: the defaults before detection-quality work, as far as a config can restore them
   (no camera object filter, the line's old dead-band-only crossing);
 - ``new``: today's defaults;
 - ``dense``: today's defaults with the crowd zone's dense second pass turned on.
+
+``--clips``: ``lines``, three line-crossing rules across the sample clip's walkway, run with
+and without clips so that events open (and with clips on, clips are cut) in both. They open an
+event every few seconds per camera, far more often than a street camera does: the clip path at
+a stress rate.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-VARIANTS = ("old", "new", "dense")
+PAIR_RULES = ("old", "new", "dense")
+CLIP_RULES = "lines"
+RULE_SETS = (*PAIR_RULES, CLIP_RULES)
 
 ZONES = [
     {
@@ -33,10 +41,24 @@ ZONES = [
 ]
 
 
-def camera_rules(variant: str) -> dict[str, Any]:
+def camera_rules(name: str) -> dict[str, Any]:
     """The ``zones``, ``rules`` (and ``filters``) keys of one benchmark camera."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown rule variant {variant!r}; known: {', '.join(VARIANTS)}")
+    if name not in RULE_SETS:
+        raise ValueError(f"unknown rule set {name!r}; known: {', '.join(RULE_SETS)}")
+    if name == CLIP_RULES:
+        return {"rules": line_rules()}
+    return pair_rules(name)
+
+
+def line_rules() -> list[dict[str, Any]]:
+    return [
+        {"type": "line_crossing", "id": f"line{i}", "line": [[x, 0.0], [x, 1.0]], "end_after_s": 1}
+        for i, x in enumerate([0.35, 0.5, 0.65])
+    ]
+
+
+def pair_rules(variant: str) -> dict[str, Any]:
+    """One of ``PAIR_RULES``: the realistic set with old or today's defaults."""
     crowd: dict[str, Any] = {
         "type": "crowd", "id": "road-crowd", "zone": "road", "min_persons": 5, "min_duration_s": 1,
     }  # fmt: skip

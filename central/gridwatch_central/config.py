@@ -188,11 +188,25 @@ class CentralConfig(BaseModel):
     snapshot_retention_days: float | None = Field(default=90, gt=0)
     # How often each process runs retention (deleting is idempotent across processes).
     snapshot_prune_interval_s: float = Field(default=3600, gt=0)
+    # Evidence clips (docs/clips.md) live beside the snapshots, under the same retention
+    # (snapshot_retention_days, kept while evidence of an open case). None: snapshot_dir/clips.
+    # Every central process must see the same folder: a clip's chunks may reach several.
+    clip_dir: Path | None = None
+    # An upload no chunk has reached for this long is deleted; the edge gives a clip up after
+    # its own TTL (7 days by default), so nothing that can still complete is lost.
+    clip_upload_ttl_s: float = Field(default=8 * 24 * 3600, gt=0)
+    # A clip's video_url carries an access token for <video src> (which sends no Authorization
+    # header): 15 minutes to watch and scrub it, after which a copied link opens nothing.
+    clip_link_ttl_s: float = Field(default=900, gt=0, le=86400)
     # Largest HTTP request body; larger requests get 413. The API takes small JSON bodies
     # only (logins, user admin, case actions); 1 MiB leaves room for notes and attachments' ids.
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     sensors: SensorsConfig = Field(default_factory=SensorsConfig)
+
+    @property
+    def clip_folder(self) -> Path:
+        return self.clip_dir if self.clip_dir is not None else self.snapshot_dir / "clips"
 
     @field_validator("timezone")
     @classmethod

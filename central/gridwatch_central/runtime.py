@@ -26,9 +26,13 @@ from gridwatch_central.cameras.seed import seed_cameras
 from gridwatch_central.cameras.service import CameraService
 from gridwatch_central.cases.service import CaseService
 from gridwatch_central.categories import CategoryMap, load_category_map
+from gridwatch_central.clips.access import ClipAccess
+from gridwatch_central.clips.consumer import ClipConsumer
+from gridwatch_central.clips.service import ClipIngestService, ClipMetrics
+from gridwatch_central.clips.store import ClipPruneReport, ClipStore
 from gridwatch_central.clock import Clock, utc_now
 from gridwatch_central.config import AuthConfig, CentralConfig, ConfigError
-from gridwatch_central.db import repository
+from gridwatch_central.db import clip_repository, repository
 from gridwatch_central.db.auth_repository import count_admins
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
@@ -84,6 +88,16 @@ class CentralRuntime:
         self.review = ReviewService(self.router, clock, ZoneInfo(config.timezone))
         self.registry = CollectorRegistry()
         self.ingest_metrics = IngestMetrics(self.registry)
+        self.clip_metrics = ClipMetrics(self.registry)
+        self.clips = ClipStore(config.clip_folder, upload_ttl_s=config.clip_upload_ttl_s)
+        self.clip_access = ClipAccess(
+            config.auth.jwt_secret.get_secret_value()
+            if config.auth.jwt_secret is not None
+            else secrets.token_urlsafe(32),
+            timedelta(seconds=config.clip_link_ttl_s),
+        )
+        self._clip_ingest: ClipIngestService | None = None
+        self._clip_consumer: ClipConsumer | None = None
         self.edge_request_metrics = EdgeRequestMetrics(self.registry)
         self._edge_requests: EdgeRequestClient | None = None
         self.edge_metrics = EdgeMonitorMetrics(self.registry)
@@ -156,6 +170,7 @@ class CentralRuntime:
         )
         try:
             self._consumer.start(config.subscribe_timeout_s)
+            self._start_clip_ingest()
             self._start_edge_requests()
             self._edges = self._start_edge_monitor(client_id)
             self._start_sensors()
@@ -171,6 +186,26 @@ class CentralRuntime:
             len(self.grid_store.index.cells),
             config.broker.display(),
         )
+
+    def _start_clip_ingest(self) -> None:
+        config = self.config
+        self._clip_ingest = ClipIngestService(
+            self.sessions,
+            self.clips,
+            self.clip_metrics,
+            topics=config.broker.topics,
+            max_payload_bytes=config.max_payload_bytes,
+            clock=self.clock,
+        )
+        self._clip_consumer = ClipConsumer(
+            config.broker,
+            self._clip_ingest,
+            share_group=config.share_group,
+            # Its own random id (see default_client_id); a configured one gets a suffix.
+            client_id=f"{config.client_id}-clips"[:64] if config.client_id else default_client_id(),
+            session_expiry_s=config.session_expiry_s,
+        )
+        self._clip_consumer.start(config.subscribe_timeout_s)
 
     def _start_edge_requests(self) -> None:
         """The client asking edges for live snapshots, subscribed to their answers."""
@@ -279,6 +314,9 @@ class CentralRuntime:
         if self._consumer is not None:
             self._consumer.stop()
             self._consumer = None
+        if self._clip_consumer is not None:
+            self._clip_consumer.stop()
+            self._clip_consumer = None
         if self._edges is not None:
             self._edges.stop()
             self._edges = None
@@ -311,6 +349,12 @@ class CentralRuntime:
         if self._ingest is None:
             raise RuntimeNotStartedError
         return self._ingest
+
+    @property
+    def clip_ingest(self) -> ClipIngestService:
+        if self._clip_ingest is None:
+            raise RuntimeNotStartedError
+        return self._clip_ingest
 
     @property
     def grid_store(self) -> GridStore:
@@ -360,6 +404,18 @@ class CentralRuntime:
             log.info("snapshot retention: %s", report)
         return report
 
+    def prune_clips(self) -> ClipPruneReport:
+        """Apply retention to clips: the snapshots' age limit, kept while evidence of an open
+        case; abandoned uploads go after ``clip_upload_ttl_s``."""
+        days = self.config.snapshot_retention_days
+        with self.sessions() as session:
+            keep = clip_repository.clips_of_open_cases(session)
+        max_age_s = None if days is None else days * 86400
+        report = self.clips.prune(self.sessions, max_age_s, keep, now=self.clock())
+        if report.deleted or report.abandoned_uploads:
+            log.info("clip retention: %s", report)
+        return report
+
     def _start_pruning(self) -> None:
         if self.config.snapshot_retention_days is None:
             return
@@ -373,6 +429,7 @@ class CentralRuntime:
         while not self._stop_pruning.wait(self.config.snapshot_prune_interval_s):
             try:
                 self.prune_snapshots()
+                self.prune_clips()
             except Exception:  # a failed round must not end retention for good
                 log.exception("snapshot retention failed; retrying next round")
 
@@ -382,8 +439,10 @@ class CentralRuntime:
 
     @property
     def mqtt_connected(self) -> bool:
-        alerts = self._consumer is not None and self._consumer.connected
-        return alerts and (self._sensors is None or self._sensors.connected)
+        clips_ok = self._clip_consumer is not None and self._clip_consumer.connected
+        sensors_ok = self._sensors is None or self._sensors.connected
+        alerts_ok = self._consumer is not None and self._consumer.connected
+        return alerts_ok and clips_ok and sensors_ok
 
     @property
     def ingest_stall_after_s(self) -> float:

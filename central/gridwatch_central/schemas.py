@@ -43,6 +43,32 @@ class GridCodes(_Out):
     grid_l3_code: str | None = Field(description="三级网格 (micro-grid) code")
 
 
+ClipStatus = Literal["pending", "stored", "unavailable", "expired"]
+
+
+class ClipOut(BaseModel):
+    """An alert's evidence clip: announced by the alert, uploaded by the edge afterwards."""
+
+    clip_id: uuid.UUID
+    status: ClipStatus = Field(
+        description="pending: announced, not arrived yet; stored: playable at video_url;"
+        " unavailable: the edge gave it up (reason); expired: deleted by retention"
+    )
+    duration_s: float | None = Field(description="From the first to the last frame")
+    starts_at: datetime | None = Field(description="Edge clock: the clip's first frame")
+    ends_at: datetime | None = Field(description="Edge clock: the clip's last frame")
+    event_at: datetime | None = Field(description="Edge clock: when the event opened")
+    truncated: bool = Field(default=False, description="The stream was lost before the end")
+    codec: str | None = None
+    width: int | None = None
+    height: int | None = None
+    size_bytes: int | None = None
+    reason: str | None = Field(default=None, description="Why an unavailable clip never came")
+    video_url: str | None = Field(
+        description="API path of the MP4 (HTTP range requests), when stored"
+    )
+
+
 class AlertOut(GridCodes):
     alert_id: uuid.UUID
     event_id: uuid.UUID
@@ -75,6 +101,7 @@ class AlertOut(GridCodes):
     model_version: str
     incident_id: int | None = Field(description="The incident the alert was merged into")
     case_id: int | None
+    clip: ClipOut | None = Field(default=None, description="The event's evidence clip, if any")
 
 
 class CaseOut(GridCodes):

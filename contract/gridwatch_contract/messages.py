@@ -257,6 +257,10 @@ class AlertMessage(_VersionedMessage):
         default=None, description="The same frame without drawings, as evidence for the case."
     )
     model: ModelInfo
+    clip_id: UUID | None = Field(
+        default=None,
+        description="The event's evidence clip, sent apart (clip topics); it may arrive later.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from gridwatch_contract.clip_messages import ClipAck, ClipChunkHeader, ClipUnavailableMessage
 from gridwatch_contract.edge_requests import EdgeRequest, EdgeResponse
 from gridwatch_contract.framing import AttachmentRef
 from gridwatch_contract.messages import (
@@ -36,6 +37,10 @@ MESSAGES: dict[str, type[BaseModel]] = {
     "edge_status": EdgeStatusMessage,
     "edge_stats": EdgeStatsMessage,
     "edge_config": EdgeConfigMessage,
+    # The JSON header of a framed clip chunk: ``length`` raw bytes follow a NUL byte.
+    "clip_chunk_header": ClipChunkHeader,
+    "clip_unavailable": ClipUnavailableMessage,
+    "clip_ack": ClipAck,
     "edge_request": EdgeRequest,
     "edge_response": EdgeResponse,
     "sensor_batch": SensorBatch,

@@ -6,11 +6,18 @@ Layout (``{prefix}`` is configurable, default ``gridwatch``; ``v1`` is the contr
     {prefix}/v1/edges/{edge_id}/stats         periodic edge statistics
     {prefix}/v1/edges/{edge_id}/config        retained per-edge configuration (central → edge)
     {prefix}/v1/edges/{edge_id}/acks          application-level alert acks (central → edge)
+    {prefix}/v1/edges/{edge_id}/clip_acks     clip upload receipts (central → edge)
     {prefix}/v1/edges/{edge_id}/requests      requests, e.g. a live snapshot (central → edge)
     {prefix}/v1/edges/{edge_id}/responses     answers to those requests (edge → central)
     {prefix}/v1/alerts/{edge_id}/{camera_id}/{event_type}   alerts (edge → central)
     {prefix}/v1/sensors/{gateway_id}          sensor record batches (gateway → central)
     {prefix}/v1/gateways/{gateway_id}/acks    receipts of those batches (central → gateway)
+    {prefix}/v1/clips/{edge_id}/{camera_id}/data            evidence clip chunks (edge → central)
+    {prefix}/v1/clips/{edge_id}/{camera_id}/unavailable     a clip that will never come
+
+Every topic an edge publishes on names its ``edge_id`` as the level after the kind
+(``alerts``, ``clips``, ``edges``), so a broker ACL can bind each edge's login to its own
+topics (Mosquitto: ``pattern write gridwatch/v1/clips/%u/#``).
 
 The event type is the last level so that a consumer can subscribe to one kind of alert only.
 """
@@ -107,6 +114,31 @@ class Topics:
 
     def all_alert_acks(self) -> str:
         return f"{self.root}/edges/+/acks"
+
+    def clip_data(self, edge_id: str, camera_id: str) -> str:
+        return f"{self._clips(edge_id, camera_id)}/data"
+
+    def clip_unavailable(self, edge_id: str, camera_id: str) -> str:
+        return f"{self._clips(edge_id, camera_id)}/unavailable"
+
+    def all_clips(self) -> str:
+        return f"{self.root}/clips/+/+/+"
+
+    def edge_clips(self, edge_id: str) -> str:
+        """Every clip message of one edge (any camera, data or notice)."""
+        return f"{self.root}/clips/{validate_id(edge_id, 'edge_id')}/+/+"
+
+    def clip_acks(self, edge_id: str) -> str:
+        return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/clip_acks"
+
+    def all_clip_acks(self) -> str:
+        return f"{self.root}/edges/+/clip_acks"
+
+    def _clips(self, edge_id: str, camera_id: str) -> str:
+        return (
+            f"{self.root}/clips/{validate_id(edge_id, 'edge_id')}/"
+            f"{validate_id(camera_id, 'camera_id')}"
+        )
 
     def edge_requests(self, edge_id: str) -> str:
         return f"{self.root}/edges/{validate_id(edge_id, 'edge_id')}/requests"

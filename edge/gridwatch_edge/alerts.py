@@ -57,6 +57,7 @@ def build_alert(
     model: ModelInfo,
     class_names: Sequence[str],
     limits: AlertSizeLimits,
+    clip_id: uuid.UUID | None = None,
 ) -> AlertMessage:
     """The alert with the largest annotated + clean snapshots that keep it within ``limits``.
 
@@ -64,7 +65,13 @@ def build_alert(
     the log): an alert without a picture is still an alert, a message the broker refuses is not.
     """
     bare = bare_alert(
-        event, edge_id=edge_id, camera=camera, frame=frame, model=model, class_names=class_names
+        event,
+        edge_id=edge_id,
+        camera=camera,
+        frame=frame,
+        model=model,
+        class_names=class_names,
+        clip_id=clip_id,
     )
     body_bytes = len(encode_alert(bare))
 
@@ -98,6 +105,7 @@ def bare_alert(
     frame: Frame,
     model: ModelInfo,
     class_names: Sequence[str],
+    clip_id: uuid.UUID | None = None,
 ) -> AlertMessage:
     """The alert without pictures."""
     return AlertMessage(
@@ -120,6 +128,7 @@ def bare_alert(
         frame=FrameSize(width=frame.width, height=frame.height),
         location=camera.location,
         model=model,
+        clip_id=clip_id,
     )
 
 

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from gridwatch_contract.broker import MQTT_PACKET_OVERHEAD_BYTES, BrokerConfig
 from gridwatch_contract.messages import MAX_SNAPSHOT_BYTES, GeoPoint
 from gridwatch_contract.yaml_config import ConfigFileError, load_yaml_model, validate_document
+from gridwatch_edge.clips.config import ClipsConfig
 from gridwatch_edge.config_base import Identifier
 from gridwatch_edge.config_base import StrictModel as _Model
 from gridwatch_edge.errors import EdgeError
@@ -193,6 +194,11 @@ class MetricsConfig(_Model):
 class CameraConfig(_Model):
     id: Identifier
     url: str = Field(min_length=1, description="rtsp://, rtsps:// or a local file path.")
+    # As NVRs do: detection reads the cheap sub-stream (url), evidence clips come from the
+    # main stream. None: clips are cut from url's own packets.
+    record_url: str | None = Field(
+        default=None, min_length=1, description="Stream the clips are cut from (clips: on)."
+    )
     location: GeoPoint | None = None
     analysis_fps: float = Field(default=5.0, gt=0, le=60)
     realtime: bool = True
@@ -288,6 +294,8 @@ class EdgeConfig(_Model):
     # a waking thread from preempting one that holds the GIL (2 more cameras on the 2-core
     # box); normal if the box shares its cores with latency-sensitive work.
     cpu_scheduling: CpuScheduling = DEFAULT_CPU_SCHEDULING
+    # Pre/post-roll evidence clips of every event (docs/clips.md); absent: no clips.
+    clips: ClipsConfig | None = None
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Self:

@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from gridwatch_edge.clips.spool import SpoolCounts
 from gridwatch_edge.pipeline import CameraPipeline
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class _EdgeCollector(Collector):
     def __init__(self, source: MetricsSource) -> None:
         self._source = source
         self.outbox_depth: Callable[[], int] | None = None
+        self.clip_spool: Callable[[], SpoolCounts] | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         pipelines = list(self._source.pipelines())
@@ -49,6 +51,8 @@ class _EdgeCollector(Collector):
             depth = GaugeMetricFamily(f"{PREFIX}_outbox_depth", "Alerts waiting for an ack.")
             depth.add_metric([], float(self.outbox_depth()))
             yield depth
+        if self.clip_spool is not None:
+            yield from _spool_families(self.clip_spool())
 
     def _detector_families(self) -> Iterator[GaugeMetricFamily]:
         durations = sorted(self._source.inference_ms_recent())
@@ -63,6 +67,24 @@ class _EdgeCollector(Collector):
                 ["0.95"], durations[min(len(durations) - 1, int(0.95 * len(durations)))]
             )
         yield family
+
+
+def _spool_families(counts: SpoolCounts) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    pending = GaugeMetricFamily(
+        f"{PREFIX}_clips_pending", "Clips (and notices) waiting for central.", labels=["kind"]
+    )
+    pending.add_metric(["clip"], counts.pending_clips)
+    pending.add_metric(["notice"], counts.pending_notices)
+    yield pending
+    size = GaugeMetricFamily(f"{PREFIX}_clips_pending_bytes", "Disk held by waiting clips.")
+    size.add_metric([], counts.pending_bytes)
+    yield size
+    dropped = CounterMetricFamily(
+        f"{PREFIX}_clips_dropped", "Clips given up since start (central told).", labels=["reason"]
+    )
+    for reason, count in counts.dropped.items():
+        dropped.add_metric([reason], count)
+    yield dropped
 
 
 def _camera_families() -> dict[str, GaugeMetricFamily | CounterMetricFamily]:
@@ -106,6 +128,16 @@ def _camera_families() -> dict[str, GaugeMetricFamily | CounterMetricFamily]:
             labels=labels,
         ),
         "alerts": counter(f"{PREFIX}_camera_alerts", "Alerts raised.", labels=labels),
+        "clip_ring": gauge(
+            f"{PREFIX}_camera_clip_ring_bytes",
+            "Packet payload the camera's clip ring holds (pre-roll plus up to one GOP).",
+            labels=labels,
+        ),
+        "clip_problem": gauge(
+            f"{PREFIX}_camera_clips_unavailable",
+            "1 while the camera records no clips (e.g. a codec an MP4 cannot carry).",
+            labels=["camera", "reason"],
+        ),
     }
 
 
@@ -131,6 +163,11 @@ def _add_camera(
     if latencies:
         families["latency"].add_metric(camera, latencies[int(0.95 * (len(latencies) - 1))])
     families["alerts"].add_metric(camera, stats.alerts)
+    clips = pipeline.clips
+    if clips is not None:
+        families["clip_ring"].add_metric(camera, clips.usage().data_bytes)
+        if clips.problem is not None:
+            families["clip_problem"].add_metric([*camera, clips.problem], 1.0)
 
 
 class EdgeMetrics:
@@ -145,6 +182,10 @@ class EdgeMetrics:
     def set_outbox_depth(self, depth: Callable[[], int]) -> None:
         """The outbox's hook: ``depth()`` is called at every scrape."""
         self._collector.outbox_depth = depth
+
+    def set_clip_spool(self, counts: Callable[[], SpoolCounts]) -> None:
+        """The clip spool's hook: ``counts()`` is called at every scrape."""
+        self._collector.clip_spool = counts
 
     def serve(self, host: str, port: int) -> int:
         """Serve ``/metrics`` on ``host:port`` (0 = a free port); returns the bound port."""

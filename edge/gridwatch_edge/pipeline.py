@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from gridwatch_contract.messages import MAX_REASON_LENGTH, CameraStats
 from gridwatch_edge.alerts import AlertSizeLimits, build_alert
 from gridwatch_edge.camera_health import camera_health_alert
+from gridwatch_edge.clips.camera import CameraClips
 from gridwatch_edge.config import CameraConfig, MotionConfig, SourceSettings
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
@@ -71,10 +72,12 @@ class CameraPipeline:
         motion: MotionConfig | None = None,
         scheduling: CpuScheduling = "normal",
         window: MediaWindow | None = None,
+        clips: CameraClips | None = None,
     ) -> None:
         self.camera = camera
         self._window = window or MediaWindow()
         self._scheduling = scheduling
+        self._clips = clips
         self._edge_id = edge_id
         self._detector = detector
         self._sink = sink
@@ -87,6 +90,7 @@ class CameraPipeline:
             settings=sources or SourceSettings(),
             on_change=self._on_connection_change,
             scheduling=scheduling,
+            packet_tap=clips.reader_tap if clips is not None else None,
         )
         motion = camera.motion or motion or MotionConfig()
         self._gate = MotionGate(motion, Masks(camera.masks.motion)) if motion.enabled else None
@@ -123,6 +127,10 @@ class CameraPipeline:
         return self._reader
 
     @property
+    def clips(self) -> CameraClips | None:
+        return self._clips
+
+    @property
     def motion_gate(self) -> MotionGate | None:
         return self._gate
 
@@ -133,6 +141,8 @@ class CameraPipeline:
         ever sees the newest frame due for analysis.
         """
         schedule_this_thread(self._scheduling)
+        if self._clips is not None:
+            self._clips.start()
         self._reader.start()
         try:
             while not stop.is_set():
@@ -148,7 +158,12 @@ class CameraPipeline:
                     return
         finally:
             self._reader.stop(READER_STOP_TIMEOUT_S)
-            self.finish()
+            try:
+                # Before the record stream stops: the rules' last events still get their clips.
+                self.finish()
+            finally:
+                if self._clips is not None:
+                    self._clips.stop()
 
     def process(self, frame: Frame) -> None:
         self.latest_frame = frame
@@ -206,6 +221,7 @@ class CameraPipeline:
         )
 
     def _emit(self, event: Event, frame: Frame, rule: Rule) -> None:
+        clip_id = self._clips.on_event(event, frame) if self._clips is not None else None
         try:
             alert = build_alert(
                 event,
@@ -216,6 +232,7 @@ class CameraPipeline:
                 model=self._detector.model_info,
                 class_names=self._detector.class_names,
                 limits=self._size_limits,
+                clip_id=clip_id,
             )
         except ValidationError as error:
             # The contract refuses values no receiver can store (gridwatch_contract.messages);

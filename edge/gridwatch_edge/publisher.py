@@ -17,7 +17,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any
+from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
 
@@ -49,6 +49,18 @@ CLOSE_TIMEOUT_S = 3.0
 SENDER_TICK_S = 1.0
 # How often drain() looks at the outbox depth.
 DRAIN_POLL_S = 0.05
+
+
+class Channel(Protocol):
+    """Another conversation on the edge's one connection (the clip sender): its topic is
+    subscribed on every connect, and its messages are handed to it."""
+
+    @property
+    def topic(self) -> str: ...
+
+    def on_connect(self) -> None: ...
+
+    def on_message(self, payload: bytes) -> None: ...
 
 
 class MqttPublisher:
@@ -87,6 +99,7 @@ class MqttPublisher:
         self._client.on_publish = self._on_publish
         self._client.on_subscribe = self._on_subscribe
         self._started = False
+        self._channels: dict[str, Channel] = {}
         self._connected = threading.Event()
         self._wake = threading.Event()
         self._closing = threading.Event()
@@ -109,6 +122,19 @@ class MqttPublisher:
         self._client.loop_start()
         self._sender.start()
         self._started = True
+
+    def attach(self, channel: Channel) -> None:
+        """Route ``channel.topic`` to ``channel``; call before ``start``."""
+        self._channels[channel.topic] = channel
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def send(self, topic: str, payload: bytes, qos: int) -> bool:
+        """Publish for a channel; False when not connected (the channel retries later)."""
+        info = self._client.publish(topic, payload, qos=qos)
+        return info.rc == mqtt.MQTT_ERR_SUCCESS
 
     def wait_connected(self, timeout_s: float) -> bool:
         """True once the broker accepted the connection (and the online status was sent)."""
@@ -214,6 +240,10 @@ class MqttPublisher:
             self._outbox.record_attempt(entry.seq)
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        channel = self._channels.get(message.topic)
+        if channel is not None:
+            channel.on_message(bytes(message.payload))
+            return
         if message.topic != self._acks_topic:
             return
         try:
@@ -269,10 +299,14 @@ class MqttPublisher:
         # Subscribed before any alert goes out on this connection (the broker handles one
         # client's packets in order), so no ack can be missed.
         client.subscribe(self._acks_topic, qos=ACK_QOS)
+        for topic in self._channels:
+            client.subscribe(topic, qos=ACK_QOS)
         self._publish_status(EdgeAvailability.ONLINE)
         self._schedule.reconnected()
         self._connected.set()
         self._wake.set()
+        for channel in self._channels.values():
+            channel.on_connect()
 
     def _on_publish(
         self, _client: mqtt.Client, _userdata: Any, _mid: int, reason: Any, _properties: Any

@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 
 from gridwatch_contract.messages import CameraStats, EdgeStatsMessage
+from gridwatch_edge.clips.service import EdgeClips
 from gridwatch_edge.config import CameraConfig, EdgeConfig
 from gridwatch_edge.config_subscriber import ConfigSubscriber
 from gridwatch_edge.detector import Detector, load_detector
@@ -62,10 +63,12 @@ class EdgeRuntime:
         sink: AlertSink,
         stats_publisher: StatsSink | None = None,
         media_window: MediaWindow | None = None,
+        clips: EdgeClips | None = None,
     ) -> None:
         self._config = config
         self._media_window = media_window
         self._sink = sink
+        self._clips = clips
         self._detector = SharedDetector(
             detector,
             max_batch=config.detector.max_batch,
@@ -218,6 +221,7 @@ class EdgeRuntime:
                 motion=self._config.motion,
                 scheduling=self._config.cpu_scheduling,
                 window=self._media_window,
+                clips=self._clips.for_camera(camera) if self._clips is not None else None,
             )
         )
 
@@ -259,11 +263,19 @@ def run_edge(
     """
     detector = load_detector(config.detector, models_dir=models_dir, manifest_dirs=manifest_dirs)
     outbox = open_outbox(config.outbox)
+    clips = None
     try:
         publisher = MqttPublisher.for_edge(config, outbox)
-        runtime = EdgeRuntime(config, detector=detector, sink=publisher, stats_publisher=publisher)
+        clips = clips_for_edge(config, publisher)
+        if clips is not None:
+            clips.start()
+        runtime = EdgeRuntime(
+            config, detector=detector, sink=publisher, stats_publisher=publisher, clips=clips
+        )
         metrics = EdgeMetrics(runtime)
         metrics.set_outbox_depth(outbox.depth)
+        if clips is not None:
+            metrics.set_clip_spool(clips.spool.counts)
         subscriber = ConfigSubscriber(
             config.broker,
             config.edge_id,
@@ -285,16 +297,48 @@ def run_edge(
             )
             if not publisher.drain(config.outbox.drain_timeout_s):
                 logger.warning("%d alerts not yet acknowledged; sent at next start", outbox.depth())
+            _drain_clips(clips, config.outbox.drain_timeout_s)
         finally:
             if requests is not None:
                 requests.close()
             subscriber.close()
             runtime.stop()
+            if clips is not None:
+                clips.stop()
             metrics.close()
             publisher.close()
     finally:
+        if clips is not None:
+            clips.close()
         outbox.close()
     return 1 if runtime.failed_cameras else 0
+
+
+def clips_for_edge(config: EdgeConfig, publisher: MqttPublisher) -> EdgeClips | None:
+    """The box's clips (None when ``clips`` is off), sent over ``publisher``'s connection;
+    call before the publisher starts, start them before the runtime."""
+    if config.clips is None or not config.clips.enabled:
+        return None
+    clips = EdgeClips(config.clips, sources=config.sources, scheduling=config.cpu_scheduling)
+    sender = clips.connect(
+        publisher,
+        topics=config.broker.topics,
+        edge_id=config.edge_id,
+        max_payload_bytes=config.alert_payload_max_bytes,
+    )
+    publisher.attach(sender)
+    return clips
+
+
+def _drain_clips(clips: EdgeClips | None, timeout_s: float) -> None:
+    """The cameras are stopped by now: file their last clips, then give central the time."""
+    if clips is None:
+        return
+    clips.stop()
+    if not clips.drain(timeout_s):
+        logger.warning(
+            "%d clips not yet stored by central; sent at next start", clips.spool.depth()
+        )
 
 
 def _run_until_done(

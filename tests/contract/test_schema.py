@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jsonschema
 import pytest
 from pydantic import BaseModel
 
+from gridwatch_contract.clip_messages import (
+    ClipAck,
+    ClipChunkHeader,
+    ClipInfo,
+    ClipUnavailableMessage,
+)
 from gridwatch_contract.codec import encode_alert, encode_framed, encode_message
 from gridwatch_contract.messages import (
     AlertAck,
@@ -44,6 +50,7 @@ from tests.contract.factories import (
 )
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+CLIP_ID = uuid.UUID("00000000-0000-4000-8000-00000000c11b")
 
 EXAMPLES: dict[str, BaseModel] = {
     "alert": make_alert(),
@@ -79,6 +86,32 @@ EXAMPLES: dict[str, BaseModel] = {
         issued_at=NOW,
         cameras=[{"id": "cam-01", "url": "rtsp://10.0.0.7/main", "zones": []}],
     ),
+    "clip_chunk_header": ClipChunkHeader(
+        clip_id=CLIP_ID,
+        event_id=make_alert().event_id,
+        edge_id="edge-01",
+        camera_id="cam-01",
+        offset=0,
+        length=250_000,
+        total_bytes=2_600_000,
+        sha256="ab" * 32,
+        info=ClipInfo(
+            codec="h264",
+            width=1280,
+            height=720,
+            starts_at=NOW,
+            ends_at=NOW + timedelta(seconds=16),
+            event_at=NOW + timedelta(seconds=6),
+        ),
+    ),
+    "clip_unavailable": ClipUnavailableMessage(
+        clip_id=CLIP_ID,
+        event_id=make_alert().event_id,
+        edge_id="edge-01",
+        camera_id="cam-01",
+        reason="dropped: the edge's clip budget was full",
+    ),
+    "clip_ack": ClipAck(clip_id=CLIP_ID, status="partial", next_offset=250_000),
     "edge_request": make_edge_request(),
     "edge_response": make_edge_response(),
     "sensor_batch": SensorBatch(

@@ -46,6 +46,7 @@ EDGE_B = "edge-b"
 # MQTT 5 reason codes the broker answers with.
 NOT_AUTHORIZED = 0x87
 BAD_CREDENTIALS = 0x86
+CLIP_CAMERA = "cam-01"
 # Waits for things the broker does in milliseconds; generous for a loaded 2-core box.
 DELIVERY_TIMEOUT_S = 20.0
 
@@ -356,5 +357,42 @@ def test_requests_and_answers_pass_only_between_central_and_the_edge_named(
         topics.edge_requests(EDGE_B),
         topics.edge_responses(EDGE_B),
         topics.all_edge_responses(),
+    ):
+        assert _refused(edge_a.subscribe(topic_filter)), topic_filter
+
+
+def test_clips_flow_from_each_edge_to_central_and_acks_back(
+    broker: SecuredBroker, probes: list[Probe]
+) -> None:
+    topics = broker.anonymous.topics
+    central = _connected(probes, broker.account("central"), "central")
+    assert not central.subscribe(topics.shared("central", topics.all_clips())).is_failure
+    edge = _connected(probes, _edge(broker, EDGE_A), "edge-a")
+    assert not edge.subscribe(topics.clip_acks(EDGE_A)).is_failure
+    sent = [topics.clip_data(EDGE_A, CLIP_CAMERA), topics.clip_unavailable(EDGE_A, CLIP_CAMERA)]
+    for topic in sent:
+        assert not edge.publish(topic, b"chunk").is_failure, topic
+    assert {m.topic for m in central.wait_for_messages(2)} == set(sent)
+    assert not central.publish(topics.clip_acks(EDGE_A), b"ack").is_failure
+    assert [bytes(m.payload) for m in edge.wait_for_messages(1)] == [b"ack"]
+
+
+def test_an_edge_can_neither_send_clips_as_another_nor_forge_or_read_clip_acks(
+    broker: SecuredBroker, probes: list[Probe]
+) -> None:
+    topics = broker.anonymous.topics
+    edge_a = _connected(probes, _edge(broker, EDGE_A), "edge-a")
+    for topic in (
+        topics.clip_data(EDGE_B, CLIP_CAMERA),
+        topics.clip_unavailable(EDGE_B, CLIP_CAMERA),
+        topics.clip_acks(EDGE_A),  # a forged "stored" would make it drop a clip
+        topics.clip_acks(EDGE_B),
+    ):
+        assert _refused(edge_a.publish(topic, b"forged")), topic
+    for topic_filter in (
+        topics.clip_acks(EDGE_B),
+        topics.all_clip_acks(),
+        topics.all_clips(),
+        topics.clip_data(EDGE_B, CLIP_CAMERA),
     ):
         assert _refused(edge_a.subscribe(topic_filter)), topic_filter

@@ -17,6 +17,7 @@ from gridwatch_central.api.routes import (
     case_metrics,
     cases,
     categories,
+    clips,
     edges,
     grids,
     health,
@@ -68,6 +69,7 @@ def create_app(
         case_actions.router,
         supervision.router,
         case_metrics.router,
+        clips.router,
         edges.router,
         sensors.router,
     )
@@ -78,6 +80,8 @@ def create_app(
             dependencies=authenticated,
             responses=responses(401, 413, 422),
         )
+    # Authenticates itself: a Bearer token or API key, or a clip's access link (<video src>).
+    app.include_router(clips.video_router, prefix=API_PREFIX)
     # Sensor gateways' own way in: the one route a gateway key may call.
     app.include_router(
         sensors.gateway_router,

@@ -18,6 +18,8 @@ from gridwatch_central.api.errors import ApiError
 from gridwatch_central.auth.scope import Principal, Role, Scope
 from gridwatch_central.auth.service import AuthService
 from gridwatch_central.auth.tokens import InvalidCredentialsError
+from gridwatch_central.clips.access import ClipAccess
+from gridwatch_central.clips.store import ClipStore
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.snapshots import SnapshotStore
 
@@ -37,6 +39,12 @@ class AppContext(Protocol):
 
     @property
     def snapshots(self) -> SnapshotStore: ...
+
+    @property
+    def clips(self) -> ClipStore: ...
+
+    @property
+    def clip_access(self) -> ClipAccess: ...
 
     @property
     def ingest_metrics(self) -> IngestMetrics: ...
@@ -100,6 +108,21 @@ def current_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def principal_if_credentials(
+    context: ContextDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal | None:
+    """For routes that also take another proof (a clip's access link): the caller when
+    credentials came (401 if they are bad), None when none came."""
+    if context.auth_enabled and bearer is None and api_key is None:
+        return None
+    return current_principal(context, bearer, api_key)
+
+
+OptionalPrincipalDep = Annotated[Principal | None, Depends(principal_if_credentials)]
 
 
 def current_scope(principal: PrincipalDep) -> Scope:

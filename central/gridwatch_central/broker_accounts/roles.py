@@ -4,11 +4,12 @@ Every rule is derived from the contract's ``Topics``, so a deployment with its o
 prefix gets rules for that prefix. The plugin's default for anything not listed is *deny*
 (``DEFAULT_ACL_ACCESS``), so each role lists everything its holder needs and nothing else:
 
-- an edge publishes only its own alerts, status, stats and responses, and subscribes to (and
-  receives) only its own acks, config and requests: it can neither forge an ack, a config or
-  a request for anyone nor publish (or answer) under another edge's id;
-- central subscribes to every alert (shared subscription too), status, stats and response,
-  and is the only account that publishes acks, configs and requests;
+- an edge publishes only its own alerts, status, stats, clips and responses, and subscribes
+  to (and receives) only its own acks, clip acks, config and requests: it can neither forge
+  an ack, a clip ack, a config or a request for anyone nor publish (or answer) under another
+  edge's id;
+- central subscribes to every alert and clip (shared subscriptions too), status, stats and
+  response, and is the only account that publishes acks, clip acks, configs and requests;
 - a sensor gateway publishes only its own sensor batches and receives only its own receipts;
   central checks each record's sensor against the registry (``wrong_gateway`` otherwise);
 - the admin account talks only to the plugin's control topic (accounts, roles), reads no data.
@@ -150,12 +151,14 @@ class AccountPlan:
                     topics.edge_alerts(edge_id),
                     topics.edge_status(edge_id),  # also its last will
                     topics.edge_stats(edge_id),
+                    topics.edge_clips(edge_id),  # evidence clip chunks and notices
                     topics.edge_responses(edge_id),
                 ),
                 *_read(
                     AclType.SUBSCRIBE_LITERAL,
                     topics.alert_acks(edge_id),
                     topics.edge_config(edge_id),
+                    topics.clip_acks(edge_id),
                     topics.edge_requests(edge_id),
                 ),
             ),
@@ -163,25 +166,28 @@ class AccountPlan:
 
     def central_role(self) -> Role:
         topics = self.topics
-        alerts = topics.all_alerts()
+        alerts, clips = topics.all_alerts(), topics.all_clips()
         return Role(
             self.central_role_name,
             (
                 *_read(
                     AclType.SUBSCRIBE_PATTERN,
                     alerts,
+                    clips,
                     topics.all_edge_status(),
                     topics.all_edge_stats(),
                     topics.all_edge_responses(),
                     topics.all_sensor_batches(),
                 ),
-                # Any share group: central's processes split the stream through one.
+                # Any share group: central's processes split the streams through one.
                 Acl(AclType.SUBSCRIBE_PATTERN, f"$share/+/{alerts}"),
+                Acl(AclType.SUBSCRIBE_PATTERN, f"$share/+/{clips}"),
                 Acl(AclType.SUBSCRIBE_PATTERN, f"$share/+/{topics.all_sensor_batches()}"),
                 *_send(
                     topics.all_alert_acks(),
                     topics.all_edge_configs(),
                     topics.all_edge_requests(),
+                    topics.all_clip_acks(),
                     topics.all_gateway_acks(),
                 ),
             ),

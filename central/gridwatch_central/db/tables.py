@@ -139,6 +139,8 @@ class AlertRow(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # --- case loop (migration 0003_case_loop) ---
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    # --- clips (migration 0011_clips): the event's clip, announced before it arrives ---
+    clip_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     # --- sensors (migration 0011_sensors) ---
     # "camera" (an edge's alert) or "sensor" (central's rules on a sensor's records). For a
     # sensor alert camera_id names the source device (the sensor) and edge_id its gateway;
@@ -202,6 +204,36 @@ class SnapshotIndexRow(Base):
     offset: Mapped[int] = mapped_column(BigInteger)
     length: Mapped[int] = mapped_column(Integer)
     stored_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ClipRow(Base):
+    """An evidence clip an alert announced (migration 0011_clips), once its fate is known.
+
+    ``stored``: the MP4 is at ``path`` (relative to the clip folder); ``unavailable``: the edge
+    said it will never come (``reason``); ``expired``: retention deleted its file. A clip an
+    alert announced without a row here is pending.
+    """
+
+    __tablename__ = "clips"
+
+    clip_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    edge_id: Mapped[str] = mapped_column(String(64))
+    camera_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str | None] = mapped_column(String(256))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    codec: Mapped[str | None] = mapped_column(String(16))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    # Edge clock: the clip's first and last frame, and the moment the event opened.
+    starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    event_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reason: Mapped[str | None] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 # ---------------------------------------------------------------------------------------------

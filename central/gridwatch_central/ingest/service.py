@@ -325,5 +325,6 @@ def _alert_values(
         "clean_snapshot_sha256": _sha256(clean_snapshot),
         "model_name": alert.model.name,
         "model_version": alert.model.version,
+        "clip_id": alert.clip_id,
         "source": "camera",
     }

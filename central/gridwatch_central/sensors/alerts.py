@@ -149,5 +149,6 @@ def _alert(
         "model_name": SENSOR_MODEL,
         "model_version": sensor.vendor_code,
         "source": "sensor",
+        "clip_id": None,  # a clip of a linked camera is an alert link of kind clip, later
     }
     return AlertToStore(facts, received_at, None, grid, category, row)

@@ -29,7 +29,7 @@ from gridwatch_central.db.incident_repository import IncidentFilter
 from gridwatch_central.db.tables import CaseRow, IncidentRow, TimelineRow
 from gridwatch_central.review.service import ReviewService, permitted_review_actions
 from gridwatch_central.schemas import GeoPointOut
-from gridwatch_central.services.alerts import to_alert_out
+from gridwatch_central.services.alerts import alerts_out
 from gridwatch_central.services.cases import case_out
 
 
@@ -111,7 +111,7 @@ def get_incident(
     return IncidentDetailOut(
         **summary,
         timeline=[IncidentTimelineEntryOut.model_validate(entry) for entry in timeline],
-        alerts=[to_alert_out(alert) for alert in incidents.alerts_of_incident(session, row.id)],
+        alerts=alerts_out(session, incidents.alerts_of_incident(session, row.id)),
     )
 
 

@@ -11,7 +11,7 @@ from gridwatch_central.db import case_repository, repository
 from gridwatch_central.db.case_repository import CaseListFilter
 from gridwatch_central.db.tables import CaseRow
 from gridwatch_central.schemas import CaseDetailOut, CaseOut, CasePage, TimelineEntryOut
-from gridwatch_central.services.alerts import to_alert_out
+from gridwatch_central.services.alerts import alerts_out
 
 _ROW_FIELDS = [name for name in CaseOut.model_fields if name != "allowed_actions"]
 
@@ -49,5 +49,5 @@ def get_case(
     return CaseDetailOut(
         **summary,
         timeline=[TimelineEntryOut.model_validate(entry) for entry in row.timeline],
-        alerts=[to_alert_out(alert) for alert in repository.alerts_of_case(session, case_id)],
+        alerts=alerts_out(session, repository.alerts_of_case(session, case_id)),
     )

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gridwatch_edge.picture import Picture
+
+if TYPE_CHECKING:  # PyAV's Packet is generic in its stubs only
+    import av
+    from av.video.stream import VideoStream
+
+    VideoPacket = av.Packet[VideoStream]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +46,18 @@ class DecodedStream(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class PacketTap(Protocol):
+    """Sees every demuxed packet of a stream, before and whether or not it is decoded (the
+    clip recorder). Called on the reader's thread: it must be quick and must not raise."""
+
+    def opened(self, stream: VideoStream) -> None:
+        """A connection's video stream, before its first packet."""
+        ...
+
+    def packet(self, packet: VideoPacket) -> None: ...
+
+    def closed(self) -> None:
+        """The connection ended; no packet follows until the next ``opened``."""
+        ...

@@ -28,7 +28,7 @@ from gridwatch_contract.broker import redact_url
 from gridwatch_edge.errors import SourceError
 from gridwatch_edge.picture import Picture
 from gridwatch_edge.sources.av_picture import AvPicture, FullConverter
-from gridwatch_edge.sources.decoding import Grabbed
+from gridwatch_edge.sources.decoding import Grabbed, PacketTap
 from gridwatch_edge.sources.skip_guard import SkipGuard
 from gridwatch_edge.sources.url import SourceKind
 
@@ -87,12 +87,16 @@ class PyAvStream:
         decoder_threads: int,
         skip_for_fps: float | None,
         deblock: bool = True,
+        packet_tap: PacketTap | None = None,
     ) -> None:
         if not container.streams.video:
             container.close()
             raise SourceError(f"{display_name} holds no video stream")
         self._container = container
         self._stream = container.streams.video[0]
+        self._tap = packet_tap
+        if packet_tap is not None:
+            packet_tap.opened(self._stream)
         self._display_name = display_name
         codec = self._stream.codec_context
         codec.thread_count = decoder_threads  # 0 lets FFmpeg choose
@@ -157,6 +161,9 @@ class PyAvStream:
     def close(self) -> None:
         self._pending.clear()
         self._picture = None
+        if self._tap is not None:
+            self._tap.closed()
+            self._tap = None
         self._container.close()
 
     def _next_packet(self) -> _Packet | None:
@@ -168,6 +175,8 @@ class PyAvStream:
             ) from None
         if packet is not None and packet.size:
             self._received += 1
+            if self._tap is not None:  # every packet, also those never decoded
+                self._tap.packet(packet)
         return packet
 
     def _decode(self, packet: _Packet) -> list[VideoFrame]:

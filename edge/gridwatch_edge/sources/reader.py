@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from gridwatch_edge.config import SourceSettings
 from gridwatch_edge.errors import SourceError
 from gridwatch_edge.scheduling import CpuScheduling, schedule_this_thread
+from gridwatch_edge.sources.decoding import PacketTap
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.sources.status import (
     EventTimes,
@@ -54,6 +55,7 @@ class CameraReader:
         settings: SourceSettings,
         on_change: Callable[[ConnectionChange], None] | None = None,
         scheduling: CpuScheduling = "normal",
+        packet_tap: PacketTap | None = None,
     ) -> None:
         self.camera_id = camera_id
         self._settings = settings
@@ -68,6 +70,7 @@ class CameraReader:
             backend=settings.backend,
             decode_skip=settings.decode_skip,
             analysis_phase_s=analysis_phase_s(camera_id, analysis_fps),
+            packet_tap=packet_tap,
         )
         self._on_change = on_change
         # Cameras and paced files behave like live streams: newest frame wins.

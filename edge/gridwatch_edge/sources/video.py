@@ -18,7 +18,7 @@ from gridwatch_contract.broker import redact_url
 from gridwatch_edge.config import DecodeSkip, SourceBackend
 from gridwatch_edge.errors import SourceError
 from gridwatch_edge.sources.capture import OpenCvStream
-from gridwatch_edge.sources.decoding import DecodedStream
+from gridwatch_edge.sources.decoding import DecodedStream, PacketTap
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.sources.pyav_stream import PyAvStream, open_container
 from gridwatch_edge.sources.url import SourceKind, check_source_url
@@ -61,6 +61,7 @@ class VideoSource:
         backend: SourceBackend = "pyav",
         decode_skip: DecodeSkip = "auto",
         analysis_phase_s: float = 0.0,
+        packet_tap: PacketTap | None = None,
     ) -> None:
         if not 0.0 <= analysis_phase_s < 1.0 / analysis_fps:
             raise ValueError(f"analysis_phase_s {analysis_phase_s} is outside one period")
@@ -72,6 +73,7 @@ class VideoSource:
         self._decoder_threads = decoder_threads
         self._backend = backend
         self._decode_skip = decode_skip
+        self._packet_tap = packet_tap  # PyAV only: OpenCV's capture hides the packets
         # Paced sources only: a replay as fast as possible analyses exactly the frames it
         # always did, from the first one on.
         self._phase_s = analysis_phase_s if self.live or realtime else 0.0
@@ -183,6 +185,7 @@ class VideoSource:
             decoder_threads=self._decoder_threads,
             skip_for_fps=self._analysis_fps if self.skips_frames else None,
             deblock=self.deblocks,
+            packet_tap=self._packet_tap,
         )
 
     def _require_open(self) -> DecodedStream:

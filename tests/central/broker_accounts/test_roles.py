@@ -23,11 +23,14 @@ def test_an_edge_role_names_only_that_edge_under_the_deployment_prefix() -> None
         (AclType.PUBLISH_SEND, "city/haidian/v1/alerts/box-1/+/+"),
         (AclType.PUBLISH_SEND, "city/haidian/v1/edges/box-1/status"),
         (AclType.PUBLISH_SEND, "city/haidian/v1/edges/box-1/stats"),
+        (AclType.PUBLISH_SEND, "city/haidian/v1/clips/box-1/+/+"),
         (AclType.PUBLISH_SEND, "city/haidian/v1/edges/box-1/responses"),
         (AclType.SUBSCRIBE_LITERAL, "city/haidian/v1/edges/box-1/acks"),
         (AclType.PUBLISH_RECEIVE, "city/haidian/v1/edges/box-1/acks"),
         (AclType.SUBSCRIBE_LITERAL, "city/haidian/v1/edges/box-1/config"),
         (AclType.PUBLISH_RECEIVE, "city/haidian/v1/edges/box-1/config"),
+        (AclType.SUBSCRIBE_LITERAL, "city/haidian/v1/edges/box-1/clip_acks"),
+        (AclType.PUBLISH_RECEIVE, "city/haidian/v1/edges/box-1/clip_acks"),
         (AclType.SUBSCRIBE_LITERAL, "city/haidian/v1/edges/box-1/requests"),
         (AclType.PUBLISH_RECEIVE, "city/haidian/v1/edges/box-1/requests"),
     }
@@ -45,8 +48,12 @@ def test_only_central_sends_acks_configs_and_requests() -> None:
     assert (AclType.PUBLISH_SEND, "gw/v1/edges/+/requests") in central
     assert (AclType.SUBSCRIBE_PATTERN, "gw/v1/edges/+/responses") in central
     assert (AclType.SUBSCRIBE_PATTERN, "$share/+/gw/v1/alerts/+/+/+") in central
+    assert (AclType.PUBLISH_SEND, "gw/v1/edges/+/clip_acks") in central
+    assert (AclType.SUBSCRIBE_PATTERN, "$share/+/gw/v1/clips/+/+/+") in central
     edge_sends = {topic for kind, topic in _acls(plan, "box-1") if kind is AclType.PUBLISH_SEND}
-    assert not any(topic.endswith(("/acks", "/config", "/requests")) for topic in edge_sends)
+    assert not any(
+        topic.endswith(("/acks", "/config", "/requests", "/clip_acks")) for topic in edge_sends
+    )
 
 
 @pytest.mark.parametrize("bad", ["", "a/b", "+", "#", "x" * 65])

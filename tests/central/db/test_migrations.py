@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
 from gridwatch_central.db.engine import make_engine
@@ -41,6 +42,20 @@ def test_migrations_match_the_models(database_url: str) -> None:
                 "supervisions",
                 "snapshot_index",
             }
+    finally:
+        engine.dispose()
+
+
+def test_the_chain_has_one_head_and_a_fresh_database_reaches_only_it(database_url: str) -> None:
+    """Branches that each added a migration are re-chained when merged: two heads would make
+    ``upgrade head`` refuse, and a database must end on the single head, not beside it."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert heads == [head_revision()]
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_heads() == tuple(heads)
     finally:
         engine.dispose()
 

@@ -2,7 +2,7 @@
 source (camera or sensor).
 
 Revision ID: 0011_sensors
-Revises: 0010b_edge_monitor
+Revises: 0011_clips
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_sensors"
-down_revision: str | None = "0010b_edge_monitor"
+down_revision: str | None = "0011_clips"
 branch_labels: str | None = None
 depends_on: str | None = None
 
