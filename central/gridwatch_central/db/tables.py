@@ -141,7 +141,7 @@ class AlertRow(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     # --- clips (migration 0011_clips): the event's clip, announced before it arrives ---
     clip_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
-    # --- sensors (migration 0011_sensors) ---
+    # --- sensors (migration 0012_sensors) ---
     # "camera" (an edge's alert) or "sensor" (central's rules on a sensor's records). For a
     # sensor alert camera_id names the source device (the sensor) and edge_id its gateway;
     # event_type is the sensor type; the linked cameras' pictures are in alert_links.
@@ -323,7 +323,7 @@ class IncidentRow(Base):
     best_snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     review_reason: Mapped[str | None] = mapped_column(Text)
-    # --- sensors (migration 0011_sensors): the source of the first alert, camera or sensor ---
+    # --- sensors (migration 0012_sensors): the source of the first alert, camera or sensor ---
     source: Mapped[str] = mapped_column(String(16), default="camera", server_default="camera")
 
 
@@ -486,7 +486,7 @@ class CameraHealthRow(Base):
 
 
 # ---------------------------------------------------------------------------------------------
-# Sensors (migration 0011_sensors): the registry, each sensor's rule state, compact samples,
+# Sensors (migration 0012_sensors): the registry, each sensor's rule state, compact samples,
 # stored batch ids (idempotency) and the camera pictures linked to alerts (视频联动).
 # ---------------------------------------------------------------------------------------------
 

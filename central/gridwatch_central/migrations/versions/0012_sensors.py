@@ -1,7 +1,7 @@
 """Sensors: registry, rule state, samples, batch ids, alert links; alerts and incidents get a
 source (camera or sensor).
 
-Revision ID: 0011_sensors
+Revision ID: 0012_sensors
 Revises: 0011_clips
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_sensors"
+revision = "0012_sensors"
 down_revision: str | None = "0011_clips"
 branch_labels: str | None = None
 depends_on: str | None = None
