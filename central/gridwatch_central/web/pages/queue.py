@@ -14,8 +14,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from gridwatch_central.case_schemas import ReviewOut
 from gridwatch_central.cases.errors import CaseLoopError
 from gridwatch_central.db.incident_repository import IncidentFilter
-from gridwatch_central.services import alerts, case_loop
-from gridwatch_central.web.deps import Console, ConsoleDep, PosterDep, ViewerDep, status_of
+from gridwatch_central.services import alerts, case_loop, evidence
+from gridwatch_central.web.deps import (
+    Console,
+    ConsoleDep,
+    PosterDep,
+    ViewerDep,
+    sensor_units,
+    status_of,
+)
 from gridwatch_central.web.i18n import translate
 from gridwatch_central.web.session import Viewer
 from gridwatch_central.web.views import QueueCard, queue_card
@@ -41,8 +48,13 @@ def _cards(console: Console, viewer: Viewer, ids: list[int] | None) -> tuple[lis
                 case_loop.get_incident(session, i, viewer.scope, viewer=viewer.actor) for i in ids
             ]
             items = [i for i in found if i is not None and i.status == "PENDING"]
-    index = context.grid_store.index
-    return [queue_card(item, index, context.categories) for item in items], page.total
+        shown = evidence.evidence_of(session, viewer.scope, [i.best_alert_id for i in items])
+    index, units = context.grid_store.index, sensor_units(context)
+    cards = [
+        queue_card(item, index, context.categories, shown.get(item.best_alert_id), units)
+        for item in items
+    ]
+    return cards, page.total
 
 
 def _duplicate_targets(console: Console, viewer: Viewer, cards: list[QueueCard]) -> dict[int, int]:
