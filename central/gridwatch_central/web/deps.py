@@ -16,6 +16,8 @@ from gridwatch_central.categories import CategoryMap
 from gridwatch_central.clips.store import ClipStore
 from gridwatch_central.clock import Clock
 from gridwatch_central.config import CentralConfig
+from gridwatch_central.edge_requests import EdgeRequestClient
+from gridwatch_central.edges.health import EdgeHealth
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
@@ -69,6 +71,15 @@ class ConsoleContext(Protocol):
 
     @property
     def clips(self) -> ClipStore: ...
+
+    @property
+    def edge_health(self) -> EdgeHealth: ...
+
+    @property
+    def edge_monitor_connected(self) -> bool: ...
+
+    @property
+    def edge_requests(self) -> EdgeRequestClient: ...
 
     @property
     def sensors(self) -> SensorRuntime: ...

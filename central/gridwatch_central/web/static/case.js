@@ -8,7 +8,10 @@
   if (holder.dataset.tiles) { L.tileLayer(holder.dataset.tiles, { maxZoom: 19 }).addTo(map); }
   const outline = JSON.parse(holder.dataset.grid || "null");
   if (outline) {
-    const grid = L.geoJSON(outline, { style: { color: "#2563eb", weight: 2, fillOpacity: 0.06 } }).addTo(map);
+    // Drawn to be seen without tiles on a pale background: a dark edge and a tinted inside.
+    const grid = L.geoJSON(outline, {
+      style: { color: "#1e3a8a", weight: 3, opacity: 0.9, fillColor: "#3b82f6", fillOpacity: 0.18 },
+    }).addTo(map);
     map.fitBounds(grid.getBounds(), { padding: [12, 12], maxZoom: 17 });
   }
   L.circleMarker(point, { radius: 9, color: "#b91c1c", fillColor: "#ef4444", fillOpacity: 0.9 }).addTo(map);

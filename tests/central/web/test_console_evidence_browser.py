@@ -1,0 +1,292 @@
+"""Evidence in the console, in a real browser: an alert's clip is "pending" on its card until
+the edge's upload is stored, then plays (the queue's P key, the case page's player) with range
+requests; a clip the edge gave up says why; sensor alarms arrive as cards with their reading;
+the sensor registry lists and registers sensors; merged alerts update a card's count live."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from gridwatch.sensor_traces import TRACES
+from gridwatch_central.runtime import CentralRuntime
+from gridwatch_contract.clip_messages import ClipUnavailableMessage
+from gridwatch_contract.codec import encode_message
+from gridwatch_contract.messages import AlertState, EdgeAvailability, EventType
+from tests.central.api.clients import admin_client
+from tests.central.clips.conftest import CAMERA_ID, EDGE_ID, RealClip, chunks
+from tests.central.edges.test_monitor import FakeEdge, camera, stats
+from tests.central.helpers import make_alert
+from tests.central.sensors.helpers import gateway
+from tests.central.web.conftest import Console, screenshot
+from tests.central.web.test_console_browser import IN_A, PARKING, _incident_of
+
+pytestmark = pytest.mark.postgres
+NewPage = Callable[[str], Page]
+CROWD = {"event_type": EventType.CROWD, "rule_id": "crowd-1"}
+# A video element that has read the clip's header knows its length: the browser can play it.
+PLAYABLE = "v => v.readyState >= 1 && v.duration > 0 && !v.error"
+
+
+def _upload(runtime: CentralRuntime, clip: RealClip, clip_id: uuid.UUID) -> None:
+    """The edge's upload, chunk by chunk, as the clip consumer hands it to the service."""
+    topic = runtime.config.broker.topics.clip_data(EDGE_ID, CAMERA_ID)
+    acks = [
+        runtime.clip_ingest.handle(topic, payload)
+        for payload in chunks(clip, clip_id, uuid.uuid4())
+    ]
+    assert acks[-1] is not None
+    assert acks[-1].ack.status == "stored"
+
+
+def test_a_clip_is_pending_then_plays_on_the_card_and_on_the_case_page(
+    console: Console, page_factory: NewPage, real_clip: RealClip
+) -> None:
+    clip_id = uuid.uuid4()
+    operator = page_factory("op-a")
+    operator.goto(f"{console.url}/console/queue")
+    console.publish(camera_id=CAMERA_ID, edge_id=EDGE_ID, location=IN_A, clip_id=clip_id, **CROWD)
+    card = operator.locator("article.incident")
+    expect(card).to_have_count(1)
+    expect(card.locator(".clip.pending")).to_contain_text("录像上传中")
+
+    _upload(console.runtime, real_clip, clip_id)
+    # The pending badge asks again by itself and turns into the player's button.
+    play = card.locator("button.clip.stored")
+    expect(play).to_be_visible()
+    operator.keyboard.press("p")
+    video = operator.locator("#viewer-video")
+    expect(video).to_be_visible()
+    operator.wait_for_function(f"() => ({PLAYABLE})(document.getElementById('viewer-video'))")
+    duration = video.evaluate("v => v.duration")
+    expected = (real_clip.info.ends_at - real_clip.info.starts_at).total_seconds()
+    assert duration == pytest.approx(expected, abs=1.0)
+    screenshot(operator, "clip-player")
+
+    # The player seeks with range requests: the console answers them from the stored file.
+    source = f"{console.url}/console/clips/{clip_id}/video"
+    part = operator.request.get(source, headers={"Range": "bytes=100-199"})
+    assert (part.status, part.body()) == (206, real_clip.data[100:200])
+    # Another street's operator gets nothing, as for a clip that does not exist.
+    other = page_factory("op-b")
+    assert other.request.get(source).status == 404
+    assert other.request.get(f"{console.url}/console/clips/{clip_id}").status == 404
+
+    operator.keyboard.press("Escape")
+    operator.keyboard.press("v")
+    expect(operator.locator("#toast")).to_contain_text("已立案")
+    case_id = _incident_of(admin_client(console.runtime), CAMERA_ID)["case_id"]
+    operator.goto(f"{console.url}/console/cases/{case_id}")
+    player = operator.locator(f".clip-player[data-clip='{clip_id}'] video")
+    expect(player).to_be_visible()
+    operator.wait_for_function(f"() => ({PLAYABLE})(document.querySelector('.clip-player video'))")
+    screenshot(operator, "case-clip")
+
+
+def test_a_clip_the_edge_gave_up_says_why(console: Console, page_factory: NewPage) -> None:
+    clip_id = uuid.uuid4()
+    console.publish(camera_id=CAMERA_ID, edge_id=EDGE_ID, location=IN_A, clip_id=clip_id, **CROWD)
+    notice = ClipUnavailableMessage(
+        clip_id=clip_id,
+        event_id=uuid.uuid4(),
+        edge_id=EDGE_ID,
+        camera_id=CAMERA_ID,
+        reason="codec_unsupported: hevc cannot be remuxed",
+    )
+    topics = console.runtime.config.broker.topics
+    _incident_of(admin_client(console.runtime), CAMERA_ID)
+    console.runtime.clip_ingest.handle(
+        topics.clip_unavailable(EDGE_ID, CAMERA_ID), encode_message(notice)
+    )
+    operator = page_factory("op-a")
+    operator.goto(f"{console.url}/console/queue")
+    badge = operator.locator("article.incident .clip.unavailable")
+    expect(badge).to_contain_text("无录像")
+    expect(badge).to_contain_text("hevc cannot be remuxed")
+
+
+def test_merged_alerts_update_the_cards_count_and_latest_time_live(
+    console: Console, page_factory: NewPage
+) -> None:
+    operator = page_factory("op-a")
+    operator.goto(f"{console.url}/console/queue")
+    first = make_alert(camera_id="cam-m1", location=IN_A, **PARKING)
+    console.publish(
+        camera_id="cam-m1",
+        location=IN_A,
+        alert_id=first.alert_id,
+        event_id=first.event_id,
+        started_at=first.started_at,
+        **PARKING,
+    )
+    card = operator.locator("article.incident")
+    expect(card).to_have_count(1)
+    expect(card.locator("dd.merged")).to_have_text("1")
+    operator.keyboard.press("f")  # an open 误报 form must survive the update
+    latest = card.locator("dd.latest").inner_text()
+
+    # The event goes on (an update), and another camera sees the same car (a merge).
+    console.publish(
+        camera_id="cam-m1",
+        location=IN_A,
+        event_id=first.event_id,
+        started_at=first.started_at,
+        sequence=1,
+        state=AlertState.UPDATE,
+        **PARKING,
+    )
+    expect(card.locator("dd.merged")).to_have_text("2")
+    console.publish(camera_id="cam-m2", location=IN_A, **PARKING)
+    expect(card.locator("dd.merged")).to_have_text("3")
+    expect(card).to_have_count(1)
+    expect(card.locator("form.reason")).to_be_visible()
+    assert card.locator("dd.latest").inner_text() >= latest
+    screenshot(operator, "queue-merged")
+
+
+def test_the_sensor_registry_and_a_sensor_alarm_in_the_queue(
+    console: Console, page_factory: NewPage
+) -> None:
+    admin = page_factory("admin")
+    admin.goto(f"{console.url}/console/sensors")
+    form = admin.locator("form.sensor-form")
+    form.locator("input[name=id]").fill("wl-101")
+    form.locator("select[name=sensor_type]").select_option("water_level")
+    form.locator("input[name=name]").fill("黄水路下穿通道积水")
+    form.locator("input[name=gateway_id]").fill("gw-1")
+    form.locator("input[name=vendor_code]").fill("HX-WL-9")
+    form.locator("input[name=lat]").fill(str(IN_A.lat))
+    form.locator("input[name=lon]").fill(str(IN_A.lon))
+    form.locator("button[type=submit]").click()
+    row = admin.locator("tr[data-sensor='wl-101']")
+    expect(row).to_contain_text("道路积水")
+    expect(row).to_contain_text("黄水社区第二网格")  # the grid, derived from the position
+    expect(row).to_contain_text("未上报")
+    expect(row).to_contain_text("150 mm")  # the type's alarm level
+
+    operator = page_factory("op-a")
+    operator.goto(f"{console.url}/console/queue")
+    with gateway(console.broker, "gw-1") as gw:
+        gw.play(TRACES["water_rising"], "wl-101")
+        assert gw.wait_for_receipts(30)
+    card = operator.locator("article.incident")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("道路积水")
+    expect(card.locator("dd.sensor-id")).to_have_text("wl-101")
+    expect(card.locator(".sensor-panel .reading")).to_contain_text("mm")
+    screenshot(operator, "queue-sensor-card")
+
+    admin.reload()
+    expect(row.locator(".pill.online")).to_be_visible()
+    expect(row.locator("td.reading")).to_contain_text("mm")
+    screenshot(admin, "sensors")
+
+    # Changed: its own alarm level; then deleted (the browser asks first).
+    admin.locator("tr[data-sensor='wl-101'] a.button").click()
+    admin.locator("form.sensor-form input[name=alarm]").fill("120")
+    admin.locator("form.sensor-form button[type=submit]").click()
+    expect(row).to_contain_text("120 mm")
+    admin.on("dialog", lambda dialog: dialog.accept())
+    row.locator("form.delete button").click()
+    expect(row).to_have_count(0)
+
+    # An operator reads the registry but is offered no form.
+    operator.goto(f"{console.url}/console/sensors")
+    expect(operator.locator("form.sensor-form")).to_have_count(0)
+
+
+# A label key shown as itself: ``translate`` shows an unknown key rather than failing.
+LABEL_KEY = re.compile(
+    r"\b(?:app|nav|live|login|role|scope|grid|queue|card|link|clip|incident|event|state|column"
+    r"|action|done|case|level|time|form|filter|map|edges|sensors|stats|group|metric|monthly"
+    r"|admin|error)\.[a-z0-9_.]+\b"
+)
+NARROW = {"width": 1280, "height": 800}
+# What sticks out on the right, for the failure message.
+WIDEST = """() => Array.from(document.querySelectorAll("body *"))
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth)
+  .slice(0, 5)
+  .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
+def test_every_page_fits_a_1280_screen_and_shows_no_label_key_in_either_language(
+    console: Console, page_factory: NewPage
+) -> None:
+    api = admin_client(console.runtime)
+    console.publish(camera_id="cam-p1", location=IN_A, **PARKING)
+    incident = _incident_of(api, "cam-p1")
+    case = api.post(f"/api/v1/incidents/{incident['id']}/verify", json={}).json()["case"]
+    console.publish(camera_id="cam-p2", location=IN_A, **CROWD)
+    admin = page_factory("admin")
+    admin.set_viewport_size(NARROW)
+    pages = [
+        "/console/queue",
+        "/console/cases",
+        f"/console/cases/{case['id']}",
+        "/console/map",
+        "/console/sensors",
+        "/console/edges",
+        "/console/stats",
+        "/console/stats?group_by=camera&level=3",
+        "/console/reports/monthly",
+        "/console/admin",
+    ]
+    for language in ("en", "zh-CN"):
+        admin.goto(f"{console.url}/console/language/{language}?next=/console/queue")
+        for path in pages:
+            admin.goto(f"{console.url}{path}")
+            admin.wait_for_load_state("networkidle")
+            text = admin.locator("body").inner_text()
+            assert not LABEL_KEY.findall(text), (language, path, LABEL_KEY.findall(text))
+            # Wide tables scroll inside their own box; the page never scrolls sideways.
+            width = admin.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= NARROW["width"], (language, path, width, admin.evaluate(WIDEST))
+        if language == "en":
+            admin.goto(f"{console.url}/console/stats?group_by=camera&level=3")
+            screenshot(admin, "statistics-1280-en")
+
+
+def test_the_edges_page_shows_each_cameras_health_and_links_its_live_picture(
+    console: Console, page_factory: NewPage, edges: list[FakeEdge]
+) -> None:
+    edge = FakeEdge(console.broker, "edge-w1")
+    edges.append(edge)
+    edge.publish_status(EdgeAvailability.ONLINE)
+    edge.publish_stats(
+        stats(
+            "edge-w1",
+            [
+                camera("cam-w1", analysed_fps=4.5),
+                camera(
+                    "cam-w2",
+                    online=False,
+                    connection="offline",
+                    analysed_fps=0.0,
+                    last_error="rtsp: connection refused",
+                    last_error_at=datetime.now(UTC),
+                ),
+            ],
+        )
+    )
+    admin = page_factory("admin")
+    admin.goto(f"{console.url}/console/edges")
+    section = admin.locator("section.edge[data-edge='edge-w1']")
+    expect(section).to_be_visible()
+    expect(section.locator("h2 .pill.online")).to_be_visible()
+    working = section.locator("tr[data-camera='cam-w1']")
+    expect(working.locator("td.fps")).to_contain_text("4.5")
+    expect(working.locator(".pill.online")).to_be_visible()
+    broken = section.locator("tr[data-camera='cam-w2']")
+    expect(broken.locator(".pill.offline")).to_be_visible()
+    expect(broken.locator("td.last-error")).to_contain_text("connection refused")
+    link = working.locator("a.live-snapshot")
+    assert link.get_attribute("href") == "/console/edges/cameras/cam-w1/live-snapshot"
+    screenshot(admin, "edges")
+    # A handler's role handles cases, not equipment.
+    handler = page_factory("jxj-01")
+    assert handler.request.get(f"{console.url}/console/edges").status == 403
