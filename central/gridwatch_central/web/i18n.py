@@ -245,7 +245,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "edges.reason.stale": ("长时间无消息", "nothing heard for too long"),
     "edges.reason.no_status": ("未收到状态消息", "no status message yet"),
     "edges.seen": ("最近消息", "last heard"),
-    "edges.cameras_online": ("摄像机在线 {online}/{total}", "cameras online {online}/{total}"),
+    "edges.cameras_online": ("摄像机在线 {up}/{total}", "cameras online {up}/{total}"),
     "edges.version": ("软件版本", "software"),
     "edges.model": ("模型", "model"),
     "edges.uptime": ("运行时长", "up"),
