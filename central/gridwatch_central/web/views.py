@@ -72,7 +72,7 @@ def queue_card(
     category = categories.get(incident.category)
     codes = (incident.grid_l1_code, incident.grid_l2_code, incident.grid_l3_code)
     snapshot = f"/console/alerts/{incident.best_alert_id}/snapshot"
-    alert = evidence.alert if evidence is not None else None
+    alert = evidence
     sensor = None
     if alert is not None and alert.source == "sensor":
         sensor = SensorReading(
@@ -92,7 +92,7 @@ def queue_card(
         clean_url=clean if shown else None,
         clip=alert.clip if alert is not None else None,
         sensor=sensor,
-        links=evidence.links if evidence is not None else [],
+        links=alert.links if alert is not None else [],
     )
 
 
