@@ -86,9 +86,8 @@ class Subscription:
     def topics(self) -> str:
         return ", ".join(topic for topic, _qos in self._filters)
 
-    def start(self, timeout_s: float) -> bool:
-        """Connect in the background; True once the broker confirmed every subscription within
-        ``timeout_s``. On False the caller stops and raises its own error."""
+    def start(self) -> None:
+        """Connect in the background; paho retries a broker that is down."""
         properties = None
         if self._session is not None:
             # paho leaves Properties.__init__ unannotated; the call itself is what its docs show.
@@ -103,10 +102,13 @@ class Subscription:
             properties=properties,
         )
         self._client.loop_start()
+
+    def wait_subscribed(self, timeout_s: float) -> bool:
+        """True once the broker confirmed every subscription; False after ``timeout_s``."""
         return self._subscribed.wait(timeout_s)
 
     def failure(self, timeout_s: float) -> str:
-        """Why ``start`` returned False, for the caller's error."""
+        """Why ``wait_subscribed`` returned False, for the caller's error."""
         return (
             f"not subscribed to {self.topics} at {self._broker.display()} within {timeout_s:g} s;"
             " is the broker running and does it allow this client?"

@@ -75,7 +75,8 @@ class ClipConsumer:
 
     def start(self, timeout_s: float) -> None:
         self._worker.start()
-        if not self._link.start(timeout_s):
+        self._link.start()
+        if not self._link.wait_subscribed(timeout_s):
             self.stop()
             raise ClipConsumerError(self._link.failure(timeout_s))
 

@@ -113,7 +113,8 @@ class EdgeRequestClient:
     def start(self, timeout_s: float) -> None:
         """Connect and block until the broker confirms the subscriptions."""
         self._pending.start()
-        if not self._link.start(timeout_s):
+        self._link.start()
+        if not self._link.wait_subscribed(timeout_s):
             self.stop()
             raise EdgeRequestError(self._link.failure(timeout_s))
 

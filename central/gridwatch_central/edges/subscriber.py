@@ -56,7 +56,8 @@ class EdgeSubscriber:
     def start(self, timeout_s: float) -> None:
         """Connect in the background and block until the broker confirms the subscriptions."""
         self._storer.start()
-        if not self._link.start(timeout_s):
+        self._link.start()
+        if not self._link.wait_subscribed(timeout_s):
             self.stop()
             raise EdgeSubscriberError(self._link.failure(timeout_s))
 

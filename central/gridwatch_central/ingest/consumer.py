@@ -173,7 +173,8 @@ class StreamConsumer(Generic[PreparedT, OutcomeT]):
             self._broker.host, self._broker.port, keepalive=self._broker.keepalive_s
         )
         self._receipts.loop_start()
-        if not self._link.start(timeout_s):
+        self._link.start()
+        if not self._link.wait_subscribed(timeout_s):
             self.stop()
             raise ConsumerError(self._link.failure(timeout_s))
 
