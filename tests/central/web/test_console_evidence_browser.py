@@ -9,22 +9,32 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from gridwatch.sensor_traces import TRACES
+from gridwatch_central.cameras.models import CameraIn, GeoPointIn
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.clip_messages import ClipUnavailableMessage
 from gridwatch_contract.codec import encode_message
-from gridwatch_contract.messages import AlertState, EdgeAvailability, EventType
+from gridwatch_contract.messages import (
+    AlertState,
+    EdgeAvailability,
+    EdgeStatusMessage,
+    EventType,
+    GeoPoint,
+)
+from gridwatch_edge.detector import Detector
 from tests.central.api.clients import admin_client
 from tests.central.clips.conftest import CAMERA_ID, EDGE_ID, RealClip, chunks
 from tests.central.edges.test_monitor import FakeEdge, camera, stats
-from tests.central.helpers import make_alert
-from tests.central.sensors.helpers import gateway
+from tests.central.helpers import make_alert, wait_until
+from tests.central.sensors.helpers import gateway, register
 from tests.central.web.conftest import Console, screenshot
 from tests.central.web.test_console_browser import IN_A, PARKING, _incident_of
+from tests.edge.requests.live_edge import clip_camera, edge_config, live_edge, wait_for_frames
 
 pytestmark = pytest.mark.postgres
 NewPage = Callable[[str], Page]
@@ -290,3 +300,63 @@ def test_the_edges_page_shows_each_cameras_health_and_links_its_live_picture(
     # A handler's role handles cases, not equipment.
     handler = page_factory("jxj-01")
     assert handler.request.get(f"{console.url}/console/edges").status == 403
+
+
+def _camera(runtime: CentralRuntime, camera_id: str, edge_id: str, point: GeoPoint) -> None:
+    body = CameraIn(
+        id=camera_id,
+        edge_id=edge_id,
+        name=camera_id,
+        rtsp_url=f"rtsp://127.0.0.1:8554/{camera_id}",
+        location=GeoPointIn(lat=point.lat, lon=point.lon),
+    )
+    with runtime.sessions() as session:
+        runtime.camera_service.create(session, body, runtime.grid_store.index)
+
+
+def test_a_sensor_card_shows_its_linked_cameras_picture_when_it_arrives(
+    console: Console, page_factory: NewPage, *, yolox: Detector, vtest_clip: Path
+) -> None:
+    """视频联动 with a real edge on the sample clip: the card arrives with the reading, then
+    the linked camera's picture replaces the sensor panel in place; a camera whose edge is
+    offline is named with the reason."""
+    runtime = console.runtime
+    _camera(runtime, "cam-live", "edge-live", IN_A)
+    _camera(runtime, "cam-gone", "edge-gone", IN_A)
+    gone = EdgeStatusMessage(
+        edge_id="edge-gone",
+        state=EdgeAvailability.OFFLINE,
+        at=datetime.now(UTC),
+        software_version="t",
+    )
+    console.edge.publish(console.broker.topics.edge_status("edge-gone"), encode_message(gone))
+    wait_until(lambda: runtime.edge_requests.edge_availability("edge-gone") is not None)
+    register(
+        runtime,
+        "wl-7",
+        "water_level",
+        lat=IN_A.lat,
+        lon=IN_A.lon,
+        linked_cameras=["cam-live", "cam-gone"],
+    )
+    operator = page_factory("op-a")
+    operator.goto(f"{console.url}/console/queue")
+    config = edge_config(console.broker, "edge-live", [clip_camera("cam-live", vtest_clip)])
+    with live_edge(config, yolox) as (edge_runtime, _handler):
+        wait_for_frames(edge_runtime, "cam-live")
+        with gateway(console.broker, "gw-1") as gw:
+            gw.play(TRACES["water_rising"], "wl-7")
+            assert gw.wait_for_receipts(30)
+        card = operator.locator("article.incident")
+        expect(card).to_have_count(1)
+        picture = card.locator(".shot img")
+        expect(picture).to_be_visible()  # replaced the sensor panel without a reload
+        operator.wait_for_function(
+            "() => document.querySelector('article.incident .shot img').naturalWidth > 0"
+        )
+    links = card.locator(".shot ul.caption")
+    expect(links).to_contain_text("cam-live：已附抓拍图")
+    expect(links).to_contain_text("cam-gone：边缘节点离线")
+    expect(card.locator("dd.sensor-id")).to_have_text("wl-7")
+    expect(card.locator("dd.reading")).to_contain_text("mm")
+    screenshot(operator, "queue-sensor-linked")

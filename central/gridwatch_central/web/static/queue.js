@@ -192,8 +192,9 @@
     empty.hidden = cards().length > 0;
   }
 
-  // More alerts merged into a card's incident: its count, latest time and evidence change;
-  // the card itself (selection, an open reason form) stays as it is.
+  // More alerts merged into a card's incident (its count, latest time, best picture change),
+  // or a sensor alarm's linked camera answered (its picture, or why none): the card is
+  // updated in place, so its selection and an open reason form stay as they are.
   async function refreshCard(id) {
     const card = document.getElementById(`incident-${id}`);
     if (!card) { return; }
@@ -203,6 +204,12 @@
     holder.innerHTML = await response.text();
     const fresh = holder.querySelector("article.incident");
     if (!fresh) { return; }
+    const shot = card.querySelector(".shot");
+    const freshShot = fresh.querySelector(".shot");
+    if (shot && freshShot && shot.innerHTML !== freshShot.innerHTML) {
+      shot.replaceWith(freshShot);
+      if (window.htmx) { window.htmx.process(freshShot); }
+    }
     for (const part of ["dd.merged", "dd.latest", "dd.reading"]) {
       const now = card.querySelector(part);
       const next = fresh.querySelector(part);
@@ -229,7 +236,7 @@
     source.addEventListener("incident", (event) => {
       const change = JSON.parse(event.data);
       if (change.action === "opened") { addCards([change.id]); return; }
-      if (change.action === "merged") { refreshCard(change.id); return; }
+      if (change.action === "merged" || change.action === "evidence") { refreshCard(change.id); return; }
       const card = document.getElementById(`incident-${change.id}`);
       if (card) { removeCard(card); }
     });
