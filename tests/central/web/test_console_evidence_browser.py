@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from gridwatch.sensor_traces import TRACES
 from gridwatch_central.cameras.models import CameraIn, GeoPointIn
@@ -216,7 +216,7 @@ LABEL_KEY = re.compile(
     r"|action|done|case|level|time|form|filter|map|edges|sensors|stats|group|metric|monthly"
     r"|admin|error)\.[a-z0-9_.]+\b"
 )
-NARROW = {"width": 1280, "height": 800}
+NARROW: ViewportSize = {"width": 1280, "height": 800}
 # What sticks out on the right, for the failure message.
 WIDEST = """() => Array.from(document.querySelectorAll("body *"))
   .filter(e => e.getBoundingClientRect().right > window.innerWidth)
