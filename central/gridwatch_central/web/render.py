@@ -41,8 +41,8 @@ class Renderer:
         self._env.filters["local"] = self.local_time
         self._env.filters["percent"] = percent
         self._env.filters["duration"] = duration
-        # A pending clip's badge asks again this often: an edge delivers a clip some seconds
-        # after post_s; an operator should not wait long for it, nor the badge poll busily.
+        # A case page's pending clip asks again this often: an edge delivers a clip some
+        # seconds after post_s; a person should not wait long for it, nor the page poll busily.
         self._env.globals["clip_poll_s"] = CLIP_POLL_S
         # Every page explains it when the browser libraries were never installed.
         self._env.globals["assets_missing"] = missing_assets

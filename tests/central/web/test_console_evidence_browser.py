@@ -66,9 +66,12 @@ def test_a_clip_is_pending_then_plays_on_the_card_and_on_the_case_page(
     expect(card.locator(".clip.pending")).to_contain_text("录像上传中")
 
     _upload(console.runtime, real_clip, clip_id)
-    # The pending badge asks again by itself and turns into the player's button.
+    # The clip's arrival reaches the card over the live feed: the badge becomes the button.
     play = card.locator("button.clip.stored")
     expect(play).to_be_visible()
+    incident = _incident_of(admin_client(console.runtime), CAMERA_ID)
+    timeline = admin_client(console.runtime).get(f"/api/v1/incidents/{incident['id']}").json()
+    assert [e["action"] for e in timeline["timeline"]] == ["opened", "evidence"]
     operator.keyboard.press("p")
     video = operator.locator("#viewer-video")
     expect(video).to_be_visible()

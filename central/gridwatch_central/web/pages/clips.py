@@ -1,5 +1,6 @@
-"""Evidence clips in the console: their state as a fragment (a pending clip's badge asks again
-until it arrives) and their MP4 for ``<video>``, with range requests so the player seeks.
+"""Evidence clips in the console: their state as a fragment (a case page's pending clip asks
+again until it arrives; queue cards follow the live feed instead) and their MP4 for
+``<video>``, with range requests so the player seeks.
 
 The video is served here, under the console's session cookie, rather than through the API's
 short-lived access link: a page left open for a shift keeps seeking, and the viewer's scope is
