@@ -193,11 +193,18 @@ def test_the_sensor_registry_and_a_sensor_alarm_in_the_queue(
     expect(card.locator("dd.sensor-id")).to_have_text("wl-101")
     expect(card.locator(".sensor-panel .reading")).to_contain_text("mm")
     screenshot(operator, "queue-sensor-card")
+    operator.goto(f"{console.url}/console/language/en?next=/console/queue")
+    expect(card.locator("dt").first).to_have_text("Sensor")
+    screenshot(operator, "queue-sensor-card-en")
 
     admin.reload()
     expect(row.locator(".pill.online")).to_be_visible()
     expect(row.locator("td.reading")).to_contain_text("mm")
     screenshot(admin, "sensors")
+    admin.goto(f"{console.url}/console/language/en?next=/console/sensors")
+    expect(row.locator(".pill.online")).to_have_text("Online")
+    screenshot(admin, "sensors-en")
+    admin.goto(f"{console.url}/console/language/zh-CN?next=/console/sensors")
 
     # Changed: its own alarm level; then deleted (the browser asks first).
     admin.locator("tr[data-sensor='wl-101'] a.button").click()
