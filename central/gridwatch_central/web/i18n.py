@@ -178,6 +178,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "done.extension_rejected": ("驳回延期", "Extension rejected"),
     "done.supervised": ("督办", "Supervised"),
     "done.warned": ("预警", "Warned"),
+    "done.evidence": ("视频联动抓拍", "Linked camera picture"),
     # --- case fields and forms ---
     "case.number": ("案件编号", "Case no."),
     "case.category": ("类别", "Category"),

@@ -131,6 +131,7 @@ def test_every_label_exists_in_both_languages() -> None:
     used |= {f"metric.{name}" for name in Figures.model_fields}
     # Evidence, sensors and edges: each state a record can be in has its words.
     used |= {f"link.{status}" for status in ("requested", "attached", *SnapshotFailure)}
+    used.add("done.evidence")  # the linkage's case timeline entry (sensors/linkage.py)
     used |= {f"event.{kind}" for kind in load_sensor_types(SENSOR_TYPES).types}
     used |= {f"event.{kind}" for kind in (SENSOR_OFFLINE, SENSOR_ONLINE)}
     used |= {

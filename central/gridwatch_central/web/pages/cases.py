@@ -169,7 +169,15 @@ def _staff(console: Console, case: CaseDetailOut) -> list[tuple[str, list[str]]]
 
 
 def _photos(case: CaseDetailOut) -> list[str]:
-    return [name for entry in case.timeline for name in entry.attachments or () if is_sha256(name)]
+    """Photos people attached; a linked camera's picture (视频联动, ``evidence``) is one of
+    the case's snapshots already, shown with them."""
+    return [
+        name
+        for entry in case.timeline
+        if entry.action != "evidence"
+        for name in entry.attachments or ()
+        if is_sha256(name)
+    ]
 
 
 def _location(case: CaseDetailOut) -> dict[str, float] | None:
