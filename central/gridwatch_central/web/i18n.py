@@ -73,7 +73,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "card.no_snapshot": ("无抓拍图", "No snapshot"),
     "card.latest": ("最近告警", "Latest alert"),
     "card.sensor": ("传感器", "Sensor"),
-    "card.reading": ("读数", "Reading"),
+    "card.reading": ("报警读数", "Reading at alarm"),
     "card.alarm_level": ("报警阈值", "Alarm level"),
     "card.linked_camera": ("联动摄像机", "Linked camera"),
     # 视频联动: what came of asking a linked camera for a picture (sensors/linkage.py)

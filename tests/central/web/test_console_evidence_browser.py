@@ -370,3 +370,15 @@ def test_a_sensor_card_shows_its_linked_cameras_picture_when_it_arrives(
     expect(card.locator("dd.sensor-id")).to_have_text("wl-7")
     expect(card.locator("dd.reading")).to_contain_text("mm")
     screenshot(operator, "queue-sensor-linked")
+
+    # Verified, its case names the sensor and its reading, with the linked camera's picture.
+    operator.keyboard.press("v")
+    expect(operator.locator("#toast")).to_contain_text("已立案")
+    case_id = _incident_of(admin_client(runtime), "wl-7")["case_id"]
+    operator.goto(f"{console.url}/console/cases/{case_id}")
+    facts = operator.locator(".case-facts")
+    expect(facts).to_contain_text("传感器")
+    expect(facts.locator("dd.reading")).to_contain_text("mm")
+    expect(operator.locator(".case-shots .shots img")).to_have_count(1)
+    expect(operator.locator("#case-map.ready")).to_be_visible()
+    screenshot(operator, "case-sensor")
