@@ -127,7 +127,9 @@ class SensorRegistry:
             limit=limit,
             offset=offset,
         )
-        items = [self.to_out(session, row) for row in page.items]
+        # One query for the states of the whole page, not one per sensor.
+        states = sensors.states_of(session, [row.id for row in page.items])
+        items = [self._out(row, states.get(row.id)) for row in page.items]
         return SensorPage(items=items, total=page.total, limit=limit, offset=offset)
 
     def import_rows(
@@ -174,6 +176,9 @@ class SensorRegistry:
         )
 
     def to_out(self, session: Session, row: SensorRow) -> SensorOut:
+        return self._out(row, sensors.get_state(session, row.id))
+
+    def _out(self, row: SensorRow, state: SensorStateRow | None) -> SensorOut:
         known = known_sensor(row, self._directory.types)
         cameras = []
         if known is not None:
@@ -181,7 +186,6 @@ class SensorRegistry:
                 LinkedCameraOut(camera_id=link.camera.id, edge_id=link.camera.edge_id, how=link.how)
                 for link in self._directory.linked_cameras(known)
             ]
-        state = sensors.get_state(session, row.id)
         kind = self._directory.types.types.get(row.sensor_type)
         interval = row.heartbeat_interval_s or (kind.heartbeat_interval_s if kind else 0.0)
         return SensorOut(
