@@ -32,7 +32,7 @@ from tests.central.clips.conftest import CAMERA_ID, EDGE_ID, RealClip, chunks
 from tests.central.edges.test_monitor import FakeEdge, camera, stats
 from tests.central.helpers import make_alert, wait_until
 from tests.central.sensors.helpers import gateway, register
-from tests.central.web.conftest import Console, screenshot
+from tests.central.web.conftest import WAIT_MS, Console, screenshot
 from tests.central.web.test_console_browser import IN_A, PARKING, _incident_of
 from tests.edge.requests.live_edge import clip_camera, edge_config, live_edge, wait_for_frames
 
@@ -307,6 +307,9 @@ def test_the_edges_page_shows_each_cameras_health_and_links_its_live_picture(
     link = working.locator("a.live-snapshot")
     assert link.get_attribute("href") == "/console/edges/cameras/cam-w1/live-snapshot"
     screenshot(admin, "edges")
+    # The list refreshes itself: the next stats show without a reload.
+    edge.publish_stats(stats("edge-w1", [camera("cam-w1", analysed_fps=2.5)]))
+    expect(working.locator("td.fps")).to_contain_text("2.5", timeout=WAIT_MS)
     # A handler's role handles cases, not equipment.
     handler = page_factory("jxj-01")
     assert handler.request.get(f"{console.url}/console/edges").status == 403

@@ -28,6 +28,9 @@ router = APIRouter(prefix="/console")
 LIST_LIMIT = 500
 # A person who clicked for a live picture waits a few seconds, not the API's 30 s maximum.
 SNAPSHOT_TIMEOUT_S = 5.0
+# The page refreshes its list this often: edges report stats every 10 s by default, and an
+# edge is judged offline after a few silent intervals, so a faster refresh shows nothing new.
+REFRESH_S = 10
 # Roles that may ask an edge for a live picture (as GET /api/v1/cameras/{id}/live-snapshot).
 SNAPSHOT_ROLES = (Role.OPERATOR, Role.INTEGRATOR, Role.ADMIN)
 
@@ -68,6 +71,7 @@ def edges_page(request: Request, console: ConsoleDep, viewer: EquipmentViewer) -
         names={c.id: c.name for c in registered},
         unreported=[c for c in registered if c.id not in reported],
         live_snapshots=viewer.role in SNAPSHOT_ROLES,
+        refresh_s=REFRESH_S,
     )
 
 
