@@ -28,6 +28,7 @@ from gridwatch_central.sensors.models import (
     ImportProblem,
     ImportReport,
     LinkedCameraOut,
+    SampleOut,
     SensorFields,
     SensorIn,
     SensorOut,
@@ -106,6 +107,21 @@ class SensorRegistry:
         ):
             return None
         return self.to_out(session, row)
+
+    def samples(
+        self,
+        session: Session,
+        sensor_id: str,
+        scope: Scope,
+        *,
+        since: datetime | None,
+        limit: int,
+    ) -> list[SampleOut] | None:
+        """Kept readings of a sensor in ``scope``, newest first; None when it is not there."""
+        if self.get(session, sensor_id, scope) is None:
+            return None
+        rows = sensors.samples_of(session, sensor_id, since, limit)
+        return [SampleOut(observed_at=row.observed_at, value=row.value) for row in rows]
 
     def list(
         self,

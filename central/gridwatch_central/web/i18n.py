@@ -314,6 +314,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "sensors.delete": ("删除", "Delete"),
     "sensors.cancel": ("取消", "Cancel"),
     "sensors.none": ("没有登记的传感器", "No sensor registered"),
+    "sensors.readings": ("近期读数", "Recent readings"),
+    "sensors.value": ("读数", "Value"),
+    "sensors.no_readings": ("尚无读数", "No reading yet"),
     # --- statistics ---
     "stats.title": ("统计考核", "Statistics"),
     "stats.group_by": ("统计维度", "Group by"),

@@ -205,6 +205,12 @@ def test_the_sensor_registry_and_a_sensor_alarm_in_the_queue(
     expect(row.locator(".pill.online")).to_have_text("Online")
     screenshot(admin, "sensors-en")
     admin.goto(f"{console.url}/console/language/zh-CN?next=/console/sensors")
+    # Its page: the readings the trace sent, against the alarm and clear levels.
+    admin.locator("tr[data-sensor='wl-101'] td a").first.click()
+    expect(admin.locator("#sensor-chart.ready")).to_be_visible()
+    expect(admin.locator("table.samples tbody tr").first).to_contain_text("mm")
+    screenshot(admin, "sensor-readings")
+    admin.goto(f"{console.url}/console/sensors")
 
     # Changed: its own alarm level; then deleted (the browser asks first).
     admin.locator("tr[data-sensor='wl-101'] a.button").click()

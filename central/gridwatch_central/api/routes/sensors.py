@@ -231,10 +231,10 @@ def list_samples(
     limit: Annotated[int, Query(ge=1, le=MAX_SAMPLES)] = 100,
 ) -> list[SampleOut]:
     """Kept readings, newest first: every state change and one per sample interval."""
-    if context.sensors.registry.get(session, sensor_id, scope) is None:
+    found = context.sensors.registry.samples(session, sensor_id, scope, since=since, limit=limit)
+    if found is None:
         raise ApiError(404, f"sensor {sensor_id} not found")
-    rows = sensor_rows.samples_of(session, sensor_id, since, limit)
-    return [SampleOut(observed_at=row.observed_at, value=row.value) for row in rows]
+    return found
 
 
 @router.get(

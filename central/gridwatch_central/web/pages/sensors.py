@@ -24,6 +24,10 @@ router = APIRouter(prefix="/console")
 # Sensors listed on one page; a district registers a few thousand, found by type or grid.
 LIST_LIMIT = 500
 BACK = "/console/sensors"
+# Readings on a sensor's page: a day of one sample a minute (the type's sample interval) in
+# the chart, the latest few as numbers below it.
+SAMPLES_SHOWN = 1440
+TABLE_ROWS = 20
 WRITERS = (Role.INTEGRATOR, Role.ADMIN)
 Text = Annotated[str, Form(max_length=2000)]
 
@@ -159,6 +163,41 @@ def sensors_page(
     edit: str | None = None,
 ) -> Response:
     return _page(request, console, viewer, sensor_type=sensor_type, editing=edit)
+
+
+@router.get("/sensors/{sensor_id}", response_class=HTMLResponse)
+def sensor_page(
+    request: Request, console: ConsoleDep, viewer: ViewerDep, sensor_id: str
+) -> Response:
+    """One sensor: what it is, and its recent readings against its thresholds (a chart and
+    the latest values): what an operator looks at before verifying its alarm."""
+    context = console.context
+    if not context.sensors_enabled:
+        return _page(request, console, viewer)
+    registry = context.sensors.registry
+    with context.sessions() as session:
+        sensor = registry.get(session, sensor_id, viewer.scope)
+        samples = registry.samples(
+            session, sensor_id, viewer.scope, since=None, limit=SAMPLES_SHOWN
+        )
+    if sensor is None or samples is None:
+        return console.renderer.page(
+            request, viewer, "error.html", status_code=404, message_key="error.not_found"
+        )
+    kind = context.sensors.directory.types.types.get(sensor.sensor_type)
+    row = _row(sensor, kind, context.grid_store.index)
+    local = console.renderer.local_time
+    chart = {
+        # Central's local time, without an offset: the chart shows the times the table
+        # shows, whatever the browser's own time zone.
+        "points": [[local(s.observed_at, "%Y-%m-%d %H:%M:%S"), s.value] for s in reversed(samples)],
+        "alarm": row.threshold.alarm if row.threshold else None,
+        "clear": row.threshold.clear if row.threshold else None,
+        "unit": kind.unit if kind else None,
+    }
+    return console.renderer.page(
+        request, viewer, "sensor.html", row=row, samples=samples[:TABLE_ROWS], chart=chart
+    )
 
 
 @router.post("/sensors")
