@@ -248,6 +248,7 @@ def test_every_page_fits_a_1280_screen_and_shows_no_label_key_in_either_language
     incident = _incident_of(api, "cam-p1")
     case = api.post(f"/api/v1/incidents/{incident['id']}/verify", json={}).json()["case"]
     console.publish(camera_id="cam-p2", location=IN_A, **CROWD)
+    register(console.runtime, "smoke-p3", "smoke", lat=IN_A.lat, lon=IN_A.lon)
     admin = page_factory("admin")
     admin.set_viewport_size(NARROW)
     pages = [
@@ -256,6 +257,7 @@ def test_every_page_fits_a_1280_screen_and_shows_no_label_key_in_either_language
         f"/console/cases/{case['id']}",
         "/console/map",
         "/console/sensors",
+        "/console/sensors/smoke-p3",
         "/console/edges",
         "/console/stats",
         "/console/stats?group_by=camera&level=3",
