@@ -34,20 +34,19 @@ DUPLICATE_CANDIDATES = 200
 
 
 def _cards(console: Console, viewer: Viewer, ids: list[int] | None) -> tuple[list[QueueCard], int]:
-    """Cards of PENDING incidents in scope (all, or those of ``ids``), and how many pend."""
+    """Cards of PENDING incidents in scope (the queue's first page, or those of ``ids``), and
+    how many pend (of ``ids``, when given)."""
     context = console.context
     limit = context.config.console.queue_size
+    # A card the live feed announced is looked up by id, so it is found beyond the first page;
+    # a summary like the page's, not the incident's detail with all its alerts: a long event
+    # refreshes its card at every merge.
+    where = PENDING if ids is None else IncidentFilter(status="PENDING", ids=tuple(ids))
     with context.sessions() as session:
         page = case_loop.list_incidents(
-            session, PENDING, viewer.scope, limit, 0, viewer=viewer.actor
+            session, where, viewer.scope, limit if ids is None else len(ids), 0, viewer=viewer.actor
         )
         items = page.items
-        if ids is not None:
-            # A card the SSE announced: looked up by id, so it is found beyond the first page.
-            found = [
-                case_loop.get_incident(session, i, viewer.scope, viewer=viewer.actor) for i in ids
-            ]
-            items = [i for i in found if i is not None and i.status == "PENDING"]
         shown = evidence.evidence_of(session, viewer.scope, [i.best_alert_id for i in items])
     index, units = context.grid_store.index, sensor_units(context)
     cards = [
