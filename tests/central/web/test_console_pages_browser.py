@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
@@ -118,3 +119,31 @@ def test_the_edges_page_shows_each_cameras_health_and_links_its_live_picture(
     # A handler's role handles cases, not equipment.
     handler = page_factory("jxj-01")
     assert handler.request.get(f"{console.url}/console/edges").status == 403
+
+
+def test_a_bulk_sensor_import_is_a_dry_run_first_then_all_or_nothing(
+    console: Console, page_factory: NewPage, tmp_path: Path
+) -> None:
+    header = "id,gateway_id,vendor_code,sensor_type,lat,lon,linked_cameras,alarm,clear\n"
+    good = f"gas-1,gw-1,GT-1,gas,{IN_A.lat},{IN_A.lon},,30,12\n"
+    bad = f"gas-2,gw-1,GT-1,lidar,{IN_A.lat},{IN_A.lon},,,\n"
+    mixed, clean = tmp_path / "mixed.csv", tmp_path / "clean.csv"
+    mixed.write_text(header + good + bad, "utf-8")
+    clean.write_text(header + good, "utf-8")
+    admin = page_factory("admin")
+    admin.goto(f"{console.url}/console/sensors")
+    form = admin.locator("#sensor-import form")
+    form.locator("input[name=sensors_file]").set_input_files(str(mixed))
+    form.locator("button[type=submit]").click()
+    report = admin.locator("#import-report")
+    expect(report).to_have_attribute("data-applied", "no")
+    expect(report.locator("table.problems tbody tr")).to_have_count(1)
+    expect(report.locator("table.problems")).to_contain_text("lidar")
+    expect(admin.locator("tr[data-sensor]")).to_have_count(0)
+    screenshot(admin, "sensor-import")
+
+    form.locator("input[name=sensors_file]").set_input_files(str(clean))
+    form.locator("input[name=apply]").check()
+    form.locator("button[type=submit]").click()
+    expect(report).to_have_attribute("data-applied", "yes")
+    expect(admin.locator("tr[data-sensor='gas-1']")).to_contain_text("30 %LEL")

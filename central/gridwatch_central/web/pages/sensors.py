@@ -7,13 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.sensors.directory import effective_threshold
-from gridwatch_central.sensors.models import SensorFields, SensorIn, SensorOut
+from gridwatch_central.sensors.importer import ImportFileError, parse_import
+from gridwatch_central.sensors.models import ImportReport, SensorFields, SensorIn, SensorOut
 from gridwatch_central.sensors.registry import SensorExistsError, SensorInvalidError
 from gridwatch_central.sensors.types import SensorType, Threshold
 from gridwatch_central.web.deps import Console, ConsoleDep, PosterDep, ViewerDep
@@ -60,6 +62,7 @@ def _page(
     editing: str | None = None,
     error: str | None = None,
     form: dict[str, str] | None = None,
+    report: ImportReport | None = None,
 ) -> Response:
     context = console.context
     if not context.sensors_enabled:
@@ -95,6 +98,7 @@ def _page(
         edited=edited,
         form=form or (_form_of(edited) if edited is not None else {}),
         error=error,
+        report=report,
     )
 
 
@@ -230,6 +234,35 @@ async def replace_sensor(
     if found is None:
         return _page(request, console, viewer, error=f"sensor {sensor_id} not found")
     return RedirectResponse(BACK, status_code=303)
+
+
+@router.post("/upload/sensors/import")
+async def import_sensors(
+    request: Request,
+    console: ConsoleDep,
+    viewer: WriterDep,
+    *,
+    sensors_file: Annotated[UploadFile, File()],
+    apply: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Bulk import (CSV or JSON, as ``POST /api/v1/sensors/import``): a dry run unless
+    "apply" is ticked, and even then all rows or none; the report shows what would change."""
+    context = console.context
+    content = await sensors_file.read(context.config.console.max_photo_bytes + 1)
+    name = (sensors_file.filename or "").lower()
+    kind = "application/json" if name.endswith(".json") else "text/csv"
+    try:
+        parsed = parse_import(content, kind)
+    except ImportFileError as error:
+        return _page(request, console, viewer, error=str(error))
+    registry, grid = context.sensors.registry, context.grid_store.index
+
+    def run() -> ImportReport:
+        with context.sessions() as session:
+            return registry.import_rows(session, parsed, grid, dry_run=not apply)
+
+    report = await run_in_threadpool(run)
+    return _page(request, console, viewer, report=report)
 
 
 @router.post("/sensors/{sensor_id}/delete")
