@@ -27,6 +27,7 @@ _CODES = {
     409: "conflict",
     413: "request_too_large",
     422: "validation_error",
+    429: "locked_out",
     503: "unavailable",
 }
 

@@ -196,14 +196,14 @@ def test_every_route_is_in_the_table(central_runtime: CentralRuntime) -> None:
     assert not gone, f"EXPECTED lists routes the API no longer serves: {gone}"
 
 
-def test_role_matrix(central_runtime: CentralRuntime, callers: dict[str, TestClient]) -> None:
+def test_role_matrix(callers: dict[str, TestClient]) -> None:
     wrong: list[str] = []
     cases = 0
     for (method, path), allowed in sorted(EXPECTED.items()):
         url = _concrete(path)
         for caller in CALLERS:
             cases += 1
-            body = {} if method in {"POST", "PUT", "PATCH"} else None
+            body: dict[str, object] | None = {} if method in {"POST", "PUT", "PATCH"} else None
             status = callers[caller].request(method, url, json=body).status_code
             if caller in allowed:
                 ok = status not in {401, 403} and status < 500
