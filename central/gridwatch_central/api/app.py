@@ -49,9 +49,12 @@ def create_app(
     )
     app.state.context = runtime
     install_error_handlers(app)
-    # Photos uploaded with a console action (反馈) are the one kind of large body.
-    uploads = {UPLOAD_PREFIX: console.config.console.max_photo_bytes + 64 * 1024} if console else {}
-    app.add_middleware(BodySizeLimit, max_bytes=max_request_body_bytes, larger=uploads)
+    # Every body is small except a whole grid file and the photos of a console action (反馈):
+    # those paths get their own limits, every other path keeps max_request_body_bytes.
+    larger = {f"{API_PREFIX}/grids/import": grids.MAX_IMPORT_BYTES}
+    if console is not None:
+        larger[UPLOAD_PREFIX] = console.config.console.max_photo_bytes + 64 * 1024
+    app.add_middleware(BodySizeLimit, max_bytes=max_request_body_bytes, larger=larger)
     app.include_router(auth.router, prefix=API_PREFIX)
     # Every other API route needs an authenticated caller; each route narrows it further by
     # role and scope. Declared here once, so no new router can forget it.
