@@ -6,6 +6,7 @@ declares truthfully which errors it can return, each with its typed body.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -69,11 +70,46 @@ def responses(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, 
     return result
 
 
-async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+# What FastAPI raises (400) for a body it cannot decode at all (not UTF-8, not JSON, a broken
+# form): answered as the 422 of any other invalid body, so clients see one kind of refusal.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code = getattr(error, "code", None)
-    body = error_body(error.status_code, str(error.detail), code)
-    return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+    detail = str(error.detail)
+    if error.status_code == 400 and detail == _UNPARSABLE_BODY:
+        field = FieldErrorOut(loc=["body"], msg=detail, type="json_invalid")
+        invalid = ValidationErrorOut(code="validation_error", detail=detail, errors=[field])
+        return JSONResponse(jsonable_encoder(invalid), status_code=422)
+    body: dict[str, Any] = error_body(error.status_code, detail, code)
+    if error.status_code == 422:  # a service's own refusal, documented as ValidationErrorOut
+        body["errors"] = []
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return JSONResponse(body, status_code=error.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents for the request's path (Starlette's 405 names only the
+    methods of the first route that matched the path)."""
+    table: list[tuple[re.Pattern[str], frozenset[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if table is None:
+        paths: dict[str, dict[str, Any]] = request.app.openapi()["paths"]
+        table = [
+            (
+                re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(p)) + "$"),
+                frozenset(m.upper() for m in item),
+            )
+            for p, item in paths.items()
+        ]
+        request.app.state.allowed_methods = table
+    path = request.url.path
+    return sorted({m for pattern, methods in table if pattern.match(path) for m in methods})
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:

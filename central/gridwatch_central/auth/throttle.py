@@ -47,7 +47,16 @@ class LockoutOut(BaseModel):
 
 
 class LockoutClearIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # At least one of the two, as a string: the validator's rule, published.
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("username", "address")
+            ]
+        },
+    )
 
     username: str | None = Field(default=None, min_length=1, max_length=64)
     address: str | None = Field(default=None, min_length=1, max_length=128)
