@@ -6,6 +6,7 @@ declares truthfully which errors it can return, each with its typed body.
 
 from __future__ import annotations
 
+import logging
 import re
 from http import HTTPStatus
 from typing import Any
@@ -14,9 +15,12 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridwatch_central.schemas import ErrorOut, FieldErrorOut, ValidationErrorOut
+
+log = logging.getLogger(__name__)
 
 # The stable ``code`` of each status; routes may pass a more specific one.
 _CODES = {
@@ -125,6 +129,18 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     return JSONResponse(jsonable_encoder(body), status_code=422)
 
 
+async def _data_error(request: Request, error: Exception) -> JSONResponse:
+    """The database refused a value of the request (a NUL character in text, which PostgreSQL
+    cannot store; a number beyond its column): invalid input like any other, so 422, not 500."""
+    assert isinstance(error, DataError)
+    reason = str(error.orig).splitlines()[0] if error.orig is not None else "invalid value"
+    log.warning("%s %s: the database refused a value: %s", request.method, request.url.path, reason)
+    detail = f"a value of the request cannot be stored: {reason}"
+    body = ValidationErrorOut(code="validation_error", detail=detail, errors=[])
+    return JSONResponse(jsonable_encoder(body), status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DataError, _data_error)
