@@ -97,6 +97,8 @@ def test_schemathesis_finds_nothing(runtime: CentralRuntime, database_url: str) 
                 "--report-dir",
                 str(out),
             ],
+            # Its crash cache (.schemathesis/) goes with the report, not into the checkout.
+            cwd=out,
             capture_output=True,
             text=True,
             timeout=RUN_TIMEOUT_S,
