@@ -75,10 +75,10 @@ def test_an_account_locks_after_repeated_failures_until_an_admin_clears_it(
     assert admin.get("/api/v1/auth/lockouts").json() == []
 
 
-def test_one_address_trying_many_accounts_is_locked(runtime: CentralRuntime) -> None:
-    admin = admin_client(runtime)
+def test_one_address_trying_many_accounts_is_locked(central_runtime: CentralRuntime) -> None:
+    admin = admin_client(central_runtime)
     password = _user(admin, "li")
-    sprayer = TestClient(runtime.app)  # every test client calls from the address "testclient"
+    sprayer = TestClient(central_runtime.app)  # test clients all call from "testclient"
     for number in range(DEFAULTS.address_failures):
         assert _login(sprayer, f"guess-{number}", "Password1!") == 401
     assert _login(sprayer, "li", password) == 429  # a real user behind the same address waits
