@@ -91,8 +91,9 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     if error.status_code == 422:  # a service's own refusal, documented as ValidationErrorOut
         body["errors"] = []
     headers = dict(error.headers or {})
-    if error.status_code == 405:
-        headers["Allow"] = ", ".join(allowed_methods(request))
+    documented = allowed_methods(request) if error.status_code == 405 else []
+    if documented:  # a console path is not in the OpenAPI document: Starlette's header stays
+        headers["Allow"] = ", ".join(documented)
     return JSONResponse(body, status_code=error.status_code, headers=headers)
 
 
