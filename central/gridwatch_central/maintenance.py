@@ -1,5 +1,6 @@
-"""What an admin does to central from a shell: migrate, create users, reset passwords, import a
-grid. ``gridwatch central …`` calls these; they need the database only, never the broker.
+"""What an admin does to central from a shell: migrate, create users, reset passwords, clear a
+login lockout, import a grid. ``gridwatch central …`` calls these; they need the database only,
+never the broker.
 
 Every task but ``migrate`` refuses a database that is not at the newest schema, naming the
 command that fixes it, rather than migrating behind the admin's back.
@@ -21,6 +22,7 @@ from gridwatch_central.auth.models import UserIn, UserOut
 from gridwatch_central.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.auth.service import AuthService, ConflictError
+from gridwatch_central.auth.throttle import LoginThrottle
 from gridwatch_central.auth.tokens import TokenIssuer
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.db import auth_repository
@@ -95,6 +97,16 @@ def reset_password(config: CentralConfig, username: str, password: SecretStr) ->
             raise MaintenanceError(f"no user named {username!r}")
         row.password_hash = password_hash
         return UserOut.model_validate(row)
+
+
+def clear_login_lockout(config: CentralConfig, username: str | None, address: str | None) -> int:
+    """End the login lockout of an account, a client address or both, as the API's admin
+    route does (logged); works when no admin can log in, which is when it is needed."""
+    if username is None and address is None:
+        raise MaintenanceError("name a --username, an --address or both")
+    with _sessions(config) as sessions:
+        throttle = LoginThrottle(sessions, config.auth.login_throttle)
+        return throttle.clear(username, address, by="shell")
 
 
 def import_grid(config: CentralConfig, path: Path) -> GridImportResult:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cameras.directory import CameraDirectory, placement_of
 from gridwatch_central.cameras.models import (
     CameraFields,
@@ -29,11 +30,31 @@ class CameraExistsError(ValueError):
         super().__init__(f"camera {camera_id} already exists; use PUT to change it")
 
 
+class CameraOutOfScopeError(PermissionError):
+    """The camera would stand outside the caller's grids: they may not put it there."""
+
+    def __init__(self, lat: float, lon: float) -> None:
+        super().__init__(f"({lat}, {lon}) lies outside the grids you may manage")
+
+
+def in_scope(scope: Scope, grid: GridIndex, lat: float, lon: float) -> bool:
+    """A camera belongs to the grid cells holding where it stands; outside the grid, only an
+    unrestricted caller (admin) manages it."""
+    if scope.unrestricted:
+        return True
+    assignment = grid.locate(lat, lon)
+    if assignment is None:
+        return False
+    cells = (assignment.level1, assignment.level2, assignment.level3)
+    return scope.covers_grid(*(cell.code for cell in cells if cell is not None))
+
+
 class CameraService:
     def __init__(self, directory: CameraDirectory) -> None:
         self._directory = directory
 
-    def create(self, session: Session, body: CameraIn, grid: GridIndex) -> CameraOut:
+    def create(self, session: Session, body: CameraIn, grid: GridIndex, scope: Scope) -> CameraOut:
+        _check_place(scope, grid, body)
         if grid_repository.get_camera(session, body.id) is not None:
             raise CameraExistsError(body.id)
         now = datetime.now(UTC)
@@ -44,11 +65,12 @@ class CameraService:
         return to_out(row, grid)
 
     def replace(
-        self, session: Session, camera_id: str, body: CameraFields, grid: GridIndex
+        self, session: Session, camera_id: str, body: CameraFields, grid: GridIndex, scope: Scope
     ) -> CameraOut | None:
-        row = grid_repository.get_camera(session, camera_id)
+        row = _scoped_row(session, camera_id, grid, scope)
         if row is None:
             return None
+        _check_place(scope, grid, body)
         values = _values(body)
         values["rtsp_url"] = keep_stored_credentials(body.rtsp_url, row.rtsp_url)
         values["updated_at"] = datetime.now(UTC)
@@ -57,8 +79,8 @@ class CameraService:
         self._directory.invalidate()
         return to_out(row, grid)
 
-    def delete(self, session: Session, camera_id: str) -> bool:
-        row = grid_repository.get_camera(session, camera_id)
+    def delete(self, session: Session, camera_id: str, grid: GridIndex, scope: Scope) -> bool:
+        row = _scoped_row(session, camera_id, grid, scope)
         if row is None:
             return False
         grid_repository.delete_camera(session, row)
@@ -67,21 +89,45 @@ class CameraService:
         return True
 
 
-def get_camera(session: Session, camera_id: str, grid: GridIndex) -> CameraOut | None:
+def _check_place(scope: Scope, grid: GridIndex, body: CameraFields) -> None:
+    if not in_scope(scope, grid, body.location.lat, body.location.lon):
+        raise CameraOutOfScopeError(body.location.lat, body.location.lon)
+
+
+def _scoped_row(
+    session: Session, camera_id: str, grid: GridIndex, scope: Scope
+) -> CameraRow | None:
+    """The camera if the caller may see it; one outside the scope is as missing (404)."""
     row = grid_repository.get_camera(session, camera_id)
-    return to_out(row, grid) if row is not None else None
+    if row is None or not in_scope(scope, grid, row.lat, row.lon):
+        return None
+    return row
+
+
+def get_camera(session: Session, camera_id: str, grid: GridIndex, scope: Scope) -> CameraOut | None:
+    """The camera if it stands in or overlooks one of the caller's grids."""
+    row = grid_repository.get_camera(session, camera_id)
+    camera = to_out(row, grid) if row is not None else None
+    return camera if camera is not None and visible(scope, camera) else None
+
+
+def visible(scope: Scope, camera: CameraOut) -> bool:
+    """Readers see the cameras standing in or looking into their grids."""
+    return scope.covers_grid(*(cell.code for cell in [*camera.grids, *camera.viewed_grids]))
 
 
 def list_cameras(
     session: Session,
     grid: GridIndex,
+    scope: Scope,
     *,
     edge_id: str | None,
     grid_code: str | None,
     limit: int,
     offset: int,
 ) -> CameraPage:
-    cameras = [to_out(row, grid) for row in grid_repository.list_cameras(session, edge_id)]
+    rows = grid_repository.list_cameras(session, edge_id)
+    cameras = [camera for camera in (to_out(row, grid) for row in rows) if visible(scope, camera)]
     if grid_code is not None:
         cameras = [c for c in cameras if grid_code in {g.code for g in c.grids + c.viewed_grids}]
     page = cameras[offset : offset + limit]

@@ -59,7 +59,7 @@ def edges_page(request: Request, console: ConsoleDep, viewer: EquipmentViewer) -
             monitor_connected=context.edge_monitor_connected,
         )
         listed = cameras.list_cameras(
-            session, index, edge_id=None, grid_code=None, limit=LIST_LIMIT, offset=0
+            session, index, viewer.scope, edge_id=None, grid_code=None, limit=LIST_LIMIT, offset=0
         ).items
     registered = [c for c in listed if viewer.scope.covers_grid(*(g.code for g in c.grids))]
     reported = {camera.camera_id for edge in page.items for camera in edge.cameras}
