@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from gridwatch.sensor_traces import TRACES
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cameras.models import CameraIn, GeoPointIn
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.clip_messages import ClipUnavailableMessage
@@ -238,7 +239,7 @@ def _camera(runtime: CentralRuntime, camera_id: str, edge_id: str, point: GeoPoi
         location=GeoPointIn(lat=point.lat, lon=point.lon),
     )
     with runtime.sessions() as session:
-        runtime.camera_service.create(session, body, runtime.grid_store.index)
+        runtime.camera_service.create(session, body, runtime.grid_store.index, Scope.everything())
 
 
 def test_a_sensor_card_shows_its_linked_cameras_picture_when_it_arrives(

@@ -58,10 +58,9 @@ def edges_page(request: Request, console: ConsoleDep, viewer: EquipmentViewer) -
             offset=0,
             monitor_connected=context.edge_monitor_connected,
         )
-        listed = cameras.list_cameras(
+        registered = cameras.list_cameras(
             session, index, viewer.scope, edge_id=None, grid_code=None, limit=LIST_LIMIT, offset=0
         ).items
-    registered = [c for c in listed if viewer.scope.covers_grid(*(g.code for g in c.grids))]
     reported = {camera.camera_id for edge in page.items for camera in edge.cameras}
     return console.renderer.page(
         request,
