@@ -27,9 +27,8 @@ def test_month_bounds_are_local_and_roll_over_the_year() -> None:
 
 def test_empty_and_bad_periods(loop_runtime: CentralRuntime) -> None:
     client = admin_client(loop_runtime)
-    assert (
-        client.get("/api/v1/reports/monthly/November").status_code == 422
-    )  # the path pattern YYYY-MM
+    # Not YYYY-MM: refused by the path's pattern, which the OpenAPI publishes.
+    assert client.get("/api/v1/reports/monthly/November").status_code == 422
     empty = client.get("/api/v1/reports/monthly/2026-11").json()
     assert (empty["total"]["cases_due"], empty["total"]["closure_rate"]) == (0, None)
     assert empty["supervisions"] == {"yellow": 0, "red": 0}
