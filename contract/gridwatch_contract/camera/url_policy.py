@@ -27,7 +27,6 @@ import ipaddress
 import re
 import socket
 from collections.abc import Iterable
-
 from urllib.parse import urlsplit
 
 from pydantic import Field
