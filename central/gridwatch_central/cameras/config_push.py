@@ -5,7 +5,7 @@ dirty); right after the commit the config is built from the database and publish
 with QoS 1 on the edge's config topic, and the dirty mark cleared. Publishing holds the edge
 row locked, so two central processes publishing for one edge do it in revision order and the
 retained message is always the newest revision. Whatever could not be published (broker
-away) stays dirty and is retried every ``republish_interval_s`` and at every reconnect.
+away) stays dirty and is retried every ``republish_interval_s``.
 
 An edge that was offline gets the retained newest revision when it reconnects.
 """
@@ -25,6 +25,7 @@ from gridwatch_central.cameras.models import CameraAnalysis
 from gridwatch_central.cameras.vault import CameraKeyError, UrlVault
 from gridwatch_central.db import edge_config_repository as repo
 from gridwatch_central.db.tables import CameraRow
+from gridwatch_central.periodic import PeriodicTask
 from gridwatch_contract.broker import BrokerConfig, BrokerConfigError, make_client
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import EdgeConfigMessage
@@ -67,14 +68,15 @@ class ConfigPublisher:
         self._sessions = sessions
         self._vault = vault
         self._topics = broker.topics
-        self._interval_s = republish_interval_s
         self._clock = clock
         self._client = make_client(broker, client_id)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # What could not be published (broker away, another process holding the row) is
+        # retried every interval, and within one interval of a reconnect.
+        self._retries = PeriodicTask(
+            "config-push", republish_interval_s, self.publish_dirty, run_at_start=False
+        )
         self._connected = threading.Event()
 
     def start(self) -> None:
@@ -85,14 +87,10 @@ class ConfigPublisher:
         except (OSError, BrokerConfigError) as error:
             log.error("config publisher cannot reach %s: %s", self._broker.display(), error)
         self._client.loop_start()
-        self._thread = threading.Thread(target=self._retry_loop, name="config-push", daemon=True)
-        self._thread.start()
+        self._retries.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._retries.stop()
         self._client.disconnect()
         self._client.loop_stop()
 
@@ -159,17 +157,6 @@ class ConfigPublisher:
         )
         return True
 
-    def _retry_loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self._interval_s)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.publish_dirty()
-            except Exception:  # a database hiccup must not end the retries
-                log.exception("republishing edge configs failed")
-
     def _on_connect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
     ) -> None:
@@ -177,7 +164,6 @@ class ConfigPublisher:
             log.error("broker %s refused the config publisher: %s", self._broker.display(), reason)
             return
         self._connected.set()
-        self._wake.set()  # publish what changed while away, from the retry thread
 
     def _on_disconnect(self, *_args: Any) -> None:
         self._connected.clear()
