@@ -247,3 +247,14 @@ def _report(broker: BrokerConfig, edge_id: str, report: ConfigReport) -> None:
         publisher.publish(broker.topics.edge_status(edge_id), encode_message(status), retain=True)
     finally:
         publisher.close()
+
+
+def test_the_analysis_schema_lists_every_rule_type(huangshui: CentralRuntime) -> None:
+    schema = admin_client(huangshui).get("/api/v1/cameras/analysis-schema").json()
+    rule_types = {
+        definition["properties"]["type"].get("const")
+        or tuple(definition["properties"]["type"].get("enum", ()))
+        for definition in schema["$defs"].values()
+        if "type" in definition.get("properties", {})
+    }
+    assert {"crowd", "road_blockage", "illegal_parking", "line_crossing"} <= rule_types
