@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.cameras.models import CameraAnalysis
@@ -137,9 +138,15 @@ class ConfigPublisher:
             except CameraKeyError as error:
                 log.error("config of edge %s not published: %s", edge_id, error)
                 return False
-            message = EdgeConfigMessage(
-                edge_id=edge_id, revision=revision, issued_at=self._clock(), cameras=cameras
-            )
+            try:
+                message = EdgeConfigMessage(
+                    edge_id=edge_id, revision=revision, issued_at=self._clock(), cameras=cameras
+                )
+            except ValidationError:
+                # More cameras than one config carries (the contract's bound): say so, loudly;
+                # the edge keeps its previous config.
+                log.error("config of edge %s not published: %d cameras", edge_id, len(cameras))
+                return False
             info = self._client.publish(
                 self._topics.edge_config(edge_id),
                 encode_message(message),
