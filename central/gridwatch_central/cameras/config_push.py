@@ -122,30 +122,14 @@ class ConfigPublisher:
             return False
         with self._sessions() as session:
             edge = repo.lock_edge(session, edge_id)
-            if edge is None or not edge.config_dirty:
-                return True
-            if not edge.registered:
-                # Only edges in the registry take their cameras from central; an edge central
-                # merely heard of keeps the cameras of its own YAML (it stays dirty, so
-                # registering it publishes everything at once).
+            # Only edges in the registry take their cameras from central; an edge central
+            # merely heard of keeps the cameras of its own YAML (it stays dirty, so
+            # registering it publishes everything at once).
+            if edge is None or not edge.config_dirty or not edge.registered:
                 return True
             revision = edge.config_revision
-            try:
-                cameras = [
-                    camera_document(row, stream_url(row, self._vault))
-                    for row in repo.enabled_cameras(session, edge_id)
-                ]
-            except CameraKeyError as error:
-                log.error("config of edge %s not published: %s", edge_id, error)
-                return False
-            try:
-                message = EdgeConfigMessage(
-                    edge_id=edge_id, revision=revision, issued_at=self._clock(), cameras=cameras
-                )
-            except ValidationError:
-                # More cameras than one config carries (the contract's bound): say so, loudly;
-                # the edge keeps its previous config.
-                log.error("config of edge %s not published: %d cameras", edge_id, len(cameras))
+            message = self._message(session, edge_id, revision)
+            if message is None:
                 return False
             info = self._client.publish(
                 self._topics.edge_config(edge_id),
@@ -160,9 +144,32 @@ class ConfigPublisher:
             session.commit()
         # Never the cameras' URLs: they carry credentials.
         log.info(
-            "published config revision %d of edge %s (%d cameras)", revision, edge_id, len(cameras)
+            "published config revision %d of edge %s (%d cameras)",
+            revision,
+            edge_id,
+            len(message.cameras),
         )
         return True
+
+    def _message(self, session: Session, edge_id: str, revision: int) -> EdgeConfigMessage | None:
+        """The edge's config now, or None (logged) when it cannot be built."""
+        try:
+            cameras = [
+                camera_document(row, stream_url(row, self._vault))
+                for row in repo.enabled_cameras(session, edge_id)
+            ]
+        except CameraKeyError as error:
+            log.error("config of edge %s not published: %s", edge_id, error)
+            return None
+        try:
+            return EdgeConfigMessage(
+                edge_id=edge_id, revision=revision, issued_at=self._clock(), cameras=cameras
+            )
+        except ValidationError:
+            # More cameras than one config carries (the contract's bound): the edge keeps its
+            # previous config until some are moved or disabled.
+            log.error("config of edge %s not published: %d cameras", edge_id, len(cameras))
+            return None
 
     def _on_connect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
