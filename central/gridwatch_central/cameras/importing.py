@@ -182,15 +182,22 @@ class CameraImporter:
 
     def _apply(self, session: Session, plans: list[tuple[ImportItem, ImportRow]]) -> None:
         now = datetime.now(UTC)
-        touched: set[str] = set()
         vault = self._service.vault
-        for item, row in plans:
-            if item.action == "unchanged":
-                continue
-            stored = grid_repository.get_camera(session, row.national_code)
-            if stored is not None and stored.edge_id != row.edge:
-                edge_config_repository.bump_revision(session, stored.edge_id)
-                touched.add(stored.edge_id)
+        changed = [
+            (row, grid_repository.get_camera(session, row.national_code))
+            for item, row in plans
+            if item.action != "unchanged"
+        ]
+        touched = {row.edge for row, _ in changed} | {
+            stored.edge_id for _, stored in changed if stored is not None
+        }
+        # One new revision per touched edge, locked in id order (no deadlock with a
+        # concurrent change), carrying every camera of the list at once.
+        revisions = {
+            edge_id: edge_config_repository.bump_revision(session, edge_id)
+            for edge_id in sorted(touched)
+        }
+        for row, stored in changed:
             values: dict[str, Any] = {
                 "edge_id": row.edge,
                 "name": row.name,
@@ -200,13 +207,11 @@ class CameraImporter:
                 "lon": row.lon,
                 "national_code": row.national_code,
                 "updated_at": now,
-                "config_revision": edge_config_repository.bump_revision(session, row.edge),
+                "config_revision": revisions[row.edge],
             }
-            touched.add(row.edge)
             if stored is None:
-                grid_repository.add_camera(
-                    session, {"id": row.national_code, **values, "created_at": now}
-                )
+                values |= {"id": row.national_code, "created_at": now}
+                grid_repository.add_camera(session, values)
             else:
                 grid_repository.update_camera(session, stored, values)
         session.commit()

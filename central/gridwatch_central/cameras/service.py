@@ -89,9 +89,12 @@ class CameraService:
         previous_edge = row.edge_id
         values = self._values(body, url)
         values["updated_at"] = datetime.now(UTC)
-        if previous_edge != body.edge_id:
-            edge_config_repository.bump_revision(session, previous_edge)
-        values["config_revision"] = edge_config_repository.bump_revision(session, body.edge_id)
+        # Both edges locked in id order: two moves in opposite directions cannot deadlock.
+        revisions = {
+            edge_id: edge_config_repository.bump_revision(session, edge_id)
+            for edge_id in sorted({previous_edge, body.edge_id})
+        }
+        values["config_revision"] = revisions[body.edge_id]
         grid_repository.update_camera(session, row, values)
         session.commit()
         self.notify_changed({previous_edge, body.edge_id})
