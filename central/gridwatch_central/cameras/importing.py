@@ -19,11 +19,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cameras.config_push import stream_url
 from gridwatch_central.cameras.models import NATIONAL_CODE_PATTERN, RtspUrl
-from gridwatch_central.cameras.service import CameraService
+from gridwatch_central.cameras.service import CameraService, in_scope
 from gridwatch_central.cameras.urls import redact_url
 from gridwatch_central.db import edge_config_repository, grid_repository
+from gridwatch_central.grid.index import GridIndex
 from gridwatch_contract.camera.url_policy import UrlPolicyError, check_camera_url
 from gridwatch_contract.topics import validate_id
 
@@ -122,8 +124,13 @@ def _renamed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class CameraImporter:
-    def __init__(self, service: CameraService) -> None:
+    """One import for one caller: rows placing a camera outside the caller's grids, or
+    touching a camera standing outside them, are errors."""
+
+    def __init__(self, service: CameraService, grid: GridIndex, scope: Scope) -> None:
         self._service = service
+        self._grid = grid
+        self._scope = scope
 
     def run(self, session: Session, rows: list[dict[str, Any]], *, dry_run: bool) -> ImportReport:
         plans = [self._plan(session, number, row) for number, row in enumerate(rows, start=1)]
@@ -166,6 +173,9 @@ class CameraImporter:
                 row=number, camera_id=camera_id, action="error", error=str(error)
             ), None
         stored = grid_repository.get_camera(session, row.national_code)
+        places = [(row.lat, row.lon)] + ([(stored.lat, stored.lon)] if stored else [])
+        if not all(in_scope(self._scope, self._grid, lat, lon) for lat, lon in places):
+            return _error(number, camera_id, "outside the grids you may manage"), None
         if stored is None:
             return ImportItem(row=number, camera_id=row.national_code, action="create"), row
         current = {

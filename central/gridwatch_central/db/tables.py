@@ -604,3 +604,20 @@ class AlertLinkRow(Base):
     snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class LoginThrottleRow(Base):
+    """Failed logins of one account or one client address, and its lockout if any.
+
+    Kept in the database, not in a process, so that every central worker counts the same
+    failures and honours the same lockout.
+    """
+
+    __tablename__ = "login_throttle"
+
+    # "account:<username>" or "address:<client address>".
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)

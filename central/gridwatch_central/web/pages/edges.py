@@ -20,7 +20,7 @@ def edges_page(request: Request, console: ConsoleDep, viewer: ViewerDep) -> Resp
     index = context.grid_store.index
     with context.sessions() as session:
         listed = cameras.list_cameras(
-            session, index, edge_id=None, grid_code=None, limit=LIST_LIMIT, offset=0
+            session, index, viewer.scope, edge_id=None, grid_code=None, limit=LIST_LIMIT, offset=0
         ).items
     shown = [c for c in listed if viewer.scope.covers_grid(*(g.code for g in c.grids))]
     return console.renderer.page(request, viewer, "edges.html", cameras=shown)
