@@ -271,7 +271,7 @@ class GridCellRow(Base):
 class CameraRow(Base):
     """A camera source registered by an integrator. ``url_encrypted`` holds the stream URL
     with its credentials (Fernet, central's camera key); ``rtsp_url`` the redacted URL, or
-    the plain URL of a row written before 0013_camera_onboarding until central encrypts it."""
+    the plain URL of a row written before 0014_camera_onboarding until central encrypts it."""
 
     __tablename__ = "cameras"
 
@@ -449,7 +449,7 @@ class EdgeRow(Base):
     __tablename__ = "edges"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # None for an edge registered (0013_camera_onboarding) that has not spoken yet.
+    # None for an edge registered (0014_camera_onboarding) that has not spoken yet.
     first_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Central's receive time of the newest sign of life (a live status or a stats message):
     # what staleness is measured from. A retained status replayed at subscribe is no sign.
