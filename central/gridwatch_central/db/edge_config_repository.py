@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from gridwatch_central.db.dialect import dialect_insert
 from gridwatch_central.db.tables import CameraHealthRow, CameraRow, EdgeRow
 
 
@@ -28,11 +29,7 @@ def bump_revision(session: Session, edge_id: str) -> int:
     """The edge's next config revision, marked for publishing (the edge row is created if
     central never heard of the edge). Locks the row until the transaction ends, so concurrent
     changes of one edge's cameras get distinct revisions in commit order."""
-    row = session.get(EdgeRow, edge_id, with_for_update=True)
-    if row is None:
-        row = EdgeRow(id=edge_id, registered=False, config_revision=0, config_dirty=False)
-        session.add(row)
-        session.flush()
+    row = _ensure_edge(session, edge_id)
     row.config_revision += 1
     row.config_dirty = True
     return row.config_revision
@@ -97,10 +94,7 @@ def register_edge(
     broker_username: str,
     now: datetime,
 ) -> EdgeRow:
-    row = session.get(EdgeRow, edge_id, with_for_update=True)
-    if row is None:
-        row = EdgeRow(id=edge_id, config_revision=0, config_dirty=False)
-        session.add(row)
+    row = _ensure_edge(session, edge_id)
     row.registered = True
     row.name = name
     row.grid_code = grid_code
@@ -120,3 +114,16 @@ def delete_edge(session: Session, row: EdgeRow) -> None:
     session.execute(delete(CameraHealthRow).where(CameraHealthRow.edge_id == row.id))
     session.delete(row)
     session.flush()
+
+
+def _ensure_edge(session: Session, edge_id: str) -> EdgeRow:
+    """The edge's row, locked; created if missing. An insert that ignores a conflict: the edge
+    monitor may create the same row at the same moment (the edge just spoke)."""
+    table = EdgeRow.__table__
+    insert = dialect_insert(session, table).values(
+        id=edge_id, registered=False, config_revision=0, config_dirty=False
+    )
+    session.execute(insert.on_conflict_do_nothing(index_elements=[table.c.id]))
+    row = session.get(EdgeRow, edge_id, with_for_update=True, populate_existing=True)
+    assert row is not None  # inserted above or by the other writer
+    return row
