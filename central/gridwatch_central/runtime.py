@@ -25,6 +25,7 @@ from gridwatch_central.auth.tokens import TokenIssuer
 from gridwatch_central.cameras.directory import CameraDirectory
 from gridwatch_central.cameras.seed import seed_cameras
 from gridwatch_central.cameras.service import CameraService
+from gridwatch_central.cameras.vault import UrlVault
 from gridwatch_central.cases.service import CaseService
 from gridwatch_central.categories import CategoryMap, load_category_map
 from gridwatch_central.clips.access import ClipAccess
@@ -42,12 +43,14 @@ from gridwatch_central.edge_requests import EdgeRequestClient, EdgeRequestMetric
 from gridwatch_central.edges.health import EdgeHealth
 from gridwatch_central.edges.metrics import EdgeMonitorMetrics
 from gridwatch_central.edges.monitor import EdgeMonitor
+from gridwatch_central.edges.registry import EdgeRegistry
 from gridwatch_central.edges.subscriber import EdgeSubscriber
 from gridwatch_central.grid.locate import Locator
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.service import IngestService
+from gridwatch_central.onboarding import Onboarding
 from gridwatch_central.process import tune_garbage_collector
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router, load_routing_config
@@ -103,6 +106,7 @@ class CentralRuntime:
         self._edge_requests: EdgeRequestClient | None = None
         self.edge_metrics = EdgeMonitorMetrics(self.registry)
         self.edge_health = EdgeHealth(config.edges)
+        self.onboarding = Onboarding(config)
         self._edges: EdgeSubscriber | None = None
         self._snapshots: SnapshotStore | None = None
         self._engine: Engine | None = None
@@ -174,6 +178,7 @@ class CentralRuntime:
             self._start_clip_ingest()
             self._start_edge_requests()
             self._edges = self._start_edge_monitor(client_id)
+            self.onboarding.start(self.sessions, self.camera_service, client_id)
             self._start_sensors()
         except BaseException:
             self._stop_services()
@@ -284,7 +289,15 @@ class CentralRuntime:
         self._grid.seed_from_file(config.grid_file)
         directory = CameraDirectory(sessions, refresh_s=refresh_s)
         self._camera_directory = directory
-        self._cameras = CameraService(directory)
+        self._cameras = CameraService(
+            directory,
+            vault=UrlVault.from_config(config.onboarding.key_file),
+            url_policy=config.onboarding.url_policy,
+        )
+        with sessions() as session:
+            encrypted = self._cameras.encrypt_stored_urls(session)
+        if encrypted:
+            log.info("encrypted the stream URLs of %d cameras stored before encryption", encrypted)
         if config.cameras_file is not None:
             seed_cameras(config.cameras_file, sessions, self._cameras, self._grid.index)
         return Locator(self._grid, directory)
@@ -321,6 +334,7 @@ class CentralRuntime:
         if self._edges is not None:
             self._edges.stop()
             self._edges = None
+        self.onboarding.stop()
 
     @property
     def sensors(self) -> SensorRuntime:
@@ -433,6 +447,10 @@ class CentralRuntime:
                 self.prune_clips()
             except Exception:  # a failed round must not end retention for good
                 log.exception("snapshot retention failed; retrying next round")
+
+    @property
+    def edge_registry(self) -> EdgeRegistry:
+        return self.onboarding.registry
 
     @property
     def edge_monitor_connected(self) -> bool:
