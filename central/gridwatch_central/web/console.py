@@ -14,7 +14,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gridwatch_central.services.incident_feed import IncidentFeed
 from gridwatch_central.web.assets import MEDIA_TYPES, VendorAssets
 from gridwatch_central.web.deps import Console, ConsoleContext
-from gridwatch_central.web.pages import admin, auth, cases, edges, live, map, queue, stats
+from gridwatch_central.web.pages import (
+    admin,
+    auth,
+    camera_config,
+    cases,
+    edges,
+    live,
+    map,
+    queue,
+    stats,
+)
 from gridwatch_central.web.render import Renderer, content_security_policy
 from gridwatch_central.web.session import (
     CsrfError,
@@ -46,7 +56,7 @@ def mount_console(app: FastAPI, context: ConsoleContext) -> None:
     app.add_api_route(
         f"{CONSOLE_PREFIX}/vendor/{{name:path}}", _vendor_file, include_in_schema=False
     )
-    for module in (auth, queue, live, cases, map, stats, admin, edges):
+    for module in (auth, queue, live, cases, map, stats, admin, edges, camera_config):
         app.include_router(module.router, include_in_schema=False)
     app.add_exception_handler(LoginRequiredError, _login_required)
     app.add_exception_handler(CsrfError, _refused)

@@ -15,6 +15,7 @@ from gridwatch_central.cases.service import CaseService
 from gridwatch_central.categories import CategoryMap
 from gridwatch_central.clock import Clock
 from gridwatch_central.config import CentralConfig
+from gridwatch_central.edge_requests import EdgeRequestClient
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
@@ -64,6 +65,9 @@ class ConsoleContext(Protocol):
 
     @property
     def categories(self) -> CategoryMap: ...
+
+    @property
+    def edge_requests(self) -> EdgeRequestClient: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,466 @@
+// Zones and lines drawn over a camera's live picture (camera configuration page).
+// Points are kept relative to the picture (0..1, what the edge stores) and shown in pixels of
+// the picture the edge sent. Polygon tool: click the corners, then Enter, a double click or a
+// click on the first corner closes it. Line tool: two clicks. Corners drag with the mouse and
+// move with the arrow keys (Shift: 10 px); Delete removes the focused corner or the shape.
+// Keys: P polygon, L line, Esc stop drawing / select, Delete remove.
+"use strict";
+(function () {
+  const root = document.getElementById("zone-editor");
+  if (!root) { return; }
+  const data = JSON.parse(document.getElementById("zone-editor-data").textContent);
+  const labels = data.labels;
+  const svg = document.getElementById("zone-overlay");
+  const picture = document.getElementById("zone-picture");
+  const readout = document.getElementById("zone-cursor");
+  const list = document.getElementById("zone-list");
+  const hint = document.getElementById("zone-hint");
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  // Until the edge's picture arrives the stage has the camera's usual 16:9 shape.
+  const PLACEHOLDER = { width: 1280, height: 720 };
+  const CLOSE_RADIUS_PX = 12; // a click this near the first corner closes the polygon
+  const CLICK_AFTER_DRAG_MS = 300; // a browser sends the click within a frame or two
+  const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+  const state = {
+    size: Object.assign({}, PLACEHOLDER),
+    shapes: [],      // {kind: "zone"|"line", id, points: [[x, y] relative], extra: {...}}
+    selected: null,  // the selected shape
+    tool: "select",
+    drawing: [],     // corners of the shape being drawn (relative)
+    hover: null,     // cursor (relative) while drawing
+  };
+  const listeners = [];
+
+  function changed() {
+    render();
+    listeners.forEach((listener) => listener());
+  }
+
+  // --- coordinates ---
+  const px = (point) => [Math.round(point[0] * state.size.width), Math.round(point[1] * state.size.height)];
+  const clamp = (value) => Math.min(1, Math.max(0, value));
+  const round = (value) => Math.round(value * 10000) / 10000; // 0.1 px on a 1000 px picture
+
+  function relativeAt(event) {
+    const box = svg.getBoundingClientRect();
+    return [
+      round(clamp((event.clientX - box.left) / box.width)),
+      round(clamp((event.clientY - box.top) / box.height)),
+    ];
+  }
+
+  function pxText(point) {
+    const [x, y] = px(point);
+    return `${x}, ${y}`;
+  }
+
+  // --- shapes ---
+  function nextId(kind) {
+    const taken = new Set(state.shapes.map((shape) => shape.id));
+    for (let n = 1; ; n += 1) {
+      const id = `${kind}-${n}`;
+      if (!taken.has(id)) { return id; }
+    }
+  }
+
+  function addShape(kind, points) {
+    const shape = { kind: kind, id: nextId(kind), points: points, extra: {} };
+    state.shapes.push(shape);
+    state.selected = shape;
+    setTool("select");
+    changed();
+    return shape;
+  }
+
+  function removeShape(shape) {
+    state.shapes = state.shapes.filter((other) => other !== shape);
+    if (state.selected === shape) { state.selected = null; }
+    changed();
+  }
+
+  function rename(shape, id) {
+    const clash = state.shapes.some((other) => other !== shape && other.id === id);
+    if (!ID_PATTERN.test(id) || clash) { return false; }
+    const old = shape.id;
+    shape.id = id;
+    listeners.forEach((listener) => listener({ renamed: { from: old, to: id, kind: shape.kind } }));
+    render();
+    return true;
+  }
+
+  // --- tools ---
+  function setTool(tool) {
+    state.tool = tool;
+    state.drawing = [];
+    state.hover = null;
+    root.dataset.tool = tool;
+    root.querySelectorAll("[data-tool]").forEach((button) => {
+      button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
+    });
+    hint.textContent = labels[`hint_${tool}`];
+    render();
+  }
+
+  function finishPolygon() {
+    if (state.drawing.length >= 3) { addShape("zone", state.drawing); }
+  }
+
+  function nearFirstCorner(point) {
+    if (state.drawing.length < 3) { return false; }
+    const [fx, fy] = px(state.drawing[0]);
+    const [x, y] = px(point);
+    return Math.hypot(fx - x, fy - y) <= CLOSE_RADIUS_PX * scale();
+  }
+
+  // Picture pixels per screen pixel: the close radius is meant on screen.
+  function scale() {
+    const box = svg.getBoundingClientRect();
+    return box.width > 0 ? state.size.width / box.width : 1;
+  }
+
+  svg.addEventListener("click", (event) => {
+    if (Date.now() - draggedAt < CLICK_AFTER_DRAG_MS) { return; }
+    if (state.tool === "select") {
+      if (event.target === svg) { state.selected = null; render(); }
+      return;
+    }
+    const point = relativeAt(event);
+    if (state.tool === "polygon") {
+      if (nearFirstCorner(point)) { finishPolygon(); return; }
+      state.drawing.push(point);
+    } else if (state.tool === "line") {
+      state.drawing.push(point);
+      if (state.drawing.length === 2) {
+        const [a, b] = state.drawing;
+        if (a[0] !== b[0] || a[1] !== b[1]) { addShape("line", [a, b]); return; }
+        state.drawing.pop();
+      }
+    }
+    render();
+  });
+
+  svg.addEventListener("dblclick", (event) => {
+    if (state.tool !== "polygon") { return; }
+    event.preventDefault();
+    // The double click's two clicks added the same corner twice.
+    state.drawing.pop();
+    finishPolygon();
+  });
+
+  svg.addEventListener("pointermove", (event) => {
+    const point = relativeAt(event);
+    readout.textContent = `${pxText(point)} px · ${point[0].toFixed(3)}, ${point[1].toFixed(3)}`;
+    if (state.tool !== "select" && state.drawing.length > 0) {
+      state.hover = point;
+      render();
+    }
+  });
+
+  svg.addEventListener("pointerleave", () => { readout.textContent = "—"; });
+
+  // --- dragging corners ---
+  let drag = null;
+  let draggedAt = 0; // the click that ends a drag is no click on the picture
+
+  function startDrag(event, shape, index) {
+    if (state.tool !== "select") { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    state.selected = shape;
+    drag = { shape: shape, index: index, pointer: event.pointerId };
+    svg.setPointerCapture(event.pointerId);
+    render();
+    focusCorner(shape, index);
+  }
+
+  svg.addEventListener("pointermove", (event) => {
+    if (!drag || event.pointerId !== drag.pointer) { return; }
+    drag.shape.points[drag.index] = relativeAt(event);
+    render();
+    focusCorner(drag.shape, drag.index);
+  });
+
+  function endDrag(event) {
+    if (!drag || event.pointerId !== drag.pointer) { return; }
+    const shape = drag.shape;
+    const index = drag.index;
+    drag = null;
+    draggedAt = Date.now();
+    changed();
+    focusCorner(shape, index);
+  }
+  svg.addEventListener("pointerup", endDrag);
+  svg.addEventListener("pointercancel", endDrag);
+
+  function focusCorner(shape, index) {
+    const corner = svg.querySelector(`circle[data-shape="${state.shapes.indexOf(shape)}"][data-corner="${index}"]`);
+    if (corner) { corner.focus({ preventScroll: true }); }
+  }
+
+  function moveCorner(shape, index, dx, dy) {
+    const [x, y] = shape.points[index];
+    shape.points[index] = [
+      round(clamp(x + dx / state.size.width)),
+      round(clamp(y + dy / state.size.height)),
+    ];
+    changed();
+    focusCorner(shape, index);
+  }
+
+  function removeCorner(shape, index) {
+    const minimum = shape.kind === "zone" ? 3 : 2;
+    if (shape.points.length <= minimum) { removeShape(shape); return; }
+    shape.points.splice(index, 1);
+    changed();
+    focusCorner(shape, Math.min(index, shape.points.length - 1));
+  }
+
+  // --- keyboard ---
+  const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest("input, select, textarea, dialog");
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    const corner = event.target.closest && event.target.closest("circle[data-corner]");
+    if (corner && ARROWS[event.key]) {
+      event.preventDefault();
+      const step = event.shiftKey ? 10 : 1;
+      const [dx, dy] = ARROWS[event.key];
+      moveCorner(state.shapes[+corner.dataset.shape], +corner.dataset.corner, dx * step, dy * step);
+      return;
+    }
+    if (event.key === "Delete" || event.key === "Backspace") {
+      if (state.tool !== "select" && state.drawing.length > 0) {
+        state.drawing.pop();
+        render();
+      } else if (corner) {
+        removeCorner(state.shapes[+corner.dataset.shape], +corner.dataset.corner);
+      } else if (state.selected) {
+        removeShape(state.selected);
+      } else { return; }
+      event.preventDefault();
+      return;
+    }
+    const key = event.key.toLowerCase();
+    if (key === "p") { setTool("polygon"); }
+    else if (key === "l") { setTool("line"); }
+    else if (event.key === "Escape") { setTool("select"); }
+    else if (event.key === "Enter" && state.tool === "polygon") { finishPolygon(); }
+    else { return; }
+    event.preventDefault();
+  });
+
+  root.querySelectorAll("[data-tool]").forEach((button) => {
+    button.addEventListener("click", () => setTool(button.dataset.tool));
+  });
+  document.getElementById("zone-delete").addEventListener("click", () => {
+    if (state.selected) { removeShape(state.selected); }
+  });
+
+  // --- drawing ---
+  function element(name, attributes, parent) {
+    const node = document.createElementNS(SVG_NS, name);
+    Object.entries(attributes).forEach(([key, value]) => node.setAttribute(key, value));
+    if (parent) { parent.appendChild(node); }
+    return node;
+  }
+
+  function pointsAttribute(points) {
+    return points.map((point) => px(point).join(",")).join(" ");
+  }
+
+  // Drawn into ``target`` (the editor's overlay or the preview's); handles only when editing.
+  function draw(target, editing) {
+    target.replaceChildren();
+    target.setAttribute("viewBox", `0 0 ${state.size.width} ${state.size.height}`);
+    // The stage keeps the picture's shape, with or without the picture in it.
+    target.parentElement.style.aspectRatio = `${state.size.width} / ${state.size.height}`;
+    const stroke = Math.max(2, state.size.width / 400);
+    state.shapes.forEach((shape, shapeIndex) => {
+      const selected = editing && shape === state.selected;
+      const group = element("g", { class: `shape ${shape.kind}${selected ? " selected" : ""}` }, target);
+      const outline = element(shape.kind === "zone" ? "polygon" : "polyline", {
+        points: pointsAttribute(shape.points),
+        "stroke-width": stroke,
+        "data-shape": shapeIndex,
+      }, group);
+      if (editing) {
+        outline.addEventListener("click", (event) => {
+          if (state.tool !== "select") { return; }
+          event.stopPropagation();
+          state.selected = shape;
+          render();
+        });
+      }
+      if (shape.kind === "line") { arrow(group, shape.points, stroke); }
+      label(group, shape, stroke);
+      if (!selected) { return; }
+      shape.points.forEach((point, index) => {
+        const [x, y] = px(point);
+        const corner = element("circle", {
+          cx: x, cy: y, r: stroke * 3, tabindex: 0, class: "corner",
+          "data-shape": shapeIndex, "data-corner": index,
+          "aria-label": `${shape.id} ${index + 1}: ${x}, ${y} px`,
+        }, group);
+        corner.addEventListener("pointerdown", (event) => startDrag(event, shape, index));
+      });
+    });
+    if (editing && state.drawing.length > 0) {
+      const points = state.hover ? [...state.drawing, state.hover] : state.drawing;
+      element("polyline", { points: pointsAttribute(points), class: "drawing", "stroke-width": stroke }, target);
+      state.drawing.forEach((point) => {
+        const [x, y] = px(point);
+        element("circle", { cx: x, cy: y, r: stroke * 2, class: "drawing-corner" }, target);
+      });
+    }
+  }
+
+  // Which side is "in" for a line crossing: an arrow across the line's middle, pointing to
+  // its right as seen on screen (from the first point to the second).
+  function arrow(group, points, stroke) {
+    const [a, b] = points.map(px);
+    const length = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1;
+    const middle = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+    const normal = [-(b[1] - a[1]) / length, (b[0] - a[0]) / length];
+    const reach = stroke * 12;
+    const tip = [middle[0] + normal[0] * reach, middle[1] + normal[1] * reach];
+    element("line", { x1: middle[0], y1: middle[1], x2: tip[0], y2: tip[1], class: "direction", "stroke-width": stroke }, group);
+    element("circle", { cx: tip[0], cy: tip[1], r: stroke * 1.5, class: "direction-tip" }, group);
+  }
+
+  function label(group, shape, stroke) {
+    const [x, y] = px(shape.points[0]);
+    const text = element("text", { x: x + stroke * 2, y: y - stroke * 2, "font-size": stroke * 8, class: "label" }, group);
+    const rules = window.gwZoneRules ? window.gwZoneRules.namesFor(shape) : [];
+    text.textContent = rules.length ? `${shape.id} · ${rules.join(", ")}` : shape.id;
+  }
+
+  function renderList() {
+    list.replaceChildren();
+    if (state.shapes.length === 0) {
+      const empty = document.createElement("li");
+      empty.className = "empty small";
+      empty.textContent = labels.no_shapes;
+      list.appendChild(empty);
+    }
+    state.shapes.forEach((shape) => {
+      const item = document.createElement("li");
+      item.className = shape === state.selected ? "selected" : "";
+      item.dataset.kind = shape.kind;
+      const head = document.createElement("div");
+      head.className = "row";
+      const kind = document.createElement("span");
+      kind.className = `kind ${shape.kind}`;
+      kind.textContent = labels[shape.kind];
+      const name = document.createElement("input");
+      name.value = shape.id;
+      name.size = 12;
+      name.setAttribute("aria-label", labels.shape_id);
+      name.addEventListener("change", () => {
+        const ok = rename(shape, name.value.trim());
+        name.classList.toggle("invalid", !ok);
+        if (!ok) { name.title = labels.bad_id; }
+      });
+      const pick = document.createElement("button");
+      pick.type = "button";
+      pick.textContent = labels.select;
+      pick.addEventListener("click", () => { setTool("select"); state.selected = shape; render(); focusCorner(shape, 0); });
+      const drop = document.createElement("button");
+      drop.type = "button";
+      drop.textContent = labels.delete;
+      drop.addEventListener("click", () => removeShape(shape));
+      head.append(kind, name, pick, drop);
+      const corners = document.createElement("div");
+      corners.className = "corners small";
+      corners.textContent = shape.points.map((point) => `(${pxText(point)})`).join(" ");
+      item.append(head, corners);
+      list.appendChild(item);
+    });
+  }
+
+  function render() {
+    draw(svg, true);
+    renderList();
+  }
+
+  // --- the picture ---
+  const status = document.getElementById("snapshot-status");
+
+  function loadPicture() {
+    status.textContent = labels.loading;
+    status.className = "small";
+    root.classList.remove("has-picture");
+    picture.src = `${data.snapshot_url}?t=${Date.now()}`;
+  }
+
+  picture.addEventListener("load", () => {
+    state.size = { width: picture.naturalWidth, height: picture.naturalHeight };
+    status.textContent = `${labels.picture} ${state.size.width} × ${state.size.height} px`;
+    root.classList.add("has-picture");
+    render();
+  });
+
+  picture.addEventListener("error", async () => {
+    // The same URL answers a JSON reason when the edge cannot send a picture.
+    let reason = "";
+    try {
+      const response = await fetch(picture.src, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const body = await response.json();
+      reason = body.detail || "";
+    } catch (_) { /* no reason given */ }
+    status.textContent = `${labels.no_picture} ${reason}`;
+    status.className = "small error";
+  });
+
+  document.getElementById("snapshot-reload").addEventListener("click", loadPicture);
+
+  // --- what the page loaded and saves ---
+  function load(config) {
+    state.shapes = [];
+    (config.zones || []).forEach((zone) => {
+      const { id, polygon, units, ...extra } = zone;
+      state.shapes.push({ kind: "zone", id: id, points: relative(polygon, units), extra: extra });
+    });
+    (config.rules || []).forEach((rule) => {
+      if (rule.type === "line_crossing" && rule.line) {
+        state.shapes.push({ kind: "line", id: uniqueLineId(rule.id), points: relative(rule.line, rule.units), extra: {} });
+        rule.line_ref = state.shapes[state.shapes.length - 1].id;
+      }
+    });
+  }
+
+  function uniqueLineId(wanted) {
+    return state.shapes.some((shape) => shape.id === wanted) ? nextId("line") : wanted;
+  }
+
+  // Stored pixel coordinates are made relative to the frame size they were drawn on, which
+  // the editor only knows once the picture is in; until then they are kept as they are.
+  function relative(points, units) {
+    if (units !== "px") { return points.map((point) => [point[0], point[1]]); }
+    const size = data.frame || PLACEHOLDER;
+    return points.map((point) => [round(clamp(point[0] / size.width)), round(clamp(point[1] / size.height))]);
+  }
+
+  function zones() {
+    return state.shapes.filter((shape) => shape.kind === "zone").map((shape) =>
+      Object.assign({ id: shape.id, polygon: shape.points.map((p) => [p[0], p[1]]), units: "relative" }, shape.extra));
+  }
+
+  window.gwZoneEditor = {
+    state: state,
+    labels: labels,
+    data: data,
+    zones: zones,
+    shapesOf: (kind) => state.shapes.filter((shape) => shape.kind === kind),
+    shape: (kind, id) => state.shapes.find((shape) => shape.kind === kind && shape.id === id) || null,
+    onChange: (listener) => listeners.push(listener),
+    draw: draw,
+    render: render,
+    pxText: pxText,
+  };
+
+  load(data.config);
+  setTool("select");
+  loadPicture();
+})();

@@ -1,0 +1,113 @@
+"""An integrator draws a camera's zones on its live picture, in a real browser.
+
+A real GStreamer RTSP camera (tools/rtsp_server.py, the sample clip), a real edge reading it
+with the real detector, the real broker and central on PostgreSQL: the picture the editor
+draws on comes from that edge over MQTT, and what is saved is what central stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from pydantic import SecretStr
+
+from gridwatch_central.auth.models import UserIn
+from gridwatch_central.auth.scope import Role
+from gridwatch_edge.detector import Detector
+from tests.central.api.clients import admin_client
+from tests.central.helpers import DEMO_POINT
+from tests.central.web.conftest import PASSWORD, Console, screenshot
+from tests.edge.requests.live_edge import edge_config, live_edge, wait_for_frames
+from tests.edge.sources.rtsp_server import RtspServer
+
+pytestmark = [pytest.mark.postgres, pytest.mark.rtsp]
+
+NewPage = Callable[[str], Page]
+CAMERA = "gate-east"
+EDGE = "edge-console"
+INTEGRATOR = "installer"
+DISTRICT = "500240"  # 石柱县: both streets of the example grid
+# The clip is 768x576: the zone's corners in its pixels, and as the edge stores them.
+FRAME = (768, 576)
+CORNERS_PX = [(100, 300), (400, 280), (420, 520), (90, 540)]
+
+
+@pytest.fixture
+def camera(samples_dir: Path) -> Iterator[str]:
+    server = RtspServer(samples_dir / "vtest_h264.mp4", mount="/gate")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def _register(console: Console, url: str) -> None:
+    console.runtime.auth.create_user(
+        UserIn(
+            username=INTEGRATOR,
+            password=SecretStr(PASSWORD),
+            role=Role.INTEGRATOR,
+            grid_prefixes=[DISTRICT],
+        )
+    )
+    body = {
+        "id": CAMERA,
+        "edge_id": EDGE,
+        "name": "东门路口",
+        "rtsp_url": url,
+        "location": {"lat": DEMO_POINT.lat, "lon": DEMO_POINT.lon},
+    }
+    created = admin_client(console.runtime).post("/api/v1/cameras", json=body)
+    assert created.status_code == 201, created.text
+
+
+def _click_at(page: Page, x_px: float, y_px: float) -> None:
+    """A click on the picture at a pixel of the frame (the picture is shown scaled)."""
+    box = page.locator("#zone-overlay").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + x_px * box["width"] / FRAME[0], box["y"] + y_px * box["height"] / FRAME[1])
+
+
+def test_an_integrator_draws_a_zone_on_the_live_picture_and_saves_it(
+    console: Console, page_factory: NewPage, camera: str, yolox: Detector
+) -> None:
+    _register(console, camera)
+    config = edge_config(
+        console.broker,
+        EDGE,
+        [{"id": CAMERA, "url": camera, "analysis_fps": 2}],
+    )
+    with live_edge(config, yolox) as (edge, _handler):
+        wait_for_frames(edge, CAMERA)
+        page = page_factory(INTEGRATOR)
+        page.goto(f"{console.url}/console/cameras/{CAMERA}/config")
+        picture = page.locator("#zone-picture")
+        expect(page.locator("#zone-editor.has-picture")).to_be_visible()
+        assert picture.evaluate("img => [img.naturalWidth, img.naturalHeight]") == list(FRAME)
+
+        page.keyboard.press("p")
+        for x, y in CORNERS_PX:
+            _click_at(page, x, y)
+        page.keyboard.press("Enter")
+        expect(page.locator("#zone-list li[data-kind=zone]")).to_have_count(1)
+        corners = page.locator("#zone-list li .corners").inner_text()
+        assert "(100, 300)" in corners  # shown in the picture's pixels
+
+        page.select_option("#rule-type", "crowd")
+        page.click("#rule-add")
+        rule = page.locator("article.rule[data-type=crowd]")
+        rule.locator("input[data-param=min_persons]").fill("3")
+        rule.locator("input[data-param=min_duration_s]").fill("5")
+        expect(rule.locator("select[data-target=zone]")).to_have_value("zone-1")
+
+        screenshot(page, "zone-editor")
+        page.click("#preview-open")
+        expect(page.locator("#preview-dialog")).to_be_visible()
+        expect(page.locator("#preview-summary tr")).to_have_count(1)
+        expect(page.locator("#preview-summary")).to_contain_text("crowd-1")
+        screenshot(page, "zone-editor-preview")
+        page.click("#save-confirm")
+        expect(page.locator("#save-outcome.ok")).to_be_visible()
