@@ -18,6 +18,7 @@ from gridwatch_central.web.pages import (
     admin,
     auth,
     camera_config,
+    camera_forms,
     cases,
     edges,
     live,
@@ -56,7 +57,8 @@ def mount_console(app: FastAPI, context: ConsoleContext) -> None:
     app.add_api_route(
         f"{CONSOLE_PREFIX}/vendor/{{name:path}}", _vendor_file, include_in_schema=False
     )
-    for module in (auth, queue, live, cases, map, stats, admin, edges, camera_config):
+    pages = (auth, queue, live, cases, map, stats, admin, edges, camera_forms, camera_config)
+    for module in pages:
         app.include_router(module.router, include_in_schema=False)
     app.add_exception_handler(LoginRequiredError, _login_required)
     app.add_exception_handler(CsrfError, _refused)

@@ -16,6 +16,7 @@ from gridwatch_central.categories import CategoryMap
 from gridwatch_central.clock import Clock
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.edge_requests import EdgeRequestClient
+from gridwatch_central.edges.health import EdgeHealth
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
@@ -68,6 +69,12 @@ class ConsoleContext(Protocol):
 
     @property
     def edge_requests(self) -> EdgeRequestClient: ...
+
+    @property
+    def edge_health(self) -> EdgeHealth: ...
+
+    @property
+    def edge_monitor_connected(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)

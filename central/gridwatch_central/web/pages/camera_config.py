@@ -13,84 +13,37 @@ import asyncio
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from gridwatch_central.auth.scope import Role
-from gridwatch_central.cameras.models import CameraOut
-from gridwatch_central.cameras.service import get_camera
-from gridwatch_central.edge_requests import SnapshotFailure, SnapshotOk
-from gridwatch_central.web.deps import Console, ConsoleDep, PosterDep, ViewerDep
+from gridwatch_central.api.routes.live_snapshot import DEFAULT_TIMEOUT_S, HTTP_STATUS
+from gridwatch_central.edge_requests import SnapshotOk
+from gridwatch_central.web.deps import ConsoleDep
 from gridwatch_central.web.i18n import LABELS, Language, translate
+from gridwatch_central.web.pages.camera_access import (
+    CameraIdPath,
+    EditorPoster,
+    EditorViewer,
+    find_camera,
+    not_found,
+)
 from gridwatch_central.web.rule_forms import RuleForm, forms_as_json, rule_forms
-from gridwatch_central.web.session import NotAllowedError, Viewer
 
 router = APIRouter(prefix="/console/cameras")
-# Who configures cameras: the integrators who install them, and admins.
-EDITORS = frozenset({Role.INTEGRATOR, Role.ADMIN})
-# A person waiting for a picture to draw on; the API's default, for the same reason.
-SNAPSHOT_TIMEOUT_S = 5.0
 # Largest zone/rule document accepted from the page: a camera has a handful of zones of tens
 # of corners each, a few kilobytes.
 MAX_CONFIG_CHARS = 200_000
-# The snapshot failures a person can act on, as the page says them (the rest: the reason).
-SNAPSHOT_STATUS = {
-    SnapshotFailure.TIMEOUT: 504,
-    SnapshotFailure.EDGE_OFFLINE: 409,
-    SnapshotFailure.CAMERA_UNKNOWN: 409,
-    SnapshotFailure.CAMERA_OFFLINE: 409,
-    SnapshotFailure.NO_FRAME_YET: 409,
-    SnapshotFailure.EDGE_ERROR: 502,
-    SnapshotFailure.BUSY: 503,
-    SnapshotFailure.NOT_CONNECTED: 503,
-}
-CameraIdPath = Annotated[str, Path(max_length=64)]
-
-
-def _editor(viewer: Viewer) -> Viewer:
-    if viewer.role not in EDITORS:
-        raise NotAllowedError
-    return viewer
-
-
-def get_editor(viewer: ViewerDep) -> Viewer:
-    return _editor(viewer)
-
-
-def get_editor_poster(viewer: PosterDep) -> Viewer:
-    return _editor(viewer)
-
-
-EditorViewer = Annotated[Viewer, Depends(get_editor)]
-EditorPoster = Annotated[Viewer, Depends(get_editor_poster)]
-
-
-def _camera(console: Console, viewer: Viewer, camera_id: str) -> CameraOut | None:
-    """The camera, if the viewer's scope covers a grid it stands in or looks into."""
-    context = console.context
-    with context.sessions() as session:
-        camera = get_camera(session, camera_id, context.grid_store.index)
-    if camera is None:
-        return None
-    cells = [cell.code for cell in [*camera.grids, *camera.viewed_grids]]
-    return camera if viewer.scope.covers_grid(*cells) else None
-
-
-def _not_found(request: Request, console: Console, viewer: Viewer) -> Response:
-    return console.renderer.page(
-        request, viewer, "error.html", status_code=404, message_key="error.not_found"
-    )
 
 
 @router.get("/{camera_id}/config", response_class=HTMLResponse)
 def config_page(
     request: Request, console: ConsoleDep, viewer: EditorViewer, camera_id: CameraIdPath
 ) -> Response:
-    camera = _camera(console, viewer, camera_id)
+    camera = find_camera(console, viewer, camera_id)
     if camera is None:
-        return _not_found(request, console, viewer)
+        return not_found(request, console, viewer)
     forms = rule_forms()
     stored: dict[str, Any] = {"zones": [], "rules": []}
     editor = {
@@ -115,18 +68,18 @@ def config_page(
 @router.get("/{camera_id}/snapshot")
 async def snapshot(console: ConsoleDep, viewer: EditorViewer, camera_id: CameraIdPath) -> Response:
     """The camera's latest frame from its edge, never cached; else why not, as JSON."""
-    camera = await run_in_threadpool(_camera, console, viewer, camera_id)
+    camera = await run_in_threadpool(find_camera, console, viewer, camera_id)
     if camera is None:
         return JSONResponse({"detail": translate("error.not_found", viewer.language)}, 404)
     if not camera.edge_id:
         return JSONResponse({"detail": translate("zones.no_edge", viewer.language)}, 409)
     future = console.context.edge_requests.submit_snapshot(
-        camera.edge_id, camera.id, SNAPSHOT_TIMEOUT_S
+        camera.edge_id, camera.id, DEFAULT_TIMEOUT_S
     )
     # Awaited, not blocked on: a slow edge holds no server thread.
     result = await asyncio.wrap_future(future)
     if not isinstance(result, SnapshotOk):
-        return JSONResponse({"detail": result.reason}, SNAPSHOT_STATUS[result.failure])
+        return JSONResponse({"detail": result.reason}, HTTP_STATUS[result.failure])
     headers = {"Cache-Control": "no-store", "X-Captured-At": result.captured_at.isoformat()}
     return Response(result.jpeg, media_type="image/jpeg", headers=headers)
 
@@ -138,7 +91,7 @@ def save_config(
     camera_id: CameraIdPath,
     config: Annotated[str, Form(max_length=MAX_CONFIG_CHARS)],
 ) -> Response:
-    camera = _camera(console, viewer, camera_id)
+    camera = find_camera(console, viewer, camera_id)
     if camera is None:
         return JSONResponse({"detail": translate("error.not_found", viewer.language)}, 404)
     try:

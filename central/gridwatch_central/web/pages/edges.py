@@ -1,5 +1,6 @@
-"""Edges and cameras. The edges' live status and statistics arrive with central's edge
-service (issue #12, ops part); until then this page lists the registered cameras."""
+"""Edges and cameras: each edge's health as central last heard it, and every camera with
+whether its edge runs its newest settings (pending / applied / failed: reason). Integrators
+and admins add, change and import cameras from here."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from gridwatch_central.cameras import service as cameras
 from gridwatch_central.web.deps import ConsoleDep, ViewerDep
+from gridwatch_central.web.pages.camera_access import is_editor, sees
 
 router = APIRouter(prefix="/console")
-# Cameras listed; a district has a few hundred.
+# Edges and cameras listed; a district has a few hundred cameras on some tens of edges.
 LIST_LIMIT = 500
 
 
@@ -22,5 +24,16 @@ def edges_page(request: Request, console: ConsoleDep, viewer: ViewerDep) -> Resp
         listed = cameras.list_cameras(
             session, index, edge_id=None, grid_code=None, limit=LIST_LIMIT, offset=0
         ).items
-    shown = [c for c in listed if viewer.scope.covers_grid(*(g.code for g in c.grids))]
-    return console.renderer.page(request, viewer, "edges.html", cameras=shown)
+        edges = context.edge_health.list_edges(
+            session,
+            scope=viewer.scope,
+            grid=index,
+            now=context.clock(),
+            limit=LIST_LIMIT,
+            offset=0,
+            monitor_connected=context.edge_monitor_connected,
+        )
+    shown = [camera for camera in listed if sees(viewer, camera)]
+    return console.renderer.page(
+        request, viewer, "edges.html", cameras=shown, edges=edges, editor=is_editor(viewer)
+    )
