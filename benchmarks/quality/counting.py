@@ -20,10 +20,10 @@ import cv2
 import numpy as np
 
 from benchmarks.quality.scenarios import Scenario
+from gridwatch_contract.camera.rules import CrowdRuleConfig
 from gridwatch_edge.config import ZoneConfig, parse_edge_config
 from gridwatch_edge.detector import Detector
 from gridwatch_edge.picture import ArrayPicture
-from gridwatch_edge.rule_config import CrowdRuleConfig
 from gridwatch_edge.rules import CrowdRule
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.zones import Zone

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from gridwatch_central.grid.codes import GridCodeScheme
 from gridwatch_contract.broker import BrokerConfig
+from gridwatch_contract.camera.url_policy import UrlPolicy
 from gridwatch_contract.codec import DEFAULT_MAX_PAYLOAD_BYTES
 from gridwatch_contract.yaml_config import ConfigFileError, load_yaml_model
 
@@ -116,6 +117,23 @@ class SensorsConfig(BaseModel):
     ingest_batch_max: int = Field(default=200, ge=1, le=5000)
 
 
+class OnboardingConfig(BaseModel):
+    """Cameras configured from central and pushed to their edges (docs/integrator.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The Fernet key that encrypts camera stream URLs (their credentials) at rest. The
+    # GRIDWATCH_CAMERA_KEY environment variable, when set, wins; without either, every camera
+    # write fails with an error saying how to make one (``gridwatch central camera-key``).
+    key_file: Path | None = None
+    url_policy: UrlPolicy = Field(default_factory=UrlPolicy)
+    # Publish each edge's config on every camera change. Off: cameras are only stored (edges
+    # configured by their own YAML, as before central owned camera configs).
+    publish_configs: bool = True
+    # A config that could not be published (broker away) is retried this often.
+    republish_interval_s: float = Field(default=5.0, gt=0, le=3600)
+
+
 class CentralConfig(BaseModel):
     """Everything central needs. Relative paths are relative to the working directory."""
 
@@ -203,6 +221,7 @@ class CentralConfig(BaseModel):
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     sensors: SensorsConfig = Field(default_factory=SensorsConfig)
+    onboarding: OnboardingConfig = Field(default_factory=OnboardingConfig)
 
     @property
     def clip_folder(self) -> Path:

@@ -21,9 +21,11 @@ from gridwatch_central.auth.passwords import Passwords
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.auth.service import AuthService
 from gridwatch_central.auth.tokens import TokenIssuer
+from gridwatch_central.cameras.config_push import ConfigPublisher
 from gridwatch_central.cameras.directory import CameraDirectory
 from gridwatch_central.cameras.seed import seed_cameras
 from gridwatch_central.cameras.service import CameraService
+from gridwatch_central.cameras.vault import UrlVault
 from gridwatch_central.cases.service import CaseService
 from gridwatch_central.categories import CategoryMap, load_category_map
 from gridwatch_central.clips.access import ClipAccess
@@ -112,6 +114,7 @@ class CentralRuntime:
         self._app: FastAPI | None = None
         self._grid: GridStore | None = None
         self._cameras: CameraService | None = None
+        self._config_push: ConfigPublisher | None = None
         self.categories: CategoryMap = load_category_map(config.categories_file)
         _check_policies_name_known_categories(config.routing_file, self.router, self.categories)
         self.sensor_types: SensorTypesConfig | None = None
@@ -173,6 +176,7 @@ class CentralRuntime:
             self._start_clip_ingest()
             self._start_edge_requests()
             self._edges = self._start_edge_monitor(client_id)
+            self._start_config_push(client_id)
             self._start_sensors()
         except BaseException:
             self._stop_services()
@@ -220,6 +224,21 @@ class CentralRuntime:
             max_payload_bytes=config.max_payload_bytes,
         )
         self._edge_requests.start(config.subscribe_timeout_s)
+
+    def _start_config_push(self, client_id: str) -> None:
+        """Publish registered edges' configs on every camera change (``cameras.config_push``)."""
+        onboarding = self.config.onboarding
+        if not onboarding.publish_configs:
+            return
+        self._config_push = ConfigPublisher(
+            self.config.broker,
+            self.sessions,
+            self.camera_service.vault,
+            client_id=f"{client_id}-configs-{secrets.token_hex(4)}"[:64],
+            republish_interval_s=onboarding.republish_interval_s,
+        )
+        self._config_push.start()
+        self.camera_service.attach_publisher(self._config_push)
 
     def _start_edge_monitor(self, client_id: str) -> EdgeSubscriber:
         """Subscribe to every edge's status and stats (see ``gridwatch_central.edges``)."""
@@ -283,7 +302,15 @@ class CentralRuntime:
         self._grid.seed_from_file(config.grid_file)
         directory = CameraDirectory(sessions, refresh_s=refresh_s)
         self._camera_directory = directory
-        self._cameras = CameraService(directory)
+        self._cameras = CameraService(
+            directory,
+            vault=UrlVault.from_config(config.onboarding.key_file),
+            url_policy=config.onboarding.url_policy,
+        )
+        with sessions() as session:
+            encrypted = self._cameras.encrypt_stored_urls(session)
+        if encrypted:
+            log.info("encrypted the stream URLs of %d cameras stored before encryption", encrypted)
         if config.cameras_file is not None:
             seed_cameras(config.cameras_file, sessions, self._cameras, self._grid.index)
         return Locator(self._grid, directory)
@@ -320,6 +347,9 @@ class CentralRuntime:
         if self._edges is not None:
             self._edges.stop()
             self._edges = None
+        if self._config_push is not None:
+            self._config_push.stop()
+            self._config_push = None
 
     @property
     def sensors(self) -> SensorRuntime:

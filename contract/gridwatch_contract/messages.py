@@ -289,13 +289,42 @@ class AlertAck(_VersionedMessage):
     receipts: list[AlertReceipt] = Field(min_length=1, max_length=MAX_RECEIPTS)
 
 
+class CameraConfigProblem(_Message):
+    """Why one camera of a config revision was refused."""
+
+    camera: Name = Field(description="The camera's id, or #<index> when its id is unusable.")
+    reason: Reason
+
+
+class ConfigReport(_Message):
+    """What the edge made of the configs central sent it (``EdgeConfigMessage``)."""
+
+    applied_revision: Count | None = Field(
+        default=None, description="The revision it runs; None: none received yet."
+    )
+    rejected_revision: Count | None = Field(
+        default=None, description="The newest revision it refused (newer than the applied one)."
+    )
+    error: Reason | None = Field(default=None, description="Why that revision was refused.")
+    cameras: list[CameraConfigProblem] = Field(
+        default_factory=list, max_length=256, description="The refused revision's bad cameras."
+    )
+
+
 class EdgeStatusMessage(_VersionedMessage):
-    """Retained availability; the broker publishes the ``offline`` last will for a dead edge."""
+    """Retained availability; the broker publishes the ``offline`` last will for a dead edge.
+
+    ``config`` was added compatibly (optional): an older edge never sends it, and a status
+    without it (the last will) leaves what central knows of the edge's config unchanged.
+    """
 
     edge_id: Identifier
     state: EdgeAvailability
     at: Timestamp
     software_version: Name
+    config: ConfigReport | None = Field(
+        default=None, description="The config revision applied or refused, if any was received."
+    )
 
 
 class CameraStats(_Message):

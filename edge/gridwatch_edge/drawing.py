@@ -13,10 +13,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from gridwatch_contract.camera.rules import LineCrossingRuleConfig
 from gridwatch_edge.config import CameraConfig
 from gridwatch_edge.errors import EdgeError
 from gridwatch_edge.picture import Image
-from gridwatch_edge.rule_config import LineCrossingRuleConfig
 from gridwatch_edge.zones import Masks, Region, to_pixels
 
 ZONE_COLOUR = (80, 220, 80)

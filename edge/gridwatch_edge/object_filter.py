@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from gridwatch_contract.camera.filters import ObjectFilterConfig, ShapeFilter, ZoneFilterConfig
 from gridwatch_edge.config import ConfigError
 from gridwatch_edge.detections import BoolArray, Detections, FloatArray
-from gridwatch_edge.filter_config import ObjectFilterConfig, ShapeFilter, ZoneFilterConfig
 
 
 def class_ids(

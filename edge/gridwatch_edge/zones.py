@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from gridwatch_contract.camera.filters import MaskConfig, Point, Units
 from gridwatch_edge.config import ZoneConfig
 from gridwatch_edge.detections import UNTRACKED, BoolArray, Detections, FloatArray
-from gridwatch_edge.filter_config import MaskConfig, Point, Units
 from gridwatch_edge.object_filter import ObjectFilter
 
 # Membership of an object unseen this many analysed frames is forgotten. Longer than the

@@ -6,6 +6,7 @@ import base64
 import time
 import uuid
 from collections.abc import Callable
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,12 @@ from gridwatch_central.config import (
     AuthConfig,
     BootstrapAdmin,
     CentralConfig,
+    OnboardingConfig,
     SensorsConfig,
     load_central_config,
 )
 from gridwatch_contract.broker import BrokerConfig, make_client
+from gridwatch_contract.camera.url_policy import UrlPolicy
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import AlertMessage, GeoPoint, Snapshot
 from tests.contract.factories import make_alert as make_contract_alert
@@ -78,6 +81,16 @@ def make_config(database_url: str, broker: BrokerConfig, tmp_path: Path) -> Cent
             bootstrap_admin=BootstrapAdmin(username=ADMIN_USERNAME, password=ADMIN_PASSWORD),
         ),
         sensors=SensorsConfig(types_file=SENSOR_TYPES),
+        onboarding=test_onboarding(tmp_path),
+    )
+
+
+def test_onboarding(tmp_path: Path) -> OnboardingConfig:
+    """A camera key of the test's own, and the camera networks the tests use allow-listed
+    explicitly (loopback for the RTSP servers the tests start, 10/8 for example cameras)."""
+    return OnboardingConfig(
+        key_file=tmp_path / "camera.key",
+        url_policy=UrlPolicy(allow_cidrs=[IPv4Network("127.0.0.0/8"), IPv4Network("10.0.0.0/8")]),
     )
 
 
@@ -97,6 +110,9 @@ def huangshui_config(database_url: str, broker: BrokerConfig, tmp_path: Path) ->
             "grid_file": REPO_ROOT / config.grid_file,
             "categories_file": REPO_ROOT / config.categories_file,
             "cameras_file": REPO_ROOT / config.cameras_file,
+            "onboarding": config.onboarding.model_copy(
+                update={"key_file": tmp_path / "camera.key"}
+            ),
             "routing_file": REPO_ROOT / config.routing_file,
             "sensors": SensorsConfig(types_file=SENSOR_TYPES),
             "auth": AuthConfig(

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from gridwatch_contract.camera.rules import CrowdRuleConfig
 from gridwatch_edge.config import ConfigError, load_edge_config
-from gridwatch_edge.rule_config import CrowdRuleConfig
 from tests.conftest import REPO_ROOT
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gridwatch_contract.camera.filters import MaskConfig, ObjectFilterConfig
+from gridwatch_contract.camera.rules import LeftObjectRuleConfig, LineCrossingRuleConfig
 from gridwatch_edge.config import ConfigError, MotionConfig, ZoneConfig, parse_edge_config
 from gridwatch_edge.detections import Detections
-from gridwatch_edge.filter_config import MaskConfig, ObjectFilterConfig
 from gridwatch_edge.motion import MotionGate
 from gridwatch_edge.object_filter import ObjectFilter
 from gridwatch_edge.picture import ArrayPicture
-from gridwatch_edge.rule_config import LeftObjectRuleConfig, LineCrossingRuleConfig
 from gridwatch_edge.zones import Masks, Zone
 
 CLASSES = ["person", "car", "train", "backpack"]

@@ -4,9 +4,9 @@ out redacted: credentials are stored for the edge, never shown."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gridwatch_central.cameras.urls import validate_rtsp_url
 from gridwatch_central.grid.homography import (
@@ -15,6 +15,9 @@ from gridwatch_central.grid.homography import (
     ReferencePoint,
     fit_ground_mapping,
 )
+from gridwatch_contract.camera.camera import CameraConfig, MotionConfig, TrackerConfig, ZoneConfig
+from gridwatch_contract.camera.filters import MasksConfig, ObjectFilterConfig
+from gridwatch_contract.camera.rules import RuleConfig
 from gridwatch_contract.topics import validate_id
 
 CameraId = Annotated[str, AfterValidator(validate_id)]
@@ -72,6 +75,48 @@ class HomographyIn(_In):
             raise ValueError(str(error)) from None
 
 
+class CameraAnalysis(_In):
+    """What the edge runs on this camera: the ``cameras`` entry of an edge config without id,
+    URL and location, validated with the very models the edge uses (``gridwatch_contract.
+    camera``). Coordinates are relative (0..1) unless ``units: px``."""
+
+    analysis_fps: float = Field(default=5.0, gt=0, le=60)
+    zones: list[ZoneConfig] = Field(default_factory=list)
+    rules: list[RuleConfig] = Field(default_factory=list)
+    filters: ObjectFilterConfig = Field(
+        default_factory=ObjectFilterConfig,
+        description="Detection thresholds of this camera: box size, shape and classes kept.",
+    )
+    masks: MasksConfig = Field(default_factory=MasksConfig)
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    motion: MotionConfig | None = None
+
+    @model_validator(mode="after")
+    def _as_the_edge_sees_it(self) -> CameraAnalysis:
+        """Zone references and unique ids, checked by the edge's own camera model."""
+        try:
+            self.camera_config(camera_id="check", url="rtsp://camera.invalid/")
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"{where}: {first['msg']}" if where else first["msg"]) from None
+        return self
+
+    def camera_config(
+        self, *, camera_id: str, url: str, location: dict[str, float] | None = None
+    ) -> CameraConfig:
+        document: dict[str, Any] = {
+            "id": camera_id,
+            "url": url,
+            "location": location,
+            **self.model_dump(mode="json", exclude_none=True),
+        }
+        return CameraConfig.model_validate(document)
+
+
+NATIONAL_CODE_PATTERN = r"^[0-9]{20}$"
+
+
 class CameraFields(_In):
     edge_id: CameraId = Field(description="The edge box that analyses this camera")
     name: str = Field(min_length=1, max_length=200)
@@ -82,6 +127,19 @@ class CameraFields(_In):
     location: GeoPointIn = Field(description="Where the camera stands (WGS-84)")
     homography: HomographyIn | None = Field(
         default=None, description="Pixel ↔ ground reference points, to place events on the ground"
+    )
+    enabled: bool = Field(default=True, description="False: stored, but not sent to its edge")
+    heading_deg: float | None = Field(
+        default=None, ge=0, lt=360, description="Viewing direction, degrees clockwise from north"
+    )
+    national_code: str | None = Field(
+        default=None,
+        pattern=NATIONAL_CODE_PATTERN,
+        description="GB/T 28181 national camera code (国标编码), 20 digits",
+    )
+    analysis: CameraAnalysis = Field(
+        default_factory=CameraAnalysis,
+        description="Zones, rules and thresholds the edge applies (replaced as a whole)",
     )
 
 
@@ -104,6 +162,23 @@ class HomographyOut(BaseModel):
     point_errors_m: list[float]
 
 
+ConfigState = Literal["pending", "applied", "failed", "disabled"]
+
+
+class CameraConfigStatus(BaseModel):
+    """Whether the camera's edge runs its newest settings."""
+
+    state: ConfigState = Field(
+        description="pending: published (or about to be), not yet confirmed by the edge;"
+        " applied: the edge runs this revision or a newer one; failed: the edge refused the"
+        " revision (reason says why; it keeps running the previous one); disabled: not sent"
+    )
+    reason: str | None = None
+    revision: int = Field(description="The edge config revision carrying this camera's change")
+    applied_revision: int | None = Field(description="The revision the edge says it runs")
+    summary: str = Field(description='"pending", "applied" or "failed: <reason>"')
+
+
 class CameraOut(BaseModel):
     id: str
     edge_id: str
@@ -118,6 +193,11 @@ class CameraOut(BaseModel):
     )
     created_at: datetime
     updated_at: datetime
+    enabled: bool
+    heading_deg: float | None
+    national_code: str | None
+    analysis: CameraAnalysis
+    config: CameraConfigStatus
 
 
 class CameraPage(BaseModel):

@@ -1,14 +1,19 @@
-"""Camera sources: create, read, replace, delete; every response redacted and placed on the grid."""
+"""Camera sources: create, read, replace, delete; every response redacted and placed on the
+grid. Each change is pushed to the camera's edge (and, for a move, to its former edge)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from gridwatch_central.cameras.config_push import stream_url
+from gridwatch_central.cameras.config_status import config_status
 from gridwatch_central.cameras.directory import CameraDirectory, placement_of
 from gridwatch_central.cameras.models import (
+    CameraAnalysis,
     CameraFields,
     CameraIn,
     CameraOut,
@@ -19,9 +24,11 @@ from gridwatch_central.cameras.models import (
     HomographyOut,
 )
 from gridwatch_central.cameras.urls import has_credentials, keep_stored_credentials, redact_url
-from gridwatch_central.db import grid_repository
-from gridwatch_central.db.tables import CameraRow
+from gridwatch_central.cameras.vault import UrlVault
+from gridwatch_central.db import edge_config_repository, grid_repository
+from gridwatch_central.db.tables import CameraRow, EdgeRow
 from gridwatch_central.grid.index import GridIndex
+from gridwatch_contract.camera.url_policy import UrlPolicy, check_camera_url
 
 
 class CameraExistsError(ValueError):
@@ -29,19 +36,47 @@ class CameraExistsError(ValueError):
         super().__init__(f"camera {camera_id} already exists; use PUT to change it")
 
 
+class Publisher(Protocol):
+    def publish(self, edge_ids: Iterable[str]) -> None: ...
+
+
 class CameraService:
-    def __init__(self, directory: CameraDirectory) -> None:
+    def __init__(
+        self,
+        directory: CameraDirectory,
+        *,
+        vault: UrlVault,
+        url_policy: UrlPolicy,
+        publisher: Publisher | None = None,
+    ) -> None:
         self._directory = directory
+        self._vault = vault
+        self._policy = url_policy
+        self._publisher = publisher
+
+    @property
+    def url_policy(self) -> UrlPolicy:
+        return self._policy
+
+    @property
+    def vault(self) -> UrlVault:
+        return self._vault
+
+    def attach_publisher(self, publisher: Publisher) -> None:
+        self._publisher = publisher
 
     def create(self, session: Session, body: CameraIn, grid: GridIndex) -> CameraOut:
         if grid_repository.get_camera(session, body.id) is not None:
             raise CameraExistsError(body.id)
+        check_camera_url(body.rtsp_url, self._policy)
         now = datetime.now(UTC)
-        values = {"id": body.id, **_values(body), "created_at": now, "updated_at": now}
+        values = {"id": body.id, **self._values(body, body.rtsp_url), "created_at": now}
+        values["updated_at"] = now
+        values["config_revision"] = edge_config_repository.bump_revision(session, body.edge_id)
         row = grid_repository.add_camera(session, values)
         session.commit()
-        self._directory.invalidate()
-        return to_out(row, grid)
+        self._changed([body.edge_id])
+        return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
 
     def replace(
         self, session: Session, camera_id: str, body: CameraFields, grid: GridIndex
@@ -49,27 +84,87 @@ class CameraService:
         row = grid_repository.get_camera(session, camera_id)
         if row is None:
             return None
-        values = _values(body)
-        values["rtsp_url"] = keep_stored_credentials(body.rtsp_url, row.rtsp_url)
+        url = keep_stored_credentials(body.rtsp_url, stream_url(row, self._vault))
+        check_camera_url(url, self._policy)
+        previous_edge = row.edge_id
+        values = self._values(body, url)
         values["updated_at"] = datetime.now(UTC)
+        if previous_edge != body.edge_id:
+            edge_config_repository.bump_revision(session, previous_edge)
+        values["config_revision"] = edge_config_repository.bump_revision(session, body.edge_id)
         grid_repository.update_camera(session, row, values)
         session.commit()
-        self._directory.invalidate()
-        return to_out(row, grid)
+        self._changed({previous_edge, body.edge_id})
+        return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
+
+    def set_analysis(
+        self, session: Session, camera_id: str, analysis: CameraAnalysis, grid: GridIndex
+    ) -> CameraOut | None:
+        """Replace only the zones, rules and thresholds (what the zone editor saves)."""
+        row = grid_repository.get_camera(session, camera_id)
+        if row is None:
+            return None
+        values = {
+            "analysis": analysis.model_dump(mode="json", exclude_defaults=True),
+            "updated_at": datetime.now(UTC),
+            "config_revision": edge_config_repository.bump_revision(session, row.edge_id),
+        }
+        grid_repository.update_camera(session, row, values)
+        session.commit()
+        self._changed([row.edge_id])
+        return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
 
     def delete(self, session: Session, camera_id: str) -> bool:
         row = grid_repository.get_camera(session, camera_id)
         if row is None:
             return False
+        edge_id = row.edge_id
+        edge_config_repository.bump_revision(session, edge_id)
         grid_repository.delete_camera(session, row)
         session.commit()
-        self._directory.invalidate()
+        self._changed([edge_id])
         return True
+
+    def encrypt_stored_urls(self, session: Session) -> int:
+        """Rows written before URLs were encrypted: encrypt them now (needs the key)."""
+        if not self._vault.ready:
+            return 0
+        rows = [row for row in grid_repository.list_cameras(session) if row.url_encrypted is None]
+        for row in rows:
+            values = {"url_encrypted": self._vault.encrypt(row.rtsp_url)}
+            values["rtsp_url"] = redact_url(row.rtsp_url)
+            grid_repository.update_camera(session, row, values)
+        session.commit()
+        return len(rows)
+
+    def _values(self, body: CameraFields, url: str) -> dict[str, Any]:
+        homography = body.homography.model_dump(mode="json") if body.homography else None
+        return {
+            "edge_id": body.edge_id,
+            "name": body.name,
+            # Stored redacted: the full URL exists only encrypted (and in the edge's config).
+            "rtsp_url": redact_url(url),
+            "url_encrypted": self._vault.encrypt(url),
+            "lat": body.location.lat,
+            "lon": body.location.lon,
+            "homography": homography,
+            "enabled": body.enabled,
+            "heading_deg": body.heading_deg,
+            "national_code": body.national_code,
+            "analysis": body.analysis.model_dump(mode="json", exclude_defaults=True),
+        }
+
+    def _changed(self, edge_ids: Iterable[str]) -> None:
+        self._directory.invalidate()
+        if self._publisher is not None:
+            self._publisher.publish(edge_ids)
 
 
 def get_camera(session: Session, camera_id: str, grid: GridIndex) -> CameraOut | None:
     row = grid_repository.get_camera(session, camera_id)
-    return to_out(row, grid) if row is not None else None
+    if row is None:
+        return None
+    return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
 
 
 def list_cameras(
@@ -81,26 +176,16 @@ def list_cameras(
     limit: int,
     offset: int,
 ) -> CameraPage:
-    cameras = [to_out(row, grid) for row in grid_repository.list_cameras(session, edge_id)]
+    rows = grid_repository.list_cameras(session, edge_id)
+    edges = edge_config_repository.edges_by_id(session, {row.edge_id for row in rows})
+    cameras = [to_out(row, grid, edges.get(row.edge_id)) for row in rows]
     if grid_code is not None:
         cameras = [c for c in cameras if grid_code in {g.code for g in c.grids + c.viewed_grids}]
     page = cameras[offset : offset + limit]
     return CameraPage(total=len(cameras), limit=limit, offset=offset, items=page)
 
 
-def _values(body: CameraFields) -> dict[str, Any]:
-    homography = body.homography.model_dump(mode="json") if body.homography else None
-    return {
-        "edge_id": body.edge_id,
-        "name": body.name,
-        "rtsp_url": body.rtsp_url,
-        "lat": body.location.lat,
-        "lon": body.location.lon,
-        "homography": homography,
-    }
-
-
-def to_out(row: CameraRow, grid: GridIndex) -> CameraOut:
+def to_out(row: CameraRow, grid: GridIndex, edge: EdgeRow | None) -> CameraOut:
     placement = placement_of(row)
     assignment = grid.locate(row.lat, row.lon)
     cells = [assignment.level1, assignment.level2, assignment.level3] if assignment else []
@@ -117,6 +202,7 @@ def to_out(row: CameraRow, grid: GridIndex) -> CameraOut:
         id=row.id,
         edge_id=row.edge_id,
         name=row.name,
+        # Stored redacted (a row from before encryption is redacted here).
         rtsp_url=redact_url(row.rtsp_url),
         has_credentials=has_credentials(row.rtsp_url),
         location=GeoPointIn(lat=row.lat, lon=row.lon),
@@ -125,6 +211,11 @@ def to_out(row: CameraRow, grid: GridIndex) -> CameraOut:
         viewed_grids=viewed,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        enabled=row.enabled,
+        heading_deg=row.heading_deg,
+        national_code=row.national_code,
+        analysis=CameraAnalysis.model_validate(row.analysis or {}),
+        config=config_status(row, edge),
     )
 
 

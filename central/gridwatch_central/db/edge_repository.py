@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from gridwatch_central.db.dialect import dialect_insert
+from gridwatch_central.db.edge_config_repository import ConfigReportRow, record_report
 from gridwatch_central.db.tables import CameraHealthRow, EdgeRow
 
 
@@ -27,6 +28,8 @@ class StatusReport:
     # When the edge was last known alive: the receive time of a live "online"; else the time
     # in the message (a retained replay or a last will may be hours old).
     seen_at: datetime
+    # What the edge made of its config; None (an older edge, the last will) keeps the stored.
+    config: ConfigReportRow | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,8 @@ def record_status(session: Session, report: StatusReport) -> None:
             },
         )
     )
+    if report.config is not None:
+        record_report(session, report.edge_id, report.config)
 
 
 def record_stats(session: Session, report: StatsReport) -> None:

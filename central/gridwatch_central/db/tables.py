@@ -269,8 +269,9 @@ class GridCellRow(Base):
 
 
 class CameraRow(Base):
-    """A camera source registered by an integrator. ``rtsp_url`` holds credentials: never
-    return or log it unredacted."""
+    """A camera source registered by an integrator. ``url_encrypted`` holds the stream URL
+    with its credentials (Fernet, central's camera key); ``rtsp_url`` the redacted URL, or
+    the plain URL of a row written before 0013_camera_onboarding until central encrypts it."""
 
     __tablename__ = "cameras"
 
@@ -284,6 +285,14 @@ class CameraRow(Base):
     homography: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    url_encrypted: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    heading_deg: Mapped[float | None] = mapped_column(Double)
+    national_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    # Zones, rules, filters, masks, tracker, motion, analysis fps: a partial CameraConfig.
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The edge config revision that last carried a change of this camera.
+    config_revision: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # ======================================================================================
@@ -440,10 +449,11 @@ class EdgeRow(Base):
     __tablename__ = "edges"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # None for an edge registered (0013_camera_onboarding) that has not spoken yet.
+    first_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Central's receive time of the newest sign of life (a live status or a stats message):
     # what staleness is measured from. A retained status replayed at subscribe is no sign.
-    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # "online" / "offline" as the status topic last said (the broker's last will says
     # offline); None until a status arrives.
     reported_state: Mapped[str | None] = mapped_column(String(16))
@@ -457,6 +467,21 @@ class EdgeRow(Base):
     uptime_s: Mapped[float | None] = mapped_column(Double)
     outbox_depth: Mapped[int | None] = mapped_column(Integer)
     inference_ms_p50: Mapped[float | None] = mapped_column(Double)
+    # The registry (created through /api/v1/edge-registry), absent for an edge only heard of.
+    registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str | None] = mapped_column(String(200))
+    grid_code: Mapped[str | None] = mapped_column(String(32))
+    broker_username: Mapped[str | None] = mapped_column(String(64))
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Config push: the newest revision, whether it still has to be published, and what the
+    # edge last reported on its status topic (ConfigReport).
+    config_revision: Mapped[int] = mapped_column(Integer, default=0)
+    config_dirty: Mapped[bool] = mapped_column(Boolean, default=False)
+    config_published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    applied_revision: Mapped[int | None] = mapped_column(Integer)
+    rejected_revision: Mapped[int | None] = mapped_column(Integer)
+    config_error: Mapped[str | None] = mapped_column(Text)
+    camera_errors: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class CameraHealthRow(Base):

@@ -27,6 +27,7 @@ from gridwatch_central.db.tables import CameraHealthRow, CameraRow, EdgeRow
 from gridwatch_central.edges.models import (
     CameraHealthOut,
     Connection,
+    EdgeConfigOut,
     EdgeOut,
     EdgePage,
     EdgeState,
@@ -116,8 +117,12 @@ class EdgeHealth:
     ) -> EdgeOut:
         interval = edge.stats_interval_s or self._config.default_stats_interval_s
         stale_after_s = self._config.stale_after_intervals * interval
-        seen_ago_s = max((now - edge.last_seen_at).total_seconds(), 0.0)
-        state, reason = _judge(edge.reported_state, stale=seen_ago_s > stale_after_s)
+        if edge.last_seen_at is None:
+            seen_ago_s: float | None = None
+            state, reason = _NEVER_SEEN
+        else:
+            seen_ago_s = round(max((now - edge.last_seen_at).total_seconds(), 0.0), 3)
+            state, reason = _judge(edge.reported_state, stale=seen_ago_s > stale_after_s)
         camera_out = [_camera_out(c, c.camera_id in registered, state) for c in cameras]
         model = None
         if edge.model_name is not None and edge.model_version is not None:
@@ -129,9 +134,13 @@ class EdgeHealth:
             reported_state=_STATES.get(edge.reported_state or ""),
             state_changed_at=edge.state_changed_at,
             last_seen_at=edge.last_seen_at,
-            seen_ago_s=round(seen_ago_s, 3),
+            seen_ago_s=seen_ago_s,
             stale_after_s=stale_after_s,
             first_seen_at=edge.first_seen_at,
+            registered=edge.registered,
+            name=edge.name,
+            grid_code=edge.grid_code,
+            config=edge_config_out(edge),
             software_version=edge.software_version,
             model=model,
             stats_interval_s=edge.stats_interval_s,
@@ -143,6 +152,21 @@ class EdgeHealth:
             cameras_online=sum(camera.online for camera in camera_out),
             cameras=camera_out,
         )
+
+
+_NEVER_SEEN: tuple[EdgeState, StateReason] = ("offline", "never_seen")
+
+
+def edge_config_out(edge: EdgeRow) -> EdgeConfigOut:
+    return EdgeConfigOut(
+        revision=edge.config_revision,
+        published=not edge.config_dirty,
+        published_at=edge.config_published_at,
+        applied_revision=edge.applied_revision,
+        rejected_revision=edge.rejected_revision,
+        error=edge.config_error,
+        camera_errors={str(k): str(v) for k, v in (edge.camera_errors or {}).items()},
+    )
 
 
 def _judge(reported: str | None, *, stale: bool) -> tuple[EdgeState, StateReason]:

@@ -17,11 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.db import edge_repository as repo
+from gridwatch_central.db.edge_config_repository import ConfigReportRow
 from gridwatch_central.db.engine import run_in_transaction
 from gridwatch_central.edges.metrics import EdgeMonitorMetrics
 from gridwatch_contract.codec import ContractError, decode_message
 from gridwatch_contract.messages import (
     CameraStats,
+    ConfigReport,
     EdgeAvailability,
     EdgeStatsMessage,
     EdgeStatusMessage,
@@ -122,6 +124,7 @@ class EdgeMonitor:
             software_version=status.software_version,
             received_at=message.received_at,
             seen_at=seen_at,
+            config=_config_report(status.config),
         )
 
     def _stats(self, topic: _Topic, message: EdgeMessage) -> repo.StatsReport:
@@ -142,6 +145,17 @@ class EdgeMonitor:
             model_version=stats.model.version if stats.model else None,
             cameras=[_camera_columns(camera) for camera in cameras.values()],
         )
+
+
+def _config_report(report: ConfigReport | None) -> ConfigReportRow | None:
+    if report is None:
+        return None
+    return ConfigReportRow(
+        applied_revision=report.applied_revision,
+        rejected_revision=report.rejected_revision,
+        error=report.error,
+        camera_errors={problem.camera: problem.reason for problem in report.cameras},
+    )
 
 
 def _decode(model: type[MessageT], payload: bytes) -> MessageT:

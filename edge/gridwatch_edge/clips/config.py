@@ -7,7 +7,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from gridwatch_edge.config_base import StrictModel
+from gridwatch_contract.camera.base import StrictModel
 
 MIB = 1024 * 1024
 

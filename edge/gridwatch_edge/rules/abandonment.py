@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from gridwatch_edge.rule_config import LeftObjectRuleConfig
+from gridwatch_contract.camera.rules import LeftObjectRuleConfig
 from gridwatch_edge.tracking import Track
 from gridwatch_edge.tracking.geometry import intersection_over_smaller
 

@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from gridwatch_contract.camera.rules import BackgroundChangeConfig
 from gridwatch_edge.detections import Detections
-from gridwatch_edge.rule_config import BackgroundChangeConfig
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.zones import Masks, Zone
 

@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from gridwatch_contract.camera.rules import DenseCountConfig
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.picture import Image, Picture
-from gridwatch_edge.rule_config import DenseCountConfig
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.tracking.geometry import intersection_over_smaller
 from gridwatch_edge.zones import Zone

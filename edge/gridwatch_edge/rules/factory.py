@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gridwatch_edge.config import CameraConfig
-from gridwatch_edge.rule_config import (
+from gridwatch_contract.camera.rules import (
     CrowdRuleConfig,
     IllegalParkingRuleConfig,
     LeftObjectRuleConfig,
     LineCrossingRuleConfig,
     RoadBlockageRuleConfig,
 )
+from gridwatch_edge.config import CameraConfig
 from gridwatch_edge.rules.base import Rule, TrackLookup
 from gridwatch_edge.rules.crowd import CrowdRule
 from gridwatch_edge.rules.dense_count import DetectFn

@@ -21,11 +21,11 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from gridwatch_contract.camera.rules import LeftObjectRuleConfig
 from gridwatch_contract.messages import EventType
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
 from gridwatch_edge.object_filter import class_ids
-from gridwatch_edge.rule_config import LeftObjectRuleConfig
 from gridwatch_edge.rules.abandonment import KnownObject, Ledger
 from gridwatch_edge.rules.background import BackgroundChange
 from gridwatch_edge.rules.base import TrackLookup, make_event

@@ -17,8 +17,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from gridwatch_contract.camera.rules import LifecycleConfig
 from gridwatch_contract.messages import AlertState
-from gridwatch_edge.rule_config import LifecycleConfig
 
 # Media times are frame index / fps; 4.8 - 3.8 is 0.99999... in floating point, so durations
 # are compared with this slack to make "1 s" mean 1 s whatever the frame numbers.

@@ -26,11 +26,11 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from gridwatch_contract.camera.rules import LineCrossingRuleConfig
 from gridwatch_contract.messages import EventType
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
 from gridwatch_edge.object_filter import class_ids
-from gridwatch_edge.rule_config import LineCrossingRuleConfig
 from gridwatch_edge.rules.base import ConfidenceMemory, TrackLookup, make_event
 from gridwatch_edge.rules.lifecycle import Lifecycle, Step
 from gridwatch_edge.sources.frame import Frame

@@ -66,7 +66,12 @@ def test_create_read_update_delete_with_credentials_redacted(
     with huangshui.sessions() as session:
         row = grid_repository.get_camera(session, "cam-a")
         assert row is not None
-        assert row.rtsp_url == URL.replace("Channels/101", "Channels/102")
+        # At rest the URL exists only encrypted; the plain column holds it redacted.
+        assert SECRET not in row.rtsp_url
+        assert row.url_encrypted is not None
+        assert SECRET not in row.url_encrypted
+        vault = huangshui.camera_service.vault
+        assert vault.decrypt(row.url_encrypted) == URL.replace("Channels/101", "Channels/102")
 
     assert client.delete("/api/v1/cameras/cam-a").status_code == 204
     assert client.get("/api/v1/cameras/cam-a").status_code == 404

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridwatch_edge.rule_config import LeftObjectRuleConfig
+from gridwatch_contract.camera.rules import LeftObjectRuleConfig
 from gridwatch_edge.rules.abandonment import Ledger
 from gridwatch_edge.tracking import Track
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from gridwatch_contract.camera.rules import CrowdRuleConfig
 from gridwatch_edge.config import ZoneConfig
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.detector import Detector
 from gridwatch_edge.picture import ArrayPicture
-from gridwatch_edge.rule_config import CrowdRuleConfig
 from gridwatch_edge.rules import CrowdRule
 from gridwatch_edge.rules.dense_count import merge_persons, tile_boxes
 from gridwatch_edge.sources.frame import Frame

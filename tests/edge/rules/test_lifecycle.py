@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from gridwatch_contract.camera.rules import LifecycleConfig
 from gridwatch_contract.messages import AlertState
-from gridwatch_edge.rule_config import LifecycleConfig
 from gridwatch_edge.rules import Lifecycle
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)

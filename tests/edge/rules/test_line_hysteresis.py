@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from gridwatch_contract.camera.rules import LineCrossingRuleConfig
 from gridwatch_contract.messages import AlertState
 from gridwatch_edge.detections import Detections
 from gridwatch_edge.events import Event
 from gridwatch_edge.picture import ArrayPicture
-from gridwatch_edge.rule_config import LineCrossingRuleConfig
 from gridwatch_edge.rules import LineCrossingRule
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.tracking import Track

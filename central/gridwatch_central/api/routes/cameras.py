@@ -4,33 +4,59 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 
-from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, SessionDep
+from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, SessionDep, require_roles
 from gridwatch_central.api.geography import GeographyDep, NoEchoRoute
+from gridwatch_central.auth.scope import Role
 from gridwatch_central.cameras import service
-from gridwatch_central.cameras.models import CameraFields, CameraIn, CameraOut, CameraPage
+from gridwatch_central.cameras.models import (
+    CameraAnalysis,
+    CameraFields,
+    CameraIn,
+    CameraOut,
+    CameraPage,
+)
 from gridwatch_central.cameras.service import CameraExistsError
+from gridwatch_central.cameras.vault import CameraKeyError
 from gridwatch_central.schemas import ErrorOut
+from gridwatch_contract.camera.url_policy import UrlPolicyError
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], route_class=NoEchoRoute)
 CameraPath = Annotated[str, Path(max_length=64)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such camera"}
 }
+# Writing a camera: the URL policy may refuse its address, and the camera key must be there.
+WRITE: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorOut, "description": "Only integrators and admins change cameras"},
+    422: {"model": ErrorOut, "description": "Invalid, or refused by the camera URL policy"},
+    503: {"model": ErrorOut, "description": "No camera key configured (see docs/integrator.md)"},
+}
+Writer = [Depends(require_roles(Role.INTEGRATOR))]
+
+
+def _refused(error: Exception) -> HTTPException:
+    if isinstance(error, CameraKeyError):
+        return HTTPException(503, detail=str(error))
+    return HTTPException(422, detail=str(error))
 
 
 @router.post(
     "",
     status_code=201,
     response_model=CameraOut,
-    responses={409: {"model": ErrorOut, "description": "A camera with this id exists"}},
+    responses={409: {"model": ErrorOut, "description": "A camera with this id exists"}, **WRITE},
+    dependencies=Writer,
 )
 def create_camera(session: SessionDep, geography: GeographyDep, body: CameraIn) -> CameraOut:
+    """Store the camera and push its edge's config (registered edges only)."""
     try:
         return geography.camera_service.create(session, body, geography.grid_store.index)
     except CameraExistsError as error:
         raise HTTPException(409, detail=str(error)) from None
+    except (UrlPolicyError, CameraKeyError) as error:
+        raise _refused(error) from None
 
 
 @router.get("", response_model=CameraPage)
@@ -59,19 +85,62 @@ def get_camera(session: SessionDep, geography: GeographyDep, camera_id: CameraPa
     return camera
 
 
-@router.put("/{camera_id}", response_model=CameraOut, responses=NOT_FOUND)
+@router.put(
+    "/{camera_id}",
+    response_model=CameraOut,
+    responses={**NOT_FOUND, **WRITE},
+    dependencies=Writer,
+)
 def replace_camera(
     session: SessionDep, geography: GeographyDep, camera_id: CameraPath, body: CameraFields
 ) -> CameraOut:
-    """Replace every field; a redacted URL sent back (user ***) keeps the stored credentials."""
+    """Replace every field; a redacted URL sent back (user ***) keeps the stored credentials.
+    A new ``edge_id`` moves the camera: both edges get their new config."""
     index = geography.grid_store.index
-    camera = geography.camera_service.replace(session, camera_id, body, index)
+    try:
+        camera = geography.camera_service.replace(session, camera_id, body, index)
+    except (UrlPolicyError, CameraKeyError) as error:
+        raise _refused(error) from None
     if camera is None:
         raise HTTPException(404, detail=f"camera {camera_id} not found")
     return camera
 
 
-@router.delete("/{camera_id}", status_code=204, response_class=Response, responses=NOT_FOUND)
+@router.get("/{camera_id}/analysis", response_model=CameraAnalysis, responses=NOT_FOUND)
+def get_analysis(
+    session: SessionDep, geography: GeographyDep, camera_id: CameraPath
+) -> CameraAnalysis:
+    """The zones, rules and thresholds alone (what a zone editor loads)."""
+    return get_camera(session, geography, camera_id).analysis
+
+
+@router.put(
+    "/{camera_id}/analysis",
+    response_model=CameraOut,
+    responses={**NOT_FOUND, **WRITE},
+    dependencies=Writer,
+)
+def replace_analysis(
+    session: SessionDep, geography: GeographyDep, camera_id: CameraPath, body: CameraAnalysis
+) -> CameraOut:
+    """Replace zones, rules and thresholds only, and push them to the camera's edge."""
+    index = geography.grid_store.index
+    try:
+        camera = geography.camera_service.set_analysis(session, camera_id, body, index)
+    except CameraKeyError as error:
+        raise _refused(error) from None
+    if camera is None:
+        raise HTTPException(404, detail=f"camera {camera_id} not found")
+    return camera
+
+
+@router.delete(
+    "/{camera_id}",
+    status_code=204,
+    response_class=Response,
+    responses={**NOT_FOUND, 403: WRITE[403]},
+    dependencies=Writer,
+)
 def delete_camera(session: SessionDep, geography: GeographyDep, camera_id: CameraPath) -> Response:
     if not geography.camera_service.delete(session, camera_id):
         raise HTTPException(404, detail=f"camera {camera_id} not found")

@@ -10,9 +10,9 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from gridwatch_edge.config_base import Identifier
-from gridwatch_edge.config_base import StrictModel as _Model
-from gridwatch_edge.filter_config import Units, check_points
+from gridwatch_contract.camera.base import Identifier
+from gridwatch_contract.camera.base import StrictModel as _Model
+from gridwatch_contract.camera.filters import Units, check_points
 
 
 class LifecycleConfig(_Model):

@@ -12,7 +12,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from gridwatch_edge.config_base import StrictModel as _Model
+from gridwatch_contract.camera.base import StrictModel as _Model
 
 Units = Literal["relative", "px"]
 Point = tuple[float, float]

@@ -1,0 +1,1 @@
+"""Camera configuration shared by edge and central: zones, rules, filters, masks, URL policy."""
