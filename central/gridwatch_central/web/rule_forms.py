@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 
-from gridwatch_edge.rule_config import RuleConfig  # TODO(onboard): the contract's models
+from gridwatch_contract.camera.rules import RuleConfig
 
 FieldKind = Literal["integer", "number", "boolean", "choice", "list"]
 # Drawn or given their own inputs by the editor, not parameter fields.

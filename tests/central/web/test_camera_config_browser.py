@@ -111,3 +111,16 @@ def test_an_integrator_draws_a_zone_on_the_live_picture_and_saves_it(
         screenshot(page, "zone-editor-preview")
         page.click("#save-confirm")
         expect(page.locator("#save-outcome.ok")).to_be_visible()
+
+    stored = admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json()
+    [zone] = stored["zones"]
+    assert zone["id"] == "zone-1"
+    assert zone.get("units", "relative") == "relative"
+    # Where the corners were clicked, relative to the frame (within a pixel: the picture is
+    # shown scaled, so a click lands on the nearest screen pixel).
+    for (x, y), (rx, ry) in zip(CORNERS_PX, zone["polygon"], strict=True):
+        assert rx == pytest.approx(x / FRAME[0], abs=1.5 / FRAME[0])
+        assert ry == pytest.approx(y / FRAME[1], abs=1.5 / FRAME[1])
+    [rule] = stored["rules"]
+    assert (rule["type"], rule["id"], rule["zone"]) == ("crowd", "crowd-1", "zone-1")
+    assert (rule["min_persons"], rule["min_duration_s"]) == (3, 5)

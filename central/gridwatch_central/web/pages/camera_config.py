@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from gridwatch_central.api.routes.live_snapshot import DEFAULT_TIMEOUT_S, HTTP_STATUS
+from gridwatch_central.cameras.models import CameraAnalysis, CameraOut
 from gridwatch_central.edge_requests import SnapshotOk
 from gridwatch_central.web.deps import ConsoleDep
 from gridwatch_central.web.i18n import LABELS, Language, translate
@@ -45,12 +46,13 @@ def config_page(
     if camera is None:
         return not_found(request, console, viewer)
     forms = rule_forms()
-    stored: dict[str, Any] = {"zones": [], "rules": []}
+    stored = camera.analysis.model_dump(mode="json", include={"zones", "rules"})
     editor = {
         "snapshot_url": f"/console/cameras/{camera.id}/snapshot",
         "save_url": f"/console/cameras/{camera.id}/config",
         "config": stored,
-        "frame": None,
+        # Pixel zones (units: px) were drawn on a frame of the reference size, if one is known.
+        "frame": camera.homography.frame.model_dump() if camera.homography else None,
         "forms": forms_as_json(forms),
         "labels": editor_labels(viewer.language, forms),
     }
@@ -96,16 +98,38 @@ def save_config(
         return JSONResponse({"detail": translate("error.not_found", viewer.language)}, 404)
     try:
         document = json.loads(config)
-    except json.JSONDecodeError as error:
-        return JSONResponse({"detail": str(error)}, 400)
-    try:
-        _ = document  # TODO(onboard): save through the camera configuration service
-    except ValidationError as error:
+        if not isinstance(document, dict):
+            raise TypeError("not a JSON object")
+        drawn = {"zones": document.get("zones", []), "rules": document.get("rules", [])}
+        # Only zones and rules change here; fps, filters, masks stay as they are.
+        analysis = CameraAnalysis.model_validate(camera.analysis.model_dump(mode="json") | drawn)
+    except (ValueError, TypeError) as error:
+        problems = _errors(error) if isinstance(error, ValidationError) else [str(error)]
         return JSONResponse(
-            {"detail": translate("zones.invalid", viewer.language), "errors": _errors(error)},
-            400,
+            {"detail": translate("zones.invalid", viewer.language), "errors": problems}, 400
         )
-    return JSONResponse({"ok": True, "message": translate("zones.saved", viewer.language)})
+    context = console.context
+    with context.sessions() as session:
+        saved = context.camera_service.set_analysis(
+            session, camera.id, analysis, context.grid_store.index
+        )
+    if saved is None:  # deleted meanwhile
+        return JSONResponse({"detail": translate("error.not_found", viewer.language)}, 404)
+    return JSONResponse(
+        {
+            "ok": True,
+            "message": translate("zones.saved", viewer.language),
+            "revision": saved.config.revision,
+            "state": saved.config.state,
+            "status_text": status_text(saved, viewer.language),
+        }
+    )
+
+
+def status_text(camera: CameraOut, language: Language) -> str:
+    """pending / applied / failed: reason, in the viewer's words."""
+    state = translate(f"config.{camera.config.state}", language)
+    return f"{state}: {camera.config.reason}" if camera.config.reason else state
 
 
 def _errors(error: ValidationError) -> list[str]:

@@ -271,7 +271,10 @@
     });
     if (result.ok) {
       const status = document.getElementById("config-status");
-      if (status && result.body.status_text) { status.textContent = result.body.status_text; }
+      if (status && result.body.status_text) {
+        status.textContent = result.body.status_text;
+        status.className = `config-status ${result.body.state}`;
+      }
       document.getElementById("zone-editor").dataset.saved = String(result.body.revision || "");
     }
   });
