@@ -7,11 +7,12 @@ draws on comes from that edge over MQTT, and what is saved is what central store
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pydantic import SecretStr
 
 from gridwatch_central.auth.models import UserIn
@@ -19,7 +20,7 @@ from gridwatch_central.auth.scope import Role
 from gridwatch_edge.detector import Detector
 from tests.central.api.clients import admin_client
 from tests.central.helpers import DEMO_POINT
-from tests.central.web.conftest import PASSWORD, Console, screenshot
+from tests.central.web.conftest import PASSWORD, WAIT_MS, Console, screenshot
 from tests.edge.requests.live_edge import edge_config, live_edge, wait_for_frames
 from tests.edge.sources.rtsp_server import RtspServer
 
@@ -64,11 +65,26 @@ def _register(console: Console, url: str) -> None:
     assert created.status_code == 201, created.text
 
 
-def _click_at(page: Page, x_px: float, y_px: float) -> None:
+def _click_at(page: Page, x_px: float, y_px: float, frame: tuple[int, int] = FRAME) -> None:
     """A click on the picture at a pixel of the frame (the picture is shown scaled)."""
     box = page.locator("#zone-overlay").bounding_box()
     assert box is not None
-    page.mouse.click(box["x"] + x_px * box["width"] / FRAME[0], box["y"] + y_px * box["height"] / FRAME[1])
+    x = box["x"] + x_px * box["width"] / frame[0]
+    page.mouse.click(x, box["y"] + y_px * box["height"] / frame[1])
+
+
+def _corners(shape: Locator) -> list[tuple[int, int]]:
+    """The corners the shape list shows, in pixels: ``(640, 100) (640, 600)``."""
+    text = shape.locator(".corners").inner_text()
+    return [(int(x), int(y)) for x, y in re.findall(r"\((\d+), (\d+)\)", text)]
+
+
+def _near(found: list[tuple[int, int]], wanted: list[tuple[int, int]]) -> bool:
+    """Within a pixel or two: the picture is shown scaled, a click lands on a screen pixel."""
+    return len(found) == len(wanted) and all(
+        abs(fx - wx) <= 2 and abs(fy - wy) <= 2
+        for (fx, fy), (wx, wy) in zip(found, wanted, strict=False)
+    )
 
 
 def test_an_integrator_draws_a_zone_on_the_live_picture_and_saves_it(
@@ -93,8 +109,8 @@ def test_an_integrator_draws_a_zone_on_the_live_picture_and_saves_it(
             _click_at(page, x, y)
         page.keyboard.press("Enter")
         expect(page.locator("#zone-list li[data-kind=zone]")).to_have_count(1)
-        corners = page.locator("#zone-list li .corners").inner_text()
-        assert "(100, 300)" in corners  # shown in the picture's pixels
+        # Shown in the picture's pixels.
+        assert _near(_corners(page.locator("#zone-list li")), CORNERS_PX)
 
         page.select_option("#rule-type", "crowd")
         page.click("#rule-add")
@@ -124,3 +140,61 @@ def test_an_integrator_draws_a_zone_on_the_live_picture_and_saves_it(
     [rule] = stored["rules"]
     assert (rule["type"], rule["id"], rule["zone"]) == ("crowd", "crowd-1", "zone-1")
     assert (rule["min_persons"], rule["min_duration_s"]) == (3, 5)
+
+
+def test_lines_are_drawn_dragged_and_nudged_by_keyboard_without_a_picture(
+    console: Console, page_factory: NewPage
+) -> None:
+    """The camera's edge is not running: the editor says why there is no picture and still
+    draws, on a 1280x720 stage, storing relative coordinates all the same."""
+    _register(console, "rtsp://10.0.0.7/main")
+    page = page_factory(INTEGRATOR)
+    assert page.url.endswith("/console/edges")  # where an integrator starts
+    row = page.locator(f"tr[data-camera='{CAMERA}']")
+    expect(row.locator(".config-status")).to_have_text("待应用")
+    row.get_by_role("link", name="区域与规则").click()
+    expect(page.locator("#zone-hint")).not_to_be_empty()  # the editor is ready
+    stage = (1280, 720)
+
+    page.keyboard.press("l")
+    _click_at(page, 640, 100, stage)
+    _click_at(page, 640, 600, stage)
+    line = page.locator("#zone-list li[data-kind=line]")
+    expect(line).to_have_count(1)
+    assert _near(_corners(line), [(640, 100), (640, 600)])
+
+    # Drag the line's far end 160 px to the right, then nudge it 10 px left with Shift+←.
+    end = page.locator("circle[data-corner='1']")
+    box = end.bounding_box()
+    assert box is not None
+    overlay = page.locator("#zone-overlay").bounding_box()
+    assert overlay is not None
+    scale = overlay["width"] / stage[0]
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 160 * scale, box["y"] + box["height"] / 2)
+    page.mouse.up()
+    expect(end).to_be_focused()
+    page.keyboard.press("Shift+ArrowLeft")
+    assert _near(_corners(line), [(640, 100), (790, 600)])
+
+    page.select_option("#rule-type", "line_crossing")
+    page.click("#rule-add")
+    rule = page.locator("article.rule[data-type=line_crossing]")
+    expect(rule.locator("select[data-target=line]")).to_have_value("line-1")
+    rule.locator("select[data-param=direction]").select_option("in")
+    page.click("#preview-open")
+    page.click("#save-confirm")
+    expect(page.locator("#save-outcome.ok")).to_be_visible()
+    page.click("#preview-dialog button[type=submit]")  # back to the editor
+    # The edge never answered: the page said so, and drawing went on regardless.
+    expect(page.locator("#snapshot-status.error")).to_contain_text("edge-console", timeout=WAIT_MS)
+    screenshot(page, "zone-editor-line")
+
+    stored = admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json()
+    [crossing] = stored["rules"]
+    assert (crossing["type"], crossing["direction"]) == ("line_crossing", "in")
+    (x0, y0), (x1, y1) = crossing["line"]
+    assert (x0, y0) == (pytest.approx(0.5, abs=0.002), pytest.approx(100 / 720, abs=0.002))
+    assert (x1, y1) == (pytest.approx(790 / 1280, abs=0.002), pytest.approx(600 / 720, abs=0.002))
+    assert stored["zones"] == []

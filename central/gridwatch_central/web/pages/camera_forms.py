@@ -112,8 +112,8 @@ def _message(error: Exception) -> str:
 
 @router.get("/new", response_class=HTMLResponse)
 def new_camera(request: Request, console: ConsoleDep, viewer: EditorViewer) -> Response:
-    values = {"enabled": True, "analysis_fps": 5.0}
-    return _form(request, console, viewer, camera=None, values=values)
+    blank = CameraForm(enabled="on").shown()
+    return _form(request, console, viewer, camera=None, values=blank)
 
 
 @router.post("/new")

@@ -387,11 +387,38 @@
   // --- the picture ---
   const status = document.getElementById("snapshot-status");
 
-  function loadPicture() {
+  let pictureUrl = null;
+
+  function noPicture(reason) {
+    status.textContent = `${labels.no_picture} ${reason}`;
+    status.className = "small error";
+  }
+
+  // Fetched rather than set as the image's src, so that a refusal's reason (JSON) is read
+  // from the same one request: an edge that does not answer costs its timeout once.
+  async function loadPicture() {
     status.textContent = labels.loading;
     status.className = "small";
-    root.classList.remove("has-picture");
-    picture.src = `${data.snapshot_url}?t=${Date.now()}`;
+    let response;
+    try {
+      response = await fetch(`${data.snapshot_url}?t=${Date.now()}`, {
+        credentials: "same-origin",
+        headers: { Accept: "image/jpeg, application/json" },
+      });
+    } catch (error) {
+      noPicture(String(error));
+      return;
+    }
+    if (!response.ok) {
+      let body = {};
+      try { body = await response.json(); } catch (_) { /* no reason given */ }
+      if (response.status === 401 && body.login) { window.location = body.login; }
+      noPicture(body.detail || String(response.status));
+      return;
+    }
+    if (pictureUrl) { URL.revokeObjectURL(pictureUrl); }
+    pictureUrl = URL.createObjectURL(await response.blob());
+    picture.src = pictureUrl;
   }
 
   picture.addEventListener("load", () => {
@@ -401,17 +428,7 @@
     render();
   });
 
-  picture.addEventListener("error", async () => {
-    // The same URL answers a JSON reason when the edge cannot send a picture.
-    let reason = "";
-    try {
-      const response = await fetch(picture.src, { credentials: "same-origin", headers: { Accept: "application/json" } });
-      const body = await response.json();
-      reason = body.detail || "";
-    } catch (_) { /* no reason given */ }
-    status.textContent = `${labels.no_picture} ${reason}`;
-    status.className = "small error";
-  });
+  picture.addEventListener("error", () => noPicture(""));
 
   document.getElementById("snapshot-reload").addEventListener("click", loadPicture);
 
