@@ -132,6 +132,9 @@ class OnboardingConfig(BaseModel):
     publish_configs: bool = True
     # A config that could not be published (broker away) is retried this often.
     republish_interval_s: float = Field(default=5.0, gt=0, le=3600)
+    # The broker's dynamic-security admin account: registering an edge then creates its
+    # broker account too. Absent: generated credentials are returned for the broker's operator.
+    broker_admin: BrokerConfig | None = None
 
 
 class CentralConfig(BaseModel):

@@ -43,6 +43,7 @@ from gridwatch_central.edge_requests import EdgeRequestClient, EdgeRequestMetric
 from gridwatch_central.edges.health import EdgeHealth
 from gridwatch_central.edges.metrics import EdgeMonitorMetrics
 from gridwatch_central.edges.monitor import EdgeMonitor
+from gridwatch_central.edges.registry import EdgeRegistry
 from gridwatch_central.edges.subscriber import EdgeSubscriber
 from gridwatch_central.grid.locate import Locator
 from gridwatch_central.grid.store import GridStore
@@ -104,6 +105,12 @@ class CentralRuntime:
         self._edge_requests: EdgeRequestClient | None = None
         self.edge_metrics = EdgeMonitorMetrics(self.registry)
         self.edge_health = EdgeHealth(config.edges)
+        self.edge_registry = EdgeRegistry(
+            config.broker,
+            broker_admin=config.onboarding.broker_admin,
+            url_policy=config.onboarding.url_policy,
+            publish=self._publish_configs,
+        )
         self._edges: EdgeSubscriber | None = None
         self._snapshots: SnapshotStore | None = None
         self._engine: Engine | None = None
@@ -239,6 +246,10 @@ class CentralRuntime:
         )
         self._config_push.start()
         self.camera_service.attach_publisher(self._config_push)
+
+    def _publish_configs(self, edge_ids: list[str]) -> None:
+        if self._config_push is not None:
+            self._config_push.publish(edge_ids)
 
     def _start_edge_monitor(self, client_id: str) -> EdgeSubscriber:
         """Subscribe to every edge's status and stats (see ``gridwatch_central.edges``)."""

@@ -22,6 +22,7 @@ from gridwatch_contract.camera.camera import (
     ZoneConfig,
     require_unique,
 )
+from gridwatch_contract.camera.url_policy import UrlPolicy
 from gridwatch_contract.messages import MAX_SNAPSHOT_BYTES
 from gridwatch_contract.yaml_config import ConfigFileError, load_yaml_model, validate_document
 from gridwatch_edge.clips.config import ClipsConfig
@@ -203,6 +204,11 @@ class EdgeConfig(_Model):
     # able to publish that config) can point this box at network cameras only, never at a
     # file on it. Files stay allowed in this YAML, which only the box's operator writes.
     allow_file_sources_from_central: bool = False
+    # Which addresses cameras from central may have: global ones, plus the networks listed
+    # here (the box's camera LAN, e.g. 10.20.0.0/16). Checked when a config arrives and again,
+    # on the resolved address, right before every connection. This YAML's own cameras are the
+    # box operator's and are not checked.
+    camera_url_policy: UrlPolicy = Field(default_factory=UrlPolicy)
     # Central may ask for a camera's latest frame (live snapshot for drawing zones, pictures for
     # sensor alarms); false if no picture may leave the box unless an alert carries it.
     remote_requests: bool = Field(default=True)

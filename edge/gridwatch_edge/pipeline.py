@@ -28,6 +28,7 @@ from gridwatch_edge.sinks import AlertSink
 from gridwatch_edge.sources import Frame
 from gridwatch_edge.sources.reader import CameraReader, ConnectionChange
 from gridwatch_edge.sources.status import RateMeter
+from gridwatch_edge.sources.url import UrlGuard
 from gridwatch_edge.tracking import ByteTracker
 from gridwatch_edge.zones import Masks
 
@@ -73,6 +74,7 @@ class CameraPipeline:
         scheduling: CpuScheduling = "normal",
         window: MediaWindow | None = None,
         clips: CameraClips | None = None,
+        url_guard: UrlGuard | None = None,
     ) -> None:
         self.camera = camera
         self._window = window or MediaWindow()
@@ -91,6 +93,7 @@ class CameraPipeline:
             on_change=self._on_connection_change,
             scheduling=scheduling,
             packet_tap=clips.reader_tap if clips is not None else None,
+            url_guard=url_guard,
         )
         motion = camera.motion or motion or MotionConfig()
         self._gate = MotionGate(motion, Masks(camera.masks.motion)) if motion.enabled else None

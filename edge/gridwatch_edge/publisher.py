@@ -27,6 +27,7 @@ from gridwatch_contract.messages import (
     AlertAck,
     AlertMessage,
     AlertReceipt,
+    ConfigReport,
     EdgeAvailability,
     EdgeStatsMessage,
     EdgeStatusMessage,
@@ -86,6 +87,7 @@ class MqttPublisher:
         )
         self._max_payload_bytes = max_payload_bytes
         self._software_version = _software_version()
+        self._config_report: ConfigReport | None = None
         self._client = make_client(broker, client_id=broker.client_id("edge", edge_id))
         self._client.will_set(
             self._topics.edge_status(edge_id),
@@ -281,12 +283,23 @@ class MqttPublisher:
         topic = self._topics.edge_status(self._edge_id)
         return self._publish(topic, payload, STATUS_QOS, retain=True)
 
+    def report_config(self, report: ConfigReport) -> None:
+        """Tell central what became of its config: the online status, retained, now carries
+        ``report`` (and every later one, until the next report)."""
+        self._config_report = report
+        if self.connected:
+            self._publish_status(EdgeAvailability.ONLINE)
+
     def _status(self, state: EdgeAvailability) -> EdgeStatusMessage:
+        # The last will is set before any config arrives: only "online" carries the report,
+        # and a status without one leaves central's record of it as it was.
+        report = self._config_report
         return EdgeStatusMessage(
             edge_id=self._edge_id,
             state=state,
             at=datetime.now(UTC),
             software_version=self._software_version,
+            config=report if state is EdgeAvailability.ONLINE else None,
         )
 
     def _on_connect(

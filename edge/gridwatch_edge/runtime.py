@@ -28,6 +28,7 @@ from gridwatch_edge.publisher import MqttPublisher
 from gridwatch_edge.requests import RequestHandler
 from gridwatch_edge.shared_detector import SharedDetector, usable_cores
 from gridwatch_edge.sinks import AlertSink, StatsSink
+from gridwatch_edge.sources.url import policy_guard
 
 logger = logging.getLogger(__name__)
 
@@ -124,12 +125,14 @@ class EdgeRuntime:
             )
             self._stats_thread.start()
 
-    def replace_cameras(self, cameras: Sequence[CameraConfig]) -> None:
+    def replace_cameras(self, cameras: Sequence[CameraConfig], *, remote: bool = False) -> None:
         """Run exactly ``cameras`` from now on: new ones start, removed ones stop, changed ones
         restart; a camera whose settings are unchanged keeps running untouched.
 
         Every new camera is built (URL checked, rules compiled) before anything is stopped,
-        so a bad camera raises here and leaves the running set as it was.
+        so a bad camera raises here and leaves the running set as it was. ``remote``: the
+        cameras come from central, and their addresses are checked against the box's
+        ``camera_url_policy`` before every connection.
         """
         with self._lock:
             wanted = {camera.id: camera for camera in cameras}
@@ -139,7 +142,10 @@ class EdgeRuntime:
                 if camera_id not in self._cameras
                 or self._cameras[camera_id].pipeline.camera != camera
             }
-            built = {camera_id: self._build(camera) for camera_id, camera in changed.items()}
+            built = {
+                camera_id: self._build(camera, remote=remote)
+                for camera_id, camera in changed.items()
+            }
             retired = [
                 self._cameras.pop(camera_id)
                 for camera_id in list(self._cameras)
@@ -208,7 +214,8 @@ class EdgeRuntime:
             model=self._detector.model_info,
         )
 
-    def _build(self, camera: CameraConfig) -> _RunningCamera:
+    def _build(self, camera: CameraConfig, *, remote: bool = False) -> _RunningCamera:
+        guard = policy_guard(self._config.camera_url_policy) if remote else None
         return _RunningCamera(
             CameraPipeline(
                 camera,
@@ -222,6 +229,7 @@ class EdgeRuntime:
                 scheduling=self._config.cpu_scheduling,
                 window=self._media_window,
                 clips=self._clips.for_camera(camera) if self._clips is not None else None,
+                url_guard=guard,
             )
         )
 
@@ -281,6 +289,8 @@ def run_edge(
             config.edge_id,
             runtime,
             allow_file_sources=config.allow_file_sources_from_central,
+            url_policy=config.camera_url_policy,
+            on_report=publisher.report_config,
         )
         requests = RequestHandler.for_edge(config, runtime) if config.remote_requests else None
         publisher.start()

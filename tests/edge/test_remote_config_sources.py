@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from gridwatch_contract import EdgeConfigMessage, EdgeStatsMessage, encode_message
 from gridwatch_contract.broker import BrokerConfig
+from gridwatch_contract.camera.url_policy import UrlPolicy
 from gridwatch_contract.codec import decode_message
 from gridwatch_edge.config import CameraConfig, ConfigError, parse_edge_config
 from gridwatch_edge.config_subscriber import ConfigSubscriber
@@ -23,6 +25,8 @@ from tests.central.helpers import wait_until
 from tests.edge.mqtt_helpers import Subscriber
 
 EDGE_ID = "edge-remote"
+# The example cameras' network, allow-listed as a box on a camera LAN would.
+CAMERA_LAN = UrlPolicy(allow_cidrs=[IPv4Network("10.0.0.0/8")])
 # The clip at 1 analysed frame per second, as fast as it decodes: 80 detections, a few seconds.
 RUN_TIMEOUT_S = 120.0
 
@@ -31,7 +35,8 @@ class _RecordingCameras:
     def __init__(self) -> None:
         self.applied: list[list[CameraConfig]] = []
 
-    def replace_cameras(self, cameras: Sequence[CameraConfig]) -> None:
+    def replace_cameras(self, cameras: Sequence[CameraConfig], *, remote: bool = False) -> None:
+        assert remote  # cameras from central are always checked against the URL policy
         self.applied.append(list(cameras))
 
 
@@ -48,14 +53,18 @@ def _config(revision: int, *urls: str) -> bytes:
 
 def test_central_may_name_network_cameras_but_not_files(vtest_clip: Path) -> None:
     cameras = _RecordingCameras()
-    subscriber = ConfigSubscriber(BrokerConfig(), EDGE_ID, cameras)
+    subscriber = ConfigSubscriber(BrokerConfig(), EDGE_ID, cameras, url_policy=CAMERA_LAN)
     subscriber.apply(_config(1, "rtsp://10.0.0.5/ch1", str(vtest_clip)))
     assert subscriber.rejected == 1
     assert subscriber.last_error is not None
-    assert "cameras.1.url: a config from central may name network cameras only" in (
+    assert "revision 1 refused, the cameras running stay as they were: camera cam-1: url:" in (
         subscriber.last_error
     )
-    assert "allow_file_sources_from_central" in subscriber.last_error
+    (problem,) = subscriber.report.cameras
+    assert problem.camera == "cam-1"
+    assert "url: a config from central may name network cameras only" in problem.reason
+    assert "allow_file_sources_from_central" in problem.reason
+    assert subscriber.report.rejected_revision == 1
     subscriber.apply(_config(2, "rtsp://10.0.0.5/ch1", "rtsps://10.0.0.6/ch1"))
     assert subscriber.revision == 2
     assert len(cameras.applied) == 1  # only the network-only document

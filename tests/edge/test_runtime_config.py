@@ -82,11 +82,11 @@ def test_replaces_one_camera_while_the_other_keeps_running(
         _publish(broker, _message(2, [cameras[0], _camera("south", vtest_clip, zones=[bad_zone])]))
         assert subscriber.wait_for(rejected=1, timeout_s=APPLY_WAIT_S)
         assert subscriber.last_error is not None
-        assert "cameras.1.zones.0: polygon point 1 [1.5, 0.0]" in subscriber.last_error
+        assert "camera south: zones.0: polygon point 1 [1.5, 0.0]" in subscriber.last_error
         assert "outside the relative range" in subscriber.last_error
         _publish(broker, _message(3, [{**cameras[0], "fps": 5}]))
         assert subscriber.wait_for(rejected=2, timeout_s=APPLY_WAIT_S)
-        assert "cameras.0.fps: unknown key" in (subscriber.last_error or "")
+        assert "camera north: fps: unknown key" in (subscriber.last_error or "")
         _publish(broker, b'{"schema_version": 2}')
         assert subscriber.wait_for(rejected=3, timeout_s=APPLY_WAIT_S)
         assert runtime.pipelines() == [north, south_after]

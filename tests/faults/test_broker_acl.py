@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from ipaddress import IPv4Network
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -27,6 +28,7 @@ from gridwatch_central.edge_requests import (
     SnapshotFailure,
 )
 from gridwatch_contract.broker import BrokerConfig
+from gridwatch_contract.camera.url_policy import UrlPolicy
 from gridwatch_contract.codec import DEFAULT_MAX_PAYLOAD_BYTES, encode_alert, encode_message
 from gridwatch_contract.messages import AlertAck, AlertReceipt, EdgeConfigMessage
 from gridwatch_edge.config import CameraConfig, OutboxConfig, parse_edge_config
@@ -179,7 +181,8 @@ class _RecordingCameras:
     def __init__(self) -> None:
         self.applied: list[list[CameraConfig]] = []
 
-    def replace_cameras(self, cameras: Sequence[CameraConfig]) -> None:
+    def replace_cameras(self, cameras: Sequence[CameraConfig], *, remote: bool = False) -> None:
+        assert remote  # cameras from central are always checked against the URL policy
         self.applied.append(list(cameras))
 
 
@@ -207,7 +210,8 @@ def test_a_forged_retained_config_never_reaches_the_edge(
     real = _config_message(EDGE_A, 1, "rtsp://10.0.0.5/ch1")
     assert not central.publish(topics.edge_config(EDGE_A), real, retain=True).is_failure
     cameras = _RecordingCameras()
-    subscriber = ConfigSubscriber(_edge(broker, EDGE_A), EDGE_A, cameras)
+    camera_lan = UrlPolicy(allow_cidrs=[IPv4Network("10.0.0.0/8")])
+    subscriber = ConfigSubscriber(_edge(broker, EDGE_A), EDGE_A, cameras, url_policy=camera_lan)
     subscriber.start()
     try:
         assert subscriber.wait_for(revision=1, timeout_s=DELIVERY_TIMEOUT_S)

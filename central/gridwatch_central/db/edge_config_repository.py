@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from gridwatch_central.db.tables import CameraRow, EdgeRow
+from gridwatch_central.db.tables import CameraHealthRow, CameraRow, EdgeRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +86,37 @@ def edges_by_id(session: Session, edge_ids: set[str]) -> dict[str, EdgeRow]:
         return {}
     rows = session.scalars(select(EdgeRow).where(EdgeRow.id.in_(edge_ids)))
     return {row.id: row for row in rows}
+
+
+def register_edge(
+    session: Session,
+    edge_id: str,
+    *,
+    name: str,
+    grid_code: str | None,
+    broker_username: str,
+    now: datetime,
+) -> EdgeRow:
+    row = session.get(EdgeRow, edge_id, with_for_update=True)
+    if row is None:
+        row = EdgeRow(id=edge_id, config_revision=0, config_dirty=False)
+        session.add(row)
+    row.registered = True
+    row.name = name
+    row.grid_code = grid_code
+    row.broker_username = broker_username
+    row.registered_at = now
+    session.flush()
+    return row
+
+
+def rename_edge(session: Session, row: EdgeRow, *, name: str, grid_code: str | None) -> None:
+    row.name = name
+    row.grid_code = grid_code
+    session.flush()
+
+
+def delete_edge(session: Session, row: EdgeRow) -> None:
+    session.execute(delete(CameraHealthRow).where(CameraHealthRow.edge_id == row.id))
+    session.delete(row)
+    session.flush()

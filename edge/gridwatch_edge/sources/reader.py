@@ -31,6 +31,7 @@ from gridwatch_edge.sources.status import (
     SourceStatus,
     judge_quality,
 )
+from gridwatch_edge.sources.url import UrlGuard
 from gridwatch_edge.sources.video import VideoSource, analysis_phase_s
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class CameraReader:
         on_change: Callable[[ConnectionChange], None] | None = None,
         scheduling: CpuScheduling = "normal",
         packet_tap: PacketTap | None = None,
+        url_guard: UrlGuard | None = None,
     ) -> None:
         self.camera_id = camera_id
         self._settings = settings
@@ -71,6 +73,7 @@ class CameraReader:
             decode_skip=settings.decode_skip,
             analysis_phase_s=analysis_phase_s(camera_id, analysis_fps),
             packet_tap=packet_tap,
+            url_guard=url_guard,
         )
         self._on_change = on_change
         # Cameras and paced files behave like live streams: newest frame wins.

@@ -21,7 +21,7 @@ from gridwatch_edge.sources.capture import OpenCvStream
 from gridwatch_edge.sources.decoding import DecodedStream, PacketTap
 from gridwatch_edge.sources.frame import Frame
 from gridwatch_edge.sources.pyav_stream import PyAvStream, open_container
-from gridwatch_edge.sources.url import SourceKind, check_source_url
+from gridwatch_edge.sources.url import SourceKind, UrlGuard, check_source_url
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +62,14 @@ class VideoSource:
         decode_skip: DecodeSkip = "auto",
         analysis_phase_s: float = 0.0,
         packet_tap: PacketTap | None = None,
+        url_guard: UrlGuard | None = None,
     ) -> None:
         if not 0.0 <= analysis_phase_s < 1.0 / analysis_fps:
             raise ValueError(f"analysis_phase_s {analysis_phase_s} is outside one period")
         self._kind = check_source_url(url)
         self._url = url
+        # Checks the address again right before each connection (``sources.url``).
+        self._url_guard = url_guard
         self._analysis_fps = analysis_fps
         self._realtime = realtime
         self._timeouts_s = (open_timeout_s, read_timeout_s)
@@ -168,16 +171,17 @@ class VideoSource:
 
     def _open_stream(self) -> DecodedStream:
         open_timeout_s, read_timeout_s = self._timeouts_s
+        url = self._url if self._url_guard is None else self._url_guard(self._url)
         if self._backend == "opencv":
             return OpenCvStream.open(
-                self._url,
+                url,
                 self._kind,
                 open_timeout_s=open_timeout_s,
                 read_timeout_s=read_timeout_s,
                 decoder_threads=self._decoder_threads,
             )
         container = open_container(
-            self._url, self._kind, open_timeout_s=open_timeout_s, read_timeout_s=read_timeout_s
+            url, self._kind, open_timeout_s=open_timeout_s, read_timeout_s=read_timeout_s
         )
         return PyAvStream(
             container,
