@@ -29,7 +29,7 @@ import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 
 from gridwatch_contract.broker import BrokerConfig, make_client
-from gridwatch_contract.camera.url_policy import UrlPolicy, check_camera_url
+from gridwatch_contract.camera.url_policy import UrlPolicy, UrlPolicyError, check_camera_url
 from gridwatch_contract.codec import ContractError, decode_message
 from gridwatch_contract.messages import (
     MAX_JSON_INT,
@@ -178,9 +178,13 @@ class ConfigSubscriber:
                 "url: a config from central may name network cameras only (rtsp://, rtsps://);"
                 " this box's allow_file_sources_from_central is off"
             )
-        check_camera_url(camera.url, self._url_policy)
-        if camera.record_url is not None:
-            check_camera_url(camera.record_url, self._url_policy)
+        for key, url in (("url", camera.url), ("record_url", camera.record_url)):
+            if url is None:
+                continue
+            try:
+                check_camera_url(url, self._url_policy)
+            except UrlPolicyError as error:
+                raise ConfigError(f"{key}: {error}") from None
 
     def _reject(
         self, reason: str, revision: int | None, problems: list[CameraConfigProblem]

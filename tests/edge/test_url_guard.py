@@ -25,7 +25,7 @@ def test_a_name_is_replaced_by_the_address_that_was_checked() -> None:
 
 def test_a_name_resolving_inside_is_refused_before_connecting() -> None:
     guard = policy_guard(UrlPolicy())
-    with pytest.raises(SourceError, match="camera address refused: .*loopback") as refused:
+    with pytest.raises(SourceError, match=r"camera address refused: .*loopback") as refused:
         guard("rtsp://admin:pw@localhost:8554/cam")
     assert "pw" not in str(refused.value)
 
