@@ -1,14 +1,17 @@
 """An integrator draws a camera's zones on its live picture, in a real browser.
 
-A real GStreamer RTSP camera (tools/rtsp_server.py, the sample clip), a real edge reading it
-with the real detector, the real broker and central on PostgreSQL: the picture the editor
-draws on comes from that edge over MQTT, and what is saved is what central stores.
+A real GStreamer RTSP camera (tools/rtsp_server.py, the sample clip), a real edge process
+registered with central and started from its bootstrap file with no camera, the real broker
+and central on PostgreSQL: the camera reaches the edge from central, the picture the editor
+draws on comes from that edge over MQTT, what is saved is what central stores, and the edge
+reports it applied.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,11 +20,10 @@ from pydantic import SecretStr
 
 from gridwatch_central.auth.models import UserIn
 from gridwatch_central.auth.scope import Role
-from gridwatch_edge.detector import Detector
 from tests.central.api.clients import admin_client
 from tests.central.helpers import DEMO_POINT
 from tests.central.web.conftest import PASSWORD, WAIT_MS, Console, screenshot
-from tests.edge.requests.live_edge import edge_config, live_edge, wait_for_frames
+from tests.e2e.onboarding import EdgeProcess, register_edge, wait_analysing, wait_for_state
 from tests.edge.sources.rtsp_server import RtspServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rtsp]
@@ -46,6 +48,7 @@ def camera(samples_dir: Path) -> Iterator[str]:
 
 
 def _register(console: Console, url: str) -> None:
+    """The integrator and the camera, on an edge central knows only by name."""
     console.runtime.auth.create_user(
         UserIn(
             username=INTEGRATOR,
@@ -63,6 +66,28 @@ def _register(console: Console, url: str) -> None:
     }
     created = admin_client(console.runtime).post("/api/v1/cameras", json=body)
     assert created.status_code == 201, created.text
+
+
+@contextmanager
+def _edge_with(console: Console, url: str, work: Path) -> Iterator[None]:
+    """The edge registered with central and started from the bootstrap file central gives
+    it, with no camera (``gridwatch edge run``, a real process); the camera then added
+    through the API, and analysed by that edge."""
+    api = admin_client(console.runtime)
+    registered = register_edge(api, EDGE)
+    edge = EdgeProcess(
+        registered["bootstrap_yaml"],
+        registered["broker"]["password"],
+        work,
+        camera_url_policy={"allow_cidrs": ["127.0.0.0/8"]},  # the test camera is on loopback
+    )
+    edge.start()
+    try:
+        _register(console, url)
+        wait_analysing(api, EDGE, CAMERA)
+        yield
+    finally:
+        edge.stop()
 
 
 def _click_at(page: Page, x_px: float, y_px: float, frame: tuple[int, int] = FRAME) -> None:
@@ -88,16 +113,9 @@ def _near(found: list[tuple[int, int]], wanted: list[tuple[int, int]]) -> bool:
 
 
 def test_an_integrator_draws_a_zone_on_the_live_picture_and_saves_it(
-    console: Console, page_factory: NewPage, camera: str, yolox: Detector
+    console: Console, page_factory: NewPage, camera: str, tmp_path: Path
 ) -> None:
-    _register(console, camera)
-    config = edge_config(
-        console.broker,
-        EDGE,
-        [{"id": CAMERA, "url": camera, "analysis_fps": 2}],
-    )
-    with live_edge(config, yolox) as (edge, _handler):
-        wait_for_frames(edge, CAMERA)
+    with _edge_with(console, camera, tmp_path):
         page = page_factory(INTEGRATOR)
         page.goto(f"{console.url}/console/cameras/{CAMERA}/config")
         picture = page.locator("#zone-picture")
@@ -127,6 +145,14 @@ def test_an_integrator_draws_a_zone_on_the_live_picture_and_saves_it(
         screenshot(page, "zone-editor-preview")
         page.click("#save-confirm")
         expect(page.locator("#save-outcome.ok")).to_be_visible()
+
+        # The edge validates and applies the new revision and says so; the camera list
+        # shows it.
+        wait_for_state(admin_client(console.runtime), CAMERA, "applied")
+        page.goto(f"{console.url}/console/edges")
+        status = page.locator(f"tr[data-camera='{CAMERA}'] .config-status")
+        expect(status).to_have_text("已应用")
+        screenshot(page, "cameras-applied")
 
     stored = admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json()
     [zone] = stored["zones"]
