@@ -19,6 +19,7 @@ from gridwatch_central.web.pages import (
     auth,
     camera_config,
     camera_forms,
+    camera_import,
     cases,
     edges,
     live,
@@ -57,8 +58,8 @@ def mount_console(app: FastAPI, context: ConsoleContext) -> None:
     app.add_api_route(
         f"{CONSOLE_PREFIX}/vendor/{{name:path}}", _vendor_file, include_in_schema=False
     )
-    pages = (auth, queue, live, cases, map, stats, admin, edges, camera_forms, camera_config)
-    for module in pages:
+    pages = (auth, queue, live, cases, map, stats, admin, edges)
+    for module in (*pages, camera_forms, camera_config, camera_import):
         app.include_router(module.router, include_in_schema=False)
     app.add_exception_handler(LoginRequiredError, _login_required)
     app.add_exception_handler(CsrfError, _refused)
