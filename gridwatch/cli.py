@@ -216,6 +216,17 @@ def _add_central_admin_commands(
     grid.add_argument("file", type=Path, help="grid GeoJSON (WGS-84)")
     grid.set_defaults(handler="gridwatch.commands.central:import_grid_command")
 
+    cameras = central.add_parser(
+        "import-cameras", help="onboard cameras from a 雪亮 list (CSV or JSON)"
+    )
+    cameras.add_argument("--config", type=Path, required=True, help=config_help)
+    cameras.add_argument("file", type=Path, help="CSV with a header row, or JSON (.json)")
+    cameras.add_argument("--dry-run", action="store_true", help="report, change nothing")
+    cameras.set_defaults(handler="gridwatch.commands.central:import_cameras_command")
+
+    key = central.add_parser("camera-key", help="print a new key for camera URL encryption")
+    key.set_defaults(handler="gridwatch.commands.central:camera_key_command")
+
 
 def _password_stdin(parser: argparse.ArgumentParser) -> None:
     # Deliberately no --password option: arguments are visible to every user through ps.

@@ -22,6 +22,15 @@ from gridwatch_central.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.auth.service import AuthService, ConflictError
 from gridwatch_central.auth.tokens import TokenIssuer
+from gridwatch_central.cameras.directory import CameraDirectory
+from gridwatch_central.cameras.importing import (
+    CameraImporter,
+    ImportFormatError,
+    ImportReport,
+    parse_rows,
+)
+from gridwatch_central.cameras.service import CameraService
+from gridwatch_central.cameras.vault import CameraKeyError, UrlVault
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.db import auth_repository
 from gridwatch_central.db.engine import make_engine, make_sessions
@@ -107,6 +116,28 @@ def import_grid(config: CentralConfig, path: Path) -> GridImportResult:
     with _sessions(config) as sessions:
         store = GridStore(sessions, config.grid_code_scheme, refresh_s=config.geography_refresh_s)
         return store.import_document(document, source=f"file:{path.resolve()}")
+
+
+def import_camera_list(config: CentralConfig, path: Path, *, dry_run: bool) -> ImportReport:
+    """Bulk onboarding from a shell (``cameras.importing``). The registered edges' configs are
+    marked for publishing; a running central publishes them within republish_interval_s."""
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise MaintenanceError(f"cannot read {path}: {error.strerror}") from None
+    content_type = "application/json" if path.suffix.lower() == ".json" else "text/csv"
+    try:
+        rows = parse_rows(content, content_type)
+        with _sessions(config) as sessions:
+            service = CameraService(
+                CameraDirectory(sessions, refresh_s=config.geography_refresh_s),
+                vault=UrlVault.from_config(config.onboarding.key_file),
+                url_policy=config.onboarding.url_policy,
+            )
+            with sessions() as session:
+                return CameraImporter(service).run(session, rows, dry_run=dry_run)
+    except (ImportFormatError, CameraKeyError) as error:
+        raise MaintenanceError(f"{path}: {error}") from None
 
 
 @contextmanager

@@ -15,12 +15,14 @@ from pathlib import Path
 from gridwatch.password_input import PasswordInputError, read_new_password
 from gridwatch_central.auth.models import UserOut
 from gridwatch_central.auth.scope import Role
+from gridwatch_central.cameras.vault import new_key
 from gridwatch_central.config import CentralConfig, ConfigError, load_central_config
 from gridwatch_central.grid import GridError
 from gridwatch_central.maintenance import (
     MaintenanceError,
     NewUser,
     create_user,
+    import_camera_list,
     import_grid,
     migrate,
     require_current_schema,
@@ -90,6 +92,31 @@ def import_grid_command(args: argparse.Namespace) -> int:
         print("running central processes switch to it within geography_refresh_s")
 
     return _run(args, task)
+
+
+def import_cameras_command(args: argparse.Namespace) -> int:
+    def task(config: CentralConfig) -> None:
+        report = import_camera_list(config, args.file, dry_run=args.dry_run)
+        for item in report.items:
+            if item.action == "error":
+                print(f"row {item.row} ({item.camera_id or '?'}): {item.error}")
+            elif item.action == "update":
+                print(f"row {item.row} ({item.camera_id}): update {', '.join(item.changes)}")
+        verdict = "applied" if report.applied else "nothing changed"
+        print(
+            f"{report.created} to create, {report.updated} to update, {report.unchanged}"
+            f" unchanged, {report.errors} with errors: {verdict}"
+        )
+        if report.errors:
+            raise MaintenanceError(f"{report.errors} row(s) with errors")
+
+    return _run(args, task)
+
+
+def camera_key_command(_args: argparse.Namespace) -> int:
+    """A new Fernet key: put it in onboarding.key_file or $GRIDWATCH_CAMERA_KEY."""
+    print(new_key())
+    return 0
 
 
 def _print_migration(config: CentralConfig) -> None:

@@ -18,6 +18,18 @@ def config_status(camera: CameraRow, edge: EdgeRow | None) -> CameraConfigStatus
             applied_revision=applied,
             summary="disabled",
         )
+    if edge is None or not edge.registered:
+        unregistered = (
+            f"edge {camera.edge_id} is not registered: central does not send it configs (it runs"
+            " the cameras of its own YAML); register it under /api/v1/edges"
+        )
+        return CameraConfigStatus(
+            state="pending",
+            reason=unregistered,
+            revision=revision,
+            applied_revision=applied,
+            summary="pending",
+        )
     reason = _refusal(camera, edge)
     if reason is not None:
         return CameraConfigStatus(

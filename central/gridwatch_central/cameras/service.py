@@ -75,7 +75,7 @@ class CameraService:
         values["config_revision"] = edge_config_repository.bump_revision(session, body.edge_id)
         row = grid_repository.add_camera(session, values)
         session.commit()
-        self._changed([body.edge_id])
+        self.notify_changed([body.edge_id])
         return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
 
     def replace(
@@ -94,7 +94,7 @@ class CameraService:
         values["config_revision"] = edge_config_repository.bump_revision(session, body.edge_id)
         grid_repository.update_camera(session, row, values)
         session.commit()
-        self._changed({previous_edge, body.edge_id})
+        self.notify_changed({previous_edge, body.edge_id})
         return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
 
     def set_analysis(
@@ -111,7 +111,7 @@ class CameraService:
         }
         grid_repository.update_camera(session, row, values)
         session.commit()
-        self._changed([row.edge_id])
+        self.notify_changed([row.edge_id])
         return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
 
     def delete(self, session: Session, camera_id: str) -> bool:
@@ -122,7 +122,7 @@ class CameraService:
         edge_config_repository.bump_revision(session, edge_id)
         grid_repository.delete_camera(session, row)
         session.commit()
-        self._changed([edge_id])
+        self.notify_changed([edge_id])
         return True
 
     def encrypt_stored_urls(self, session: Session) -> int:
@@ -154,7 +154,8 @@ class CameraService:
             "analysis": body.analysis.model_dump(mode="json", exclude_defaults=True),
         }
 
-    def _changed(self, edge_ids: Iterable[str]) -> None:
+    def notify_changed(self, edge_ids: Iterable[str]) -> None:
+        """After a committed change of these edges' cameras: reload, push their configs."""
         self._directory.invalidate()
         if self._publisher is not None:
             self._publisher.publish(edge_ids)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, SessionDep, require_roles
 from gridwatch_central.api.geography import GeographyDep, NoEchoRoute
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.cameras import service
+from gridwatch_central.cameras.importing import (
+    CameraImporter,
+    ImportFormatError,
+    ImportReport,
+    parse_rows,
+)
 from gridwatch_central.cameras.models import (
     CameraAnalysis,
     CameraFields,
@@ -56,6 +63,42 @@ def create_camera(session: SessionDep, geography: GeographyDep, body: CameraIn) 
     except CameraExistsError as error:
         raise HTTPException(409, detail=str(error)) from None
     except (UrlPolicyError, CameraKeyError) as error:
+        raise _refused(error) from None
+
+
+@router.post(
+    "/import",
+    response_model=ImportReport,
+    responses={**WRITE, 400: {"model": ErrorOut, "description": "Not a readable CSV/JSON list"}},
+    dependencies=Writer,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            },
+        }
+    },
+)
+async def import_cameras(
+    request: Request,
+    session: SessionDep,
+    geography: GeographyDep,
+    dry_run: Annotated[bool, Query(description="Report what would change; change nothing")] = False,
+) -> ImportReport:
+    """Bulk onboarding from a 雪亮 camera list: CSV (header row) or JSON, columns national_code
+    (国标编码, 20 digits, becomes the camera id), name, url, lon, lat, edge. Applied only when
+    no row has an error; every touched edge gets its config once."""
+    content = await request.body()
+    try:
+        rows = parse_rows(content, request.headers.get("content-type", ""))
+    except ImportFormatError as error:
+        raise HTTPException(400, detail=str(error)) from None
+    importer = CameraImporter(geography.camera_service)
+    try:
+        return await run_in_threadpool(importer.run, session, rows, dry_run=dry_run)
+    except CameraKeyError as error:
         raise _refused(error) from None
 
 
