@@ -224,3 +224,61 @@ def test_lines_are_drawn_dragged_and_nudged_by_keyboard_without_a_picture(
     assert (x0, y0) == (pytest.approx(0.5, abs=0.002), pytest.approx(100 / 720, abs=0.002))
     assert (x1, y1) == (pytest.approx(790 / 1280, abs=0.002), pytest.approx(600 / 720, abs=0.002))
     assert stored["zones"] == []
+
+
+# A 雪亮 list as platforms export it (Chinese headers); row 2's code is one digit short and
+# row 3's address is the cloud metadata service.
+LIST_HEADER = "国标编码,设备名称,取流地址,经度,纬度,边缘节点"
+GOOD_ROWS = [
+    f"50024000001320000011,黄水大道北口,rtsp://admin:pw1@10.0.0.11/ch1,{DEMO_POINT.lon},{DEMO_POINT.lat},edge-a",
+    f"50024000001320000012,黄水大道南口,rtsp://admin:pw2@10.0.0.12/ch1,{DEMO_POINT.lon},{DEMO_POINT.lat},edge-a",
+]
+BAD_ROWS = [
+    GOOD_ROWS[0],
+    f"5002400000132000001,短编码,rtsp://10.0.0.13/ch1,{DEMO_POINT.lon},{DEMO_POINT.lat},edge-a",
+    f"50024000001320000014,元数据,rtsp://169.254.169.254/x,{DEMO_POINT.lon},{DEMO_POINT.lat},edge-a",
+]
+
+
+def test_an_integrator_imports_a_camera_list_after_a_dry_run(
+    console: Console, page_factory: NewPage, tmp_path: Path
+) -> None:
+    _register(console, "rtsp://10.0.0.7/main")
+    page = page_factory(INTEGRATOR)
+    page.get_by_role("link", name="批量导入").click()
+    listing = tmp_path / "cameras.csv"
+    listing.write_text("\n".join([LIST_HEADER, *BAD_ROWS]) + "\n", encoding="utf-8")
+    page.set_input_files("input[name=file]", str(listing))
+    page.click("#import-form button[type=submit]")
+
+    report = page.locator("#import-report")
+    expect(report).to_have_attribute("data-dry-run", "true")
+    expect(report.locator("tr[data-action=error]")).to_have_count(2)
+    expect(report.locator("tr[data-row='2']")).to_contain_text("national_code")
+    expect(report.locator("tr[data-row='3']")).to_contain_text("169.254.169.254")
+    expect(report.locator("tr[data-row='1']")).to_have_attribute("data-action", "create")
+    expect(page.locator("#import-confirm")).to_have_count(0)  # not with errors
+    assert "pw1" not in report.inner_text()
+    screenshot(page, "camera-import-dry-run")
+    api = admin_client(console.runtime)
+    assert api.get("/api/v1/cameras/50024000001320000011").status_code == 404
+
+    page.fill("#import-form textarea[name=content]", "\n".join([LIST_HEADER, *GOOD_ROWS]))
+    page.click("#import-form button[type=submit]")
+    expect(report.locator("tr[data-action=create]")).to_have_count(2)
+    assert api.get("/api/v1/cameras/50024000001320000011").status_code == 404  # still a dry run
+    page.click("#import-confirm button[type=submit]")
+    expect(page.locator("#import-done")).to_be_visible()
+    for code, name in (
+        ("50024000001320000011", "黄水大道北口"),
+        ("50024000001320000012", "黄水大道南口"),
+    ):
+        camera = api.get(f"/api/v1/cameras/{code}").json()
+        assert (camera["name"], camera["edge_id"], camera["national_code"]) == (
+            name,
+            "edge-a",
+            code,
+        )
+        assert camera["has_credentials"]
+    page.goto(f"{console.url}/console/edges")
+    expect(page.locator("tr[data-camera]")).to_have_count(3)
