@@ -177,7 +177,10 @@ def test_lines_are_drawn_dragged_and_nudged_by_keyboard_without_a_picture(
     page = page_factory(INTEGRATOR)
     assert page.url.endswith("/console/edges")  # where an integrator starts
     row = page.locator(f"tr[data-camera='{CAMERA}']")
-    expect(row.locator(".config-status")).to_have_text("待应用")
+    # Pending, and why: central sends configs to registered edges only.
+    expect(row.locator(".config-status")).to_contain_text(
+        "待应用: edge edge-console is not registered"
+    )
     row.get_by_role("link", name="区域与规则").click()
     expect(page.locator("#zone-hint")).not_to_be_empty()  # the editor is ready
     stage = (1280, 720)
