@@ -54,6 +54,18 @@ def _post(client: TestClient, csrf: str, path: str, data: dict[str, str]) -> htt
     return response
 
 
+def _camera_through_the_api(runtime: CentralRuntime, **extra: object) -> None:
+    body = {
+        "id": "gate-west",
+        "edge_id": "edge-a",
+        "name": "西门",
+        "rtsp_url": "rtsp://10.0.0.7/main",
+        "location": {"lat": DEMO_POINT.lat, "lon": DEMO_POINT.lon},
+        **extra,
+    }
+    assert admin_client(runtime).post("/api/v1/cameras", json=body).status_code == 201
+
+
 def test_an_integrator_adds_edits_moves_disables_and_deletes_a_camera(
     central_runtime: CentralRuntime,
 ) -> None:
@@ -125,15 +137,7 @@ def test_zones_and_rules_are_saved_only_when_the_edge_models_accept_them(
 ) -> None:
     runtime = central_runtime
     api = admin_client(runtime)
-    body = {
-        "id": "gate-west",
-        "edge_id": "edge-a",
-        "name": "西门",
-        "rtsp_url": "rtsp://10.0.0.7/main",
-        "location": {"lat": DEMO_POINT.lat, "lon": DEMO_POINT.lon},
-        "analysis": {"analysis_fps": 3},
-    }
-    assert api.post("/api/v1/cameras", json=body).status_code == 201
+    _camera_through_the_api(runtime, analysis={"analysis_fps": 3})
     integrator, csrf = _person(runtime, "installer", Role.INTEGRATOR)
     page = integrator.get("/console/cameras/gate-west/config")
     assert page.status_code == 200
@@ -170,14 +174,7 @@ def test_zones_and_rules_are_saved_only_when_the_edge_models_accept_them(
 
 def test_only_integrators_and_admins_configure_cameras(central_runtime: CentralRuntime) -> None:
     runtime = central_runtime
-    body = {
-        "id": "gate-west",
-        "edge_id": "edge-a",
-        "name": "西门",
-        "rtsp_url": "rtsp://10.0.0.7/main",
-        "location": {"lat": DEMO_POINT.lat, "lon": DEMO_POINT.lon},
-    }
-    assert admin_client(runtime).post("/api/v1/cameras", json=body).status_code == 201
+    _camera_through_the_api(runtime)
     operator, csrf = _person(runtime, "op", Role.OPERATOR)
     for path in (
         "/console/cameras/gate-west/config",

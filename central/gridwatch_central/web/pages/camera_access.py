@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.cameras.models import CameraOut
@@ -57,3 +58,14 @@ def not_found(request: Request, console: Console, viewer: Viewer) -> Response:
     return console.renderer.page(
         request, viewer, "error.html", status_code=404, message_key="error.not_found"
     )
+
+
+def problems_of(error: Exception) -> list[str]:
+    """What was refused, as a person reads it: each field with its problem
+    (``rules.0.dwell_s: ...``) for a validation error, else the error's own words."""
+    if not isinstance(error, ValidationError):
+        return [str(error)]
+    return [
+        ".".join(str(part) for part in problem["loc"]) + ": " + problem["msg"]
+        for problem in error.errors()
+    ]

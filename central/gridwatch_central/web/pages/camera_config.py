@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from gridwatch_central.api.routes.live_snapshot import DEFAULT_TIMEOUT_S, HTTP_STATUS
@@ -29,6 +28,7 @@ from gridwatch_central.web.pages.camera_access import (
     EditorViewer,
     find_camera,
     not_found,
+    problems_of,
 )
 from gridwatch_central.web.rule_forms import RuleForm, forms_as_json, rule_forms
 
@@ -104,7 +104,7 @@ def save_config(
         # Only zones and rules change here; fps, filters, masks stay as they are.
         analysis = CameraAnalysis.model_validate(camera.analysis.model_dump(mode="json") | drawn)
     except (ValueError, TypeError) as error:
-        problems = _errors(error) if isinstance(error, ValidationError) else [str(error)]
+        problems = problems_of(error)
         return JSONResponse(
             {"detail": translate("zones.invalid", viewer.language), "errors": problems}, 400
         )
@@ -130,14 +130,6 @@ def status_text(camera: CameraOut, language: Language) -> str:
     """pending / applied / failed: reason, in the viewer's words."""
     state = translate(f"config.{camera.config.state}", language)
     return f"{state}: {camera.config.reason}" if camera.config.reason else state
-
-
-def _errors(error: ValidationError) -> list[str]:
-    """Each problem with where it is (``rules.0.dwell_s: ...``), as a person reads it."""
-    return [
-        ".".join(str(part) for part in problem["loc"]) + ": " + problem["msg"]
-        for problem in error.errors()
-    ]
 
 
 def editor_labels(language: Language, forms: list[RuleForm]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from gridwatch_central.web.pages.camera_access import (
     EditorViewer,
     find_camera,
     not_found,
+    problems_of,
 )
 from gridwatch_central.web.session import Viewer
 from gridwatch_contract.camera.url_policy import UrlPolicyError
@@ -73,8 +74,9 @@ def _form(
     *,
     camera: CameraOut | None,
     values: dict[str, Any],
-    error: str | None = None,
+    error: Exception | None = None,
 ) -> Response:
+    """The form, again with what was typed and why it was refused when it was."""
     return console.renderer.page(
         request,
         viewer,
@@ -82,7 +84,7 @@ def _form(
         status_code=400 if error else 200,
         camera=camera,
         values=values,
-        error=error,
+        error="; ".join(problems_of(error)) if error is not None else None,
     )
 
 
@@ -99,15 +101,6 @@ def _values_of(camera: CameraOut) -> dict[str, Any]:
         "analysis_fps": camera.analysis.analysis_fps,
         "enabled": camera.enabled,
     }
-
-
-def _message(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "; ".join(
-            ".".join(str(part) for part in problem["loc"]) + ": " + problem["msg"]
-            for problem in error.errors()
-        )
-    return str(error)
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -128,7 +121,9 @@ def create_camera(
             created = context.camera_service.create(session, body, context.grid_store.index)
     except (ValidationError, CameraExistsError, UrlPolicyError, CameraKeyError) as error:
         shown = form.shown()
-        return _form(request, console, viewer, camera=None, values=shown, error=_message(error))
+        return _form(
+            request, console, viewer, camera=None, values=shown, error="; ".join(problems_of(error))
+        )
     return RedirectResponse(f"/console/cameras/{created.id}/config", status_code=303)
 
 
@@ -165,7 +160,14 @@ def update_camera(
             context.camera_service.replace(session, camera_id, body, context.grid_store.index)
     except (ValidationError, UrlPolicyError, CameraKeyError) as error:
         shown = form.shown() | {"id": camera.id}
-        return _form(request, console, viewer, camera=camera, values=shown, error=_message(error))
+        return _form(
+            request,
+            console,
+            viewer,
+            camera=camera,
+            values=shown,
+            error="; ".join(problems_of(error)),
+        )
     return RedirectResponse(BACK, status_code=303)
 
 
