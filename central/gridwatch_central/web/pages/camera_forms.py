@@ -166,7 +166,7 @@ def update_camera(
             viewer,
             camera=camera,
             values=shown,
-            error="; ".join(problems_of(error)),
+            error=error,
         )
     return RedirectResponse(BACK, status_code=303)
 
