@@ -120,10 +120,7 @@ def create_camera(
         with context.sessions() as session:
             created = context.camera_service.create(session, body, context.grid_store.index)
     except (ValidationError, CameraExistsError, UrlPolicyError, CameraKeyError) as error:
-        shown = form.shown()
-        return _form(
-            request, console, viewer, camera=None, values=shown, error="; ".join(problems_of(error))
-        )
+        return _form(request, console, viewer, camera=None, values=form.shown(), error=error)
     return RedirectResponse(f"/console/cameras/{created.id}/config", status_code=303)
 
 
