@@ -318,9 +318,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "zones.invalid": ("配置未通过校验，未保存", "The configuration is not valid; nothing saved"),
     "zones.no_edge": ("该摄像机未指定边缘节点", "The camera has no edge assigned"),
     "zones.js.hint_select": (
-        "点击区域选中；拖动顶点或用方向键微调（Shift 加速）；Delete 删除",
-        "Click a shape to select it; drag corners or nudge with the arrow keys (Shift: 10 px);"
-        " Delete removes",
+        "点击区域选中；拖动顶点或用方向键微调（Shift 加速）；双击边线添加顶点；Delete 删除",
+        "Click a shape to select it; drag corners or nudge them with the arrow keys (Shift:"
+        " 10 px); double-click an edge to add a corner; Delete removes",
     ),
     "zones.js.hint_polygon": (
         "依次点击各顶点；回车、双击或点击第一个顶点闭合；Esc 取消",

@@ -90,12 +90,18 @@ def _edge_with(console: Console, url: str, work: Path) -> Iterator[None]:
         edge.stop()
 
 
-def _click_at(page: Page, x_px: float, y_px: float, frame: tuple[int, int] = FRAME) -> None:
+def _click_at(
+    page: Page, x_px: float, y_px: float, frame: tuple[int, int] = FRAME, *, double: bool = False
+) -> None:
     """A click on the picture at a pixel of the frame (the picture is shown scaled)."""
     box = page.locator("#zone-overlay").bounding_box()
     assert box is not None
     x = box["x"] + x_px * box["width"] / frame[0]
-    page.mouse.click(x, box["y"] + y_px * box["height"] / frame[1])
+    y = box["y"] + y_px * box["height"] / frame[1]
+    if double:
+        page.mouse.dblclick(x, y)
+    else:
+        page.mouse.click(x, y)
 
 
 def _corners(shape: Locator) -> list[tuple[int, int]]:
@@ -128,7 +134,16 @@ def test_an_integrator_draws_a_zone_on_the_live_picture_and_saves_it(
         page.keyboard.press("Enter")
         expect(page.locator("#zone-list li[data-kind=zone]")).to_have_count(1)
         # Shown in the picture's pixels.
-        assert _near(_corners(page.locator("#zone-list li")), CORNERS_PX)
+        zone = page.locator("#zone-list li")
+        assert _near(_corners(zone), CORNERS_PX)
+        # A double click on an edge adds a corner there; Delete takes the focused one away.
+        _click_at(page, 250, 290, double=True)
+        expect(page.locator("circle.corner")).to_have_count(len(CORNERS_PX) + 1)
+        added = [*CORNERS_PX[:1], (250, 290), *CORNERS_PX[1:]]
+        assert _near(_corners(zone), added)
+        page.keyboard.press("Delete")
+        expect(page.locator("circle.corner")).to_have_count(len(CORNERS_PX))
+        assert _near(_corners(zone), CORNERS_PX)
 
         page.select_option("#rule-type", "crowd")
         page.click("#rule-add")

@@ -48,6 +48,7 @@
     const rule = { type: type, id: nextRuleId(type), zone: "", line: "", params: {}, extra: {} };
     if (form.geometry === "line") { rule.line = pick("line"); } else { rule.zone = pick("zone"); }
     rules.push(rule);
+    editor.edits.dirty = true;
     render();
     editor.render();
     const card = holder.lastElementChild;
@@ -168,7 +169,12 @@
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = labels.delete;
-    remove.addEventListener("click", () => { rules.splice(rules.indexOf(rule), 1); render(); editor.render(); });
+    remove.addEventListener("click", () => {
+      rules.splice(rules.indexOf(rule), 1);
+      editor.edits.dirty = true;
+      render();
+      editor.render();
+    });
     head.append(title, labelled(labels.rule_id, id), remove);
     const main = document.createElement("div");
     main.className = "params";
@@ -209,6 +215,8 @@
   });
 
   document.getElementById("rule-add").addEventListener("click", () => addRule(chooser.value));
+  // Any rule edit is an unsaved change until saved.
+  holder.addEventListener("change", () => { editor.edits.dirty = true; });
 
   // --- preview and save ---
   const dialog = document.getElementById("preview-dialog");
@@ -270,6 +278,7 @@
       outcome.appendChild(line);
     });
     if (result.ok) {
+      editor.edits.dirty = false;
       const status = document.getElementById("config-status");
       if (status && result.body.status_text) {
         status.textContent = result.body.status_text;

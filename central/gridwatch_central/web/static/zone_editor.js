@@ -31,8 +31,14 @@
     hover: null,     // cursor (relative) while drawing
   };
   const listeners = [];
+  // Unsaved drawing: leaving the page asks first.
+  const editorState = { dirty: false };
+  window.addEventListener("beforeunload", (event) => {
+    if (editorState.dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
 
   function changed() {
+    editorState.dirty = true;
     render();
     listeners.forEach((listener) => listener());
   }
@@ -84,6 +90,7 @@
     if (!ID_PATTERN.test(id) || clash) { return false; }
     const old = shape.id;
     shape.id = id;
+    editorState.dirty = true;
     listeners.forEach((listener) => listener({ renamed: { from: old, to: id, kind: shape.kind } }));
     render();
     return true;
@@ -141,12 +148,43 @@
   });
 
   svg.addEventListener("dblclick", (event) => {
-    if (state.tool !== "polygon") { return; }
-    event.preventDefault();
-    // The double click's two clicks added the same corner twice.
-    state.drawing.pop();
-    finishPolygon();
+    if (state.tool === "polygon") {
+      event.preventDefault();
+      // The double click's two clicks added the same corner twice.
+      state.drawing.pop();
+      finishPolygon();
+      return;
+    }
+    const outline = event.target.closest && event.target.closest("polygon[data-shape]");
+    const shape = outline ? state.shapes[+outline.dataset.shape] : null;
+    if (state.tool === "select" && shape && shape === state.selected) {
+      event.preventDefault();
+      insertCorner(shape, relativeAt(event));
+    }
   });
+
+  // A double click on a selected zone's edge adds a corner there.
+  function insertCorner(shape, point) {
+    const at = px(point);
+    let nearest = 0;
+    let best = Infinity;
+    shape.points.forEach((corner, index) => {
+      const next = shape.points[(index + 1) % shape.points.length];
+      const distance = segmentDistance(at, px(corner), px(next));
+      if (distance < best) { best = distance; nearest = index; }
+    });
+    shape.points.splice(nearest + 1, 0, point);
+    changed();
+    focusCorner(shape, nearest + 1);
+  }
+
+  function segmentDistance(p, a, b) {
+    const dx = b[0] - a[0];
+    const dy = b[1] - a[1];
+    const length = dx * dx + dy * dy;
+    const t = length ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length)) : 0;
+    return Math.hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
+  }
 
   svg.addEventListener("pointermove", (event) => {
     const point = relativeAt(event);
@@ -289,6 +327,9 @@
         outline.addEventListener("click", (event) => {
           if (state.tool !== "select") { return; }
           event.stopPropagation();
+          // Redrawn only when the selection changes: a redraw replaces this element, and a
+          // double click (adding a corner) needs both its clicks on the same one.
+          if (state.selected === shape) { return; }
           state.selected = shape;
           render();
         });
@@ -466,6 +507,7 @@
 
   window.gwZoneEditor = {
     state: state,
+    edits: editorState,
     labels: labels,
     data: data,
     zones: zones,
