@@ -10,6 +10,7 @@ bootstrap file central returned when the edge was registered (no camera). Each c
 to:
 
 - ``applied_s``: the edge's status message saying it applied the revision carrying the camera;
+- ``first_read_s``: the first stats message counting a frame read (decoded) from its stream;
 - ``first_frame_s``: the first stats message of the edge counting an analysed frame of it.
 
 The edge sends stats every ``STATS_INTERVAL_S`` (0.2 s here, 30 s by default), so the first
@@ -60,6 +61,7 @@ class EdgeWatch:
         self._lock = threading.Condition()
         self.applied: list[tuple[float, int]] = []
         self.analysed: dict[str, float] = {}
+        self.read: dict[str, float] = {}
         self._client = make_client(broker, broker.client_id("bench", "watch"))
         self._client.on_connect = lambda client, *_: client.subscribe(
             [(self._topics.edge_status(EDGE_ID), 1), (self._topics.edge_stats(EDGE_ID), 0)]
@@ -82,6 +84,8 @@ class EdgeWatch:
             else:
                 stats = decode_message(EdgeStatsMessage, bytes(message.payload))
                 for camera in stats.cameras:
+                    if camera.frames_read > 0:
+                        self.read.setdefault(camera.camera_id, now)
                     if camera.frames_analysed > 0:
                         self.analysed.setdefault(camera.camera_id, now)
             self._lock.notify_all()
@@ -139,6 +143,7 @@ def _measure(client: Any, watch: EdgeWatch, url: str, changes: int) -> dict[str,
         raise RuntimeError("the steady camera never analysed a frame")
     applied: list[float] = []
     first_frame: list[float] = []
+    first_read: list[float] = []
     missed = 0
     for index in range(changes):
         camera_id = f"bench-{index}"
@@ -153,6 +158,7 @@ def _measure(client: Any, watch: EdgeWatch, url: str, changes: int) -> dict[str,
         else:
             applied.append(applied_at - started)
             first_frame.append(analysed_at - started)
+            first_read.append(watch.read.get(camera_id, analysed_at) - started)
         assert client.delete(f"/api/v1/cameras/{camera_id}").status_code == 204
         time.sleep(1.0)  # let the edge settle back to the steady camera alone
     return {
@@ -160,6 +166,7 @@ def _measure(client: Any, watch: EdgeWatch, url: str, changes: int) -> dict[str,
         "missed": missed,
         "stats_interval_s": STATS_INTERVAL_S,
         "applied_s": _summary(applied),
+        "first_read_s": _summary(first_read),
         "first_frame_s": _summary(first_frame),
     }
 

@@ -21,7 +21,6 @@ from gridwatch_central.auth.passwords import Passwords
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.auth.service import AuthService
 from gridwatch_central.auth.tokens import TokenIssuer
-from gridwatch_central.cameras.config_push import ConfigPublisher
 from gridwatch_central.cameras.directory import CameraDirectory
 from gridwatch_central.cameras.seed import seed_cameras
 from gridwatch_central.cameras.service import CameraService
@@ -50,6 +49,7 @@ from gridwatch_central.grid.store import GridStore
 from gridwatch_central.ingest.consumer import AlertConsumer, default_client_id
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.service import IngestService
+from gridwatch_central.onboarding import Onboarding
 from gridwatch_central.process import tune_garbage_collector
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router, load_routing_config
@@ -105,12 +105,7 @@ class CentralRuntime:
         self._edge_requests: EdgeRequestClient | None = None
         self.edge_metrics = EdgeMonitorMetrics(self.registry)
         self.edge_health = EdgeHealth(config.edges)
-        self.edge_registry = EdgeRegistry(
-            config.broker,
-            broker_admin=config.onboarding.broker_admin,
-            url_policy=config.onboarding.url_policy,
-            publish=self._publish_configs,
-        )
+        self.onboarding = Onboarding(config)
         self._edges: EdgeSubscriber | None = None
         self._snapshots: SnapshotStore | None = None
         self._engine: Engine | None = None
@@ -121,7 +116,6 @@ class CentralRuntime:
         self._app: FastAPI | None = None
         self._grid: GridStore | None = None
         self._cameras: CameraService | None = None
-        self._config_push: ConfigPublisher | None = None
         self.categories: CategoryMap = load_category_map(config.categories_file)
         _check_policies_name_known_categories(config.routing_file, self.router, self.categories)
         self.sensor_types: SensorTypesConfig | None = None
@@ -183,7 +177,7 @@ class CentralRuntime:
             self._start_clip_ingest()
             self._start_edge_requests()
             self._edges = self._start_edge_monitor(client_id)
-            self._start_config_push(client_id)
+            self.onboarding.start(self.sessions, self.camera_service, client_id)
             self._start_sensors()
         except BaseException:
             self._stop_services()
@@ -231,25 +225,6 @@ class CentralRuntime:
             max_payload_bytes=config.max_payload_bytes,
         )
         self._edge_requests.start(config.subscribe_timeout_s)
-
-    def _start_config_push(self, client_id: str) -> None:
-        """Publish registered edges' configs on every camera change (``cameras.config_push``)."""
-        onboarding = self.config.onboarding
-        if not onboarding.publish_configs:
-            return
-        self._config_push = ConfigPublisher(
-            self.config.broker,
-            self.sessions,
-            self.camera_service.vault,
-            client_id=f"{client_id}-configs-{secrets.token_hex(4)}"[:64],
-            republish_interval_s=onboarding.republish_interval_s,
-        )
-        self._config_push.start()
-        self.camera_service.attach_publisher(self._config_push)
-
-    def _publish_configs(self, edge_ids: list[str]) -> None:
-        if self._config_push is not None:
-            self._config_push.publish(edge_ids)
 
     def _start_edge_monitor(self, client_id: str) -> EdgeSubscriber:
         """Subscribe to every edge's status and stats (see ``gridwatch_central.edges``)."""
@@ -358,9 +333,7 @@ class CentralRuntime:
         if self._edges is not None:
             self._edges.stop()
             self._edges = None
-        if self._config_push is not None:
-            self._config_push.stop()
-            self._config_push = None
+        self.onboarding.stop()
 
     @property
     def sensors(self) -> SensorRuntime:
@@ -473,6 +446,10 @@ class CentralRuntime:
                 self.prune_clips()
             except Exception:  # a failed round must not end retention for good
                 log.exception("snapshot retention failed; retrying next round")
+
+    @property
+    def edge_registry(self) -> EdgeRegistry:
+        return self.onboarding.registry
 
     @property
     def edge_monitor_connected(self) -> bool:

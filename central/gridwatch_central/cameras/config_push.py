@@ -104,6 +104,15 @@ class ConfigPublisher:
         for edge_id in sorted(set(edge_ids)):
             self._publish_one(edge_id)
 
+    def clear(self, edge_id: str) -> None:
+        """Remove the edge's retained config (it was unregistered): a box restarting with
+        that id then waits instead of running the last cameras central sent it."""
+        info = self._client.publish(
+            self._topics.edge_config(edge_id), b"", qos=CONFIG_QOS, retain=True
+        )
+        if not _delivered(info):
+            log.warning("the retained config of edge %s could not be cleared", edge_id)
+
     def publish_dirty(self) -> None:
         with self._sessions() as session:
             dirty = repo.dirty_edges(session)

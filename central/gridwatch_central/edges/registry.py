@@ -84,7 +84,9 @@ class EdgeRegistry:
         broker_admin: BrokerConfig | None,
         url_policy: UrlPolicy,
         publish: Callable[[list[str]], None],
+        clear: Callable[[str], None],
     ) -> None:
+        self._clear = clear
         self._broker = broker
         self._admin = broker_admin
         self._plan = AccountPlan(broker.topics)
@@ -138,6 +140,7 @@ class EdgeRegistry:
                 BrokerAccounts(control, self._plan).delete_edge(edge_id)
         repo.delete_edge(session, row)
         session.commit()
+        self._clear(edge_id)
         return True
 
     def bootstrap_yaml(self, edge_id: str, username: str) -> str:
