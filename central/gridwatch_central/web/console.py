@@ -21,6 +21,7 @@ from gridwatch_central.web.pages import (
     camera_forms,
     camera_import,
     cases,
+    edge_registry,
     edges,
     live,
     map,
@@ -59,7 +60,7 @@ def mount_console(app: FastAPI, context: ConsoleContext) -> None:
         f"{CONSOLE_PREFIX}/vendor/{{name:path}}", _vendor_file, include_in_schema=False
     )
     pages = (auth, queue, live, cases, map, stats, admin, edges)
-    for module in (*pages, camera_forms, camera_config, camera_import):
+    for module in (*pages, edge_registry, camera_forms, camera_config, camera_import):
         app.include_router(module.router, include_in_schema=False)
     app.add_exception_handler(LoginRequiredError, _login_required)
     app.add_exception_handler(CsrfError, _refused)

@@ -258,6 +258,27 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "cameras.delete_confirm": ("确认删除 {id}", "Yes, delete {id}"),
     "cameras.revision": ("配置版本", "Revision"),
+    "registry.new": ("登记边缘节点", "Register an edge"),
+    "registry.id": ("边缘节点编号（edge_id）", "Edge id (edge_id)"),
+    "registry.grid": ("所在网格编码（可选）", "Grid code (optional)"),
+    "registry.register": ("登记", "Register"),
+    "registry.unregister": ("注销", "Unregister"),
+    "registry.unregister_confirm": ("确认注销 {id}", "Yes, unregister {id}"),
+    "registry.registered": ("已登记边缘节点 {id}。", "Edge {id} registered."),
+    "registry.username": ("消息服务器账号", "Broker user"),
+    "registry.password": ("密码", "password"),
+    "registry.add_account": (
+        "消息服务器未自动创建账号：请运维用 gridwatch broker add-edge 添加",
+        "The broker account was not created automatically: add it with gridwatch broker add-edge",
+    ),
+    "registry.bootstrap": (
+        "边缘节点启动文件（密码另存于其指定的文件），用 gridwatch edge run --config 启动：",
+        "The edge's bootstrap file (save the password in the file it names); start it with"
+        " gridwatch edge run --config:",
+    ),
+    "registry.config": ("配置版本（已应用/最新）", "Config (applied / latest)"),
+    "registry.revision": ("{applied} / {latest}", "{applied} / {latest}"),
+    "registry.not_registered": ("未登记：使用本机配置", "Not registered: runs its own YAML"),
     "import.title": ("批量导入", "Bulk import"),
     "import.help": (
         "上传雪亮工程摄像机清单（CSV 或 JSON）：国标编码、名称、取流地址、经度、纬度、边缘节点。"

@@ -197,3 +197,40 @@ def test_only_integrators_and_admins_configure_cameras(central_runtime: CentralR
     far.post("/console/login", data={"username": "far", "password": PASSWORD}, headers=ORIGIN)
     assert far.get("/console/cameras/gate-west/config").status_code == 404
     assert far.get("/console/cameras/gate-west/snapshot").status_code == 404
+
+
+def test_an_integrator_registers_an_edge_and_gets_its_bootstrap_file_once(
+    central_runtime: CentralRuntime,
+) -> None:
+    runtime = central_runtime
+    api = admin_client(runtime)
+    integrator, csrf = _person(runtime, "installer", Role.INTEGRATOR)
+    form = {"id": "edge-a", "name": "黄水路口箱", "grid_code": ""}
+    shown = _post(integrator, csrf, "/console/edges/register", form)
+    assert shown.status_code == 200, shown.text
+    assert shown.headers["cache-control"] == "no-store"  # the password is in it
+    password = re.search(r'id="edge-password">([^<]+)<', shown.text)
+    bootstrap = re.search(r'id="edge-bootstrap">([^<]+)<', shown.text, re.S)
+    assert password is not None
+    assert bootstrap is not None
+    assert "edge_id: edge-a" in bootstrap.group(1)
+    assert password.group(1) not in bootstrap.group(1)  # kept apart, in its own file
+    assert password.group(1) not in integrator.get("/console/edges").text  # shown once
+    assert api.get("/api/v1/edges/edge-a").json()["registered"] is True
+    again = _post(integrator, csrf, "/console/edges/register", form)
+    assert again.status_code == 400
+    assert 'id="edges-error"' in again.text
+
+    _camera_through_the_api(runtime)  # on edge-a
+    refused = _post(integrator, csrf, "/console/edges/edge-a/unregister", {})
+    assert refused.status_code == 400
+    assert "still has 1 camera" in refused.text
+    assert api.delete("/api/v1/cameras/gate-west").status_code == 204
+    gone = _post(integrator, csrf, "/console/edges/edge-a/unregister", {})
+    assert gone.status_code == 303
+    assert api.get("/api/v1/edges/edge-a").json().get("registered") is not True
+
+    operator, operator_csrf = _person(runtime, "op", Role.OPERATOR)
+    denied = _post(operator, operator_csrf, "/console/edges/register", {**form, "id": "edge-b"})
+    assert denied.status_code == 403
+    assert "/console/edges/register" not in operator.get("/console/edges").text
