@@ -1,4 +1,4 @@
-"""An integrator draws a camera's zones on its live picture, in a real browser.
+"""An integrator onboards cameras in the console and draws their zones, in a real browser.
 
 A real GStreamer RTSP camera (tools/rtsp_server.py, the sample clip), a real edge process
 registered with central and started from its bootstrap file with no camera, the real broker
@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -23,7 +24,7 @@ from gridwatch_central.auth.scope import Role
 from tests.central.api.clients import admin_client
 from tests.central.helpers import DEMO_POINT
 from tests.central.web.conftest import PASSWORD, WAIT_MS, Console, screenshot
-from tests.e2e.onboarding import EdgeProcess, register_edge, wait_analysing, wait_for_state
+from tests.e2e.onboarding import EdgeProcess, wait_analysing, wait_for_state
 from tests.edge.sources.rtsp_server import RtspServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rtsp]
@@ -47,8 +48,7 @@ def camera(samples_dir: Path) -> Iterator[str]:
         server.stop()
 
 
-def _register(console: Console, url: str) -> None:
-    """The integrator and the camera, on an edge central knows only by name."""
+def _integrator(console: Console) -> None:
     console.runtime.auth.create_user(
         UserIn(
             username=INTEGRATOR,
@@ -57,6 +57,11 @@ def _register(console: Console, url: str) -> None:
             grid_prefixes=[DISTRICT],
         )
     )
+
+
+def _register(console: Console, url: str) -> None:
+    """The integrator and the camera, on an edge central knows only by name."""
+    _integrator(console)
     body = {
         "id": CAMERA,
         "edge_id": EDGE,
@@ -69,25 +74,45 @@ def _register(console: Console, url: str) -> None:
 
 
 @contextmanager
-def _edge_with(console: Console, url: str, work: Path) -> Iterator[None]:
-    """The edge registered with central and started from the bootstrap file central gives
-    it, with no camera (``gridwatch edge run``, a real process); the camera then added
-    through the API, and analysed by that edge."""
-    api = admin_client(console.runtime)
-    registered = register_edge(api, EDGE)
+def _edge_registered_in(page: Page, work: Path) -> Iterator[None]:
+    """The edge registered on the console's edges page, and started from the bootstrap file
+    and password the page shows (``gridwatch edge run``, a real process), with no camera."""
+    page.locator("details.register summary").click()
+    form = page.locator("#edge-register")
+    form.locator("input[name=id]").fill(EDGE)
+    form.locator("input[name=name]").fill("东门边缘盒")
+    form.locator("button[type=submit]").click()
     edge = EdgeProcess(
-        registered["bootstrap_yaml"],
-        registered["broker"]["password"],
+        page.locator("#edge-bootstrap").inner_text(),
+        page.locator("#edge-password").inner_text(),
         work,
         camera_url_policy={"allow_cidrs": ["127.0.0.0/8"]},  # the test camera is on loopback
     )
     edge.start()
     try:
-        _register(console, url)
-        wait_analysing(api, EDGE, CAMERA)
         yield
     finally:
         edge.stop()
+
+
+def _add_camera_in(page: Page, url: str) -> None:
+    """The camera form, as an integrator fills it in."""
+    page.get_by_role("link", name="新增摄像机").click()
+    form = page.locator("#camera-form")
+    fields = {
+        "id": CAMERA,
+        "name": "东门路口",
+        "edge_id": EDGE,
+        "rtsp_url": url,
+        "lat": str(DEMO_POINT.lat),
+        "lon": str(DEMO_POINT.lon),
+        "analysis_fps": "2",
+    }
+    for name, value in fields.items():
+        form.locator(f"input[name={name}]").fill(value)
+    screenshot(page, "camera-form")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/console/cameras/{CAMERA}/config")
 
 
 def _click_at(
@@ -118,32 +143,59 @@ def _near(found: list[tuple[int, int]], wanted: list[tuple[int, int]]) -> bool:
     )
 
 
-def test_an_integrator_draws_a_zone_on_the_live_picture_and_saves_it(
+def _draw_zone(page: Page) -> None:
+    """The polygon tool on the picture; a corner added on an edge and deleted again."""
+    page.keyboard.press("p")
+    for x, y in CORNERS_PX:
+        _click_at(page, x, y)
+    page.keyboard.press("Enter")
+    expect(page.locator("#zone-list li[data-kind=zone]")).to_have_count(1)
+    # Shown in the picture's pixels.
+    zone = page.locator("#zone-list li")
+    assert _near(_corners(zone), CORNERS_PX)
+    # A double click on an edge adds a corner there; Delete takes the focused one away.
+    _click_at(page, 250, 290, double=True)
+    expect(page.locator("circle.corner")).to_have_count(len(CORNERS_PX) + 1)
+    added = [*CORNERS_PX[:1], (250, 290), *CORNERS_PX[1:]]
+    assert _near(_corners(zone), added)
+    page.keyboard.press("Delete")
+    expect(page.locator("circle.corner")).to_have_count(len(CORNERS_PX))
+    assert _near(_corners(zone), CORNERS_PX)
+
+
+def _check_stored(stored: dict[str, Any]) -> None:
+    """The zone as clicked, relative to the frame, and its crowd rule, as central stores them."""
+    [zone] = stored["zones"]
+    assert zone["id"] == "zone-1"
+    assert zone.get("units", "relative") == "relative"
+    # Where the corners were clicked, relative to the frame (within a pixel: the picture is
+    # shown scaled, so a click lands on the nearest screen pixel).
+    for (x, y), (rx, ry) in zip(CORNERS_PX, zone["polygon"], strict=True):
+        assert rx == pytest.approx(x / FRAME[0], abs=1.5 / FRAME[0])
+        assert ry == pytest.approx(y / FRAME[1], abs=1.5 / FRAME[1])
+    [rule] = stored["rules"]
+    assert (rule["type"], rule["id"], rule["zone"]) == ("crowd", "crowd-1", "zone-1")
+    assert (rule["min_persons"], rule["min_duration_s"]) == (3, 5)
+
+
+def test_an_integrator_onboards_a_camera_and_draws_its_zone_on_the_live_picture(
     console: Console, page_factory: NewPage, camera: str, tmp_path: Path
 ) -> None:
-    with _edge_with(console, camera, tmp_path):
-        page = page_factory(INTEGRATOR)
-        page.goto(f"{console.url}/console/cameras/{CAMERA}/config")
+    """Everything in the console: register the edge, start it from its bootstrap file, add
+    the camera, draw a zone on the edge's picture, save, see the edge apply it."""
+    _integrator(console)
+    api = admin_client(console.runtime)
+    page = page_factory(INTEGRATOR)
+    with _edge_registered_in(page, tmp_path):
+        _add_camera_in(page, camera)
+        wait_analysing(api, EDGE, CAMERA)  # central sent it; the edge runs it
+        # The page asked for a picture before the edge ran the camera: ask again.
+        page.click("#snapshot-reload")
         picture = page.locator("#zone-picture")
-        expect(page.locator("#zone-editor.has-picture")).to_be_visible()
+        expect(page.locator("#zone-editor.has-picture")).to_be_visible(timeout=WAIT_MS)
         assert picture.evaluate("img => [img.naturalWidth, img.naturalHeight]") == list(FRAME)
 
-        page.keyboard.press("p")
-        for x, y in CORNERS_PX:
-            _click_at(page, x, y)
-        page.keyboard.press("Enter")
-        expect(page.locator("#zone-list li[data-kind=zone]")).to_have_count(1)
-        # Shown in the picture's pixels.
-        zone = page.locator("#zone-list li")
-        assert _near(_corners(zone), CORNERS_PX)
-        # A double click on an edge adds a corner there; Delete takes the focused one away.
-        _click_at(page, 250, 290, double=True)
-        expect(page.locator("circle.corner")).to_have_count(len(CORNERS_PX) + 1)
-        added = [*CORNERS_PX[:1], (250, 290), *CORNERS_PX[1:]]
-        assert _near(_corners(zone), added)
-        page.keyboard.press("Delete")
-        expect(page.locator("circle.corner")).to_have_count(len(CORNERS_PX))
-        assert _near(_corners(zone), CORNERS_PX)
+        _draw_zone(page)
 
         page.select_option("#rule-type", "crowd")
         page.click("#rule-add")
@@ -169,18 +221,7 @@ def test_an_integrator_draws_a_zone_on_the_live_picture_and_saves_it(
         expect(status).to_have_text("已应用")
         screenshot(page, "cameras-applied")
 
-    stored = admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json()
-    [zone] = stored["zones"]
-    assert zone["id"] == "zone-1"
-    assert zone.get("units", "relative") == "relative"
-    # Where the corners were clicked, relative to the frame (within a pixel: the picture is
-    # shown scaled, so a click lands on the nearest screen pixel).
-    for (x, y), (rx, ry) in zip(CORNERS_PX, zone["polygon"], strict=True):
-        assert rx == pytest.approx(x / FRAME[0], abs=1.5 / FRAME[0])
-        assert ry == pytest.approx(y / FRAME[1], abs=1.5 / FRAME[1])
-    [rule] = stored["rules"]
-    assert (rule["type"], rule["id"], rule["zone"]) == ("crowd", "crowd-1", "zone-1")
-    assert (rule["min_persons"], rule["min_duration_s"]) == (3, 5)
+    _check_stored(admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json())
 
 
 def test_lines_are_drawn_dragged_and_nudged_by_keyboard_without_a_picture(
