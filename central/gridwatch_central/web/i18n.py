@@ -258,6 +258,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "cameras.delete_confirm": ("确认删除 {id}", "Yes, delete {id}"),
     "cameras.revision": ("配置版本", "Revision"),
+    "cameras.cancel": ("取消", "Cancel"),
     "registry.new": ("登记边缘节点", "Register an edge"),
     "registry.id": ("边缘节点编号（edge_id）", "Edge id (edge_id)"),
     "registry.grid": ("所在网格编码（可选）", "Grid code (optional)"),
