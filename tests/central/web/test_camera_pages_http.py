@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import httpx
 from fastapi.testclient import TestClient
@@ -13,8 +14,16 @@ from pydantic import SecretStr
 from gridwatch_central.auth.models import UserIn
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.runtime import CentralRuntime
+from gridwatch_contract.codec import encode_message
+from gridwatch_contract.messages import (
+    CameraConfigProblem,
+    ConfigReport,
+    EdgeAvailability,
+    EdgeStatusMessage,
+)
 from tests.central.api.clients import admin_client
-from tests.central.helpers import DEMO_POINT
+from tests.central.edges.test_monitor import FakeEdge
+from tests.central.helpers import DEMO_POINT, wait_until
 
 ORIGIN = {"Origin": "http://testserver"}
 PASSWORD = "camera-pages-password"
@@ -234,3 +243,38 @@ def test_an_integrator_registers_an_edge_and_gets_its_bootstrap_file_once(
     denied = _post(operator, operator_csrf, "/console/edges/register", {**form, "id": "edge-b"})
     assert denied.status_code == 403
     assert "/console/edges/register" not in operator.get("/console/edges").text
+
+
+def test_a_config_the_edge_refused_shows_failed_with_its_reason(
+    central_runtime: CentralRuntime,
+) -> None:
+    runtime = central_runtime
+    api = admin_client(runtime)
+    assert api.post("/api/v1/edges", json={"id": "edge-a", "name": "箱"}).status_code == 201
+    _camera_through_the_api(runtime)
+    revision = api.get("/api/v1/cameras/gate-west").json()["config"]["revision"]
+    refusal = ConfigReport(
+        rejected_revision=revision,
+        error="camera gate-west: zones.0.polygon: at least 3 points",
+        cameras=[CameraConfigProblem(camera="gate-west", reason="zones.0: at least 3 points")],
+    )
+    edge = FakeEdge(runtime.config.broker, "edge-a")
+    try:
+        message = EdgeStatusMessage(
+            edge_id="edge-a",
+            state=EdgeAvailability.ONLINE,
+            at=datetime.now(UTC),
+            software_version="1.2.3",
+            config=refusal,
+        )
+        edge.publish(runtime.config.broker.topics.edge_status("edge-a"), encode_message(message))
+        wait_until(
+            lambda: api.get("/api/v1/cameras/gate-west").json()["config"]["state"] == "failed"
+        )
+    finally:
+        edge.close()
+    integrator, _csrf = _person(runtime, "installer", Role.INTEGRATOR)
+    row = integrator.get("/console/edges").text.split('data-camera="gate-west"')[1]
+    assert "失败: zones.0: at least 3 points" in row.split("</tr>")[0]
+    page = integrator.get("/console/cameras/gate-west/config").text
+    assert 'class="config-status failed"' in page
