@@ -14,16 +14,13 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-from paho.mqtt.reasoncodes import ReasonCode
 
 from gridwatch_central.clips.service import ClipIngestService
-from gridwatch_contract.broker import BrokerConfig, make_client
+from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.codec import encode_message
+from gridwatch_contract.subscription import PersistentSession, Subscription, TopicFilter
 
 log = logging.getLogger(__name__)
 
@@ -56,46 +53,32 @@ class ClipConsumer:
         client_id: str,
         session_expiry_s: int,
     ) -> None:
-        self._broker = broker
         self._service = service
         self._topics = broker.topics
-        self._filter = self._topics.shared(share_group, self._topics.all_clips())
-        self._session_expiry_s = session_expiry_s
-        self._subscribed = threading.Event()
-        self._connected = False
         self._stopping = False
         self._queue: queue.Queue[_Received | None] = queue.Queue(maxsize=RECEIVE_MAXIMUM + 1)
         self._worker = threading.Thread(target=self._run, name="clip-ingest", daemon=True)
-        self._client = make_client(broker, client_id, manual_ack=True)
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_subscribe = self._on_subscribe
-        self._client.on_message = self._on_message
+        # A persistent session: chunks sent to a previous run but never acked come again.
+        self._link = Subscription(
+            broker,
+            client_id,
+            [TopicFilter(self._topics.shared(share_group, self._topics.all_clips()), CLIP_QOS)],
+            self._on_message,
+            name="clip consumer",
+            manual_ack=True,
+            session=PersistentSession(session_expiry_s, RECEIVE_MAXIMUM),
+        )
 
     @property
     def connected(self) -> bool:
-        return self._connected and self._subscribed.is_set()
+        return self._link.connected
 
     def start(self, timeout_s: float) -> None:
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = self._session_expiry_s
-        properties.ReceiveMaximum = RECEIVE_MAXIMUM
-        # Resume our session: chunks sent to a previous run but never acked come again.
-        self._client.connect_async(
-            self._broker.host,
-            self._broker.port,
-            keepalive=self._broker.keepalive_s,
-            clean_start=False,
-            properties=properties,
-        )
         self._worker.start()
-        self._client.loop_start()
-        if not self._subscribed.wait(timeout_s):
+        self._link.start()
+        if not self._link.wait_subscribed(timeout_s):
             self.stop()
-            raise ClipConsumerError(
-                f"not subscribed to {self._filter} at {self._broker.display()} within"
-                f" {timeout_s:g} s; does the broker allow this client?"
-            )
+            raise ClipConsumerError(self._link.failure(timeout_s))
 
     def stop(self) -> None:
         """Finish the message in hand; queued ones are not acked and come again."""
@@ -110,45 +93,9 @@ class ClipConsumer:
         if self._worker.is_alive():
             self._queue.put(None)
             self._worker.join(STOP_TIMEOUT_S)
-        self._client.disconnect()
-        self._client.loop_stop()
-        self._connected = False
+        self._link.stop()
 
-    def _on_connect(
-        self,
-        client: mqtt.Client,
-        _userdata: Any,
-        _flags: Any,
-        reason_code: ReasonCode,
-        _properties: Properties | None,
-    ) -> None:
-        if reason_code.is_failure:
-            log.error("broker %s refused the connection: %s", self._broker.display(), reason_code)
-            return
-        self._connected = True
-        client.subscribe(self._filter, qos=CLIP_QOS)
-
-    def _on_disconnect(self, *_args: Any) -> None:
-        self._connected = False
-        if not self._stopping:
-            log.warning(
-                "clip consumer disconnected from %s; paho reconnects", self._broker.display()
-            )
-
-    def _on_subscribe(
-        self,
-        _client: mqtt.Client,
-        _userdata: Any,
-        _mid: int,
-        reason_codes: list[ReasonCode],
-        _properties: Properties | None,
-    ) -> None:
-        if any(code.is_failure for code in reason_codes):
-            log.error("broker refused subscription %s: %s", self._filter, reason_codes)
-            return
-        self._subscribed.set()
-
-    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, message: mqtt.MQTTMessage) -> None:
         if self._stopping:
             return  # not acked: delivered again
         self._queue.put(_Received(message.topic, bytes(message.payload), message.mid, message.qos))
@@ -164,5 +111,5 @@ class ClipConsumer:
                 continue
             if receipt is not None:
                 topic = self._topics.clip_acks(receipt.edge_id)
-                self._client.publish(topic, encode_message(receipt.ack), qos=CLIP_QOS)
-            self._client.ack(item.mid, item.qos)
+                self._link.client.publish(topic, encode_message(receipt.ack), qos=CLIP_QOS)
+            self._link.client.ack(item.mid, item.qos)

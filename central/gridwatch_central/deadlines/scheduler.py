@@ -14,7 +14,6 @@ goes one grid level up.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +26,7 @@ from gridwatch_central.cases.states import HANDLING, RUNNING, CaseState
 from gridwatch_central.clock import Clock
 from gridwatch_central.db import case_repository as cases
 from gridwatch_central.db.tables import CaseRow
+from gridwatch_central.periodic import PeriodicTask
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,7 @@ class DeadlineScheduler:
         self._sessions = sessions
         self._cases = case_service
         self._clock = clock
-        self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._task = PeriodicTask("deadline-scheduler", interval_s, self._tick_logged)
 
     def tick(self) -> list[Alarm]:
         """One pass over every running case whose yellow time has come; the alarms raised."""
@@ -73,25 +71,15 @@ class DeadlineScheduler:
         return []  # pragma: no cover - the loop returns or raises
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="deadline-scheduler", daemon=True)
-        self._thread.start()
+        self._task.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._task.stop()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                raised = self.tick()
-                if raised:
-                    log.info("deadline scheduler raised %d alarm(s)", len(raised))
-            except Exception:  # the loop must outlive one bad tick; the next retries
-                log.exception("deadline tick failed")
-            self._stop.wait(self._interval_s)
+    def _tick_logged(self) -> None:
+        raised = self.tick()
+        if raised:
+            log.info("deadline scheduler raised %d alarm(s)", len(raised))
 
     def _pass(self, session: Session, now: datetime) -> list[Alarm]:
         raised: list[Alarm] = []

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 import uuid
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -37,7 +36,7 @@ from gridwatch_central.edge_requests.results import (
     SnapshotOk,
     SnapshotResult,
 )
-from gridwatch_contract.broker import BrokerConfig, make_client
+from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.codec import ContractError, decode_message, encode_message
 from gridwatch_contract.edge_requests import (
     MAX_REQUEST_TTL_S,
@@ -47,6 +46,7 @@ from gridwatch_contract.edge_requests import (
     ResponseStatus,
 )
 from gridwatch_contract.messages import EdgeAvailability, EdgeStatusMessage
+from gridwatch_contract.subscription import Subscription, TopicFilter
 from gridwatch_contract.topics import validate_id
 
 log = logging.getLogger(__name__)
@@ -85,22 +85,22 @@ class EdgeRequestClient:
         self._max_payload_bytes = max_payload_bytes
         self._pending = PendingTable(max_outstanding, self._expired)
         metrics.watch_outstanding(lambda: len(self._pending))
-        self._filters = {self._topics.all_edge_responses(), self._topics.all_edge_status()}
         self._availability: dict[str, EdgeAvailability] = {}
-        self._subscribed = threading.Event()
-        self._connected = False
-        self._client = make_client(broker, client_id)
+        filters = [
+            TopicFilter(self._topics.all_edge_responses(), RESPONSE_QOS),
+            TopicFilter(self._topics.all_edge_status(), STATUS_QOS),
+        ]
+        self._link = Subscription(
+            broker, client_id, filters, self._on_message, name="edge request client"
+        )
+        self._client = self._link.client
         # Each request is one small QoS 1 publish: paho's default of 20 in flight would queue
         # a burst of alarm pictures behind one another's PUBACKs.
         self._client.max_inflight_messages_set(max_outstanding)
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_subscribe = self._on_subscribe
-        self._client.on_message = self._on_message
 
     @property
     def connected(self) -> bool:
-        return self._connected and self._subscribed.is_set()
+        return self._link.connected
 
     @property
     def metrics(self) -> EdgeRequestMetrics:
@@ -113,22 +113,16 @@ class EdgeRequestClient:
     def start(self, timeout_s: float) -> None:
         """Connect and block until the broker confirms the subscriptions."""
         self._pending.start()
-        self._client.connect_async(self._broker.host, self._broker.port, self._broker.keepalive_s)
-        self._client.loop_start()
-        if not self._subscribed.wait(timeout_s):
+        self._link.start()
+        if not self._link.wait_subscribed(timeout_s):
             self.stop()
-            raise EdgeRequestError(
-                f"not subscribed to edge responses at {self._broker.display()} within"
-                f" {timeout_s:g} s; is the broker running and does it allow this client?"
-            )
+            raise EdgeRequestError(self._link.failure(timeout_s))
 
     def stop(self) -> None:
         """Disconnect; every request still waiting fails ``not_connected``."""
         for entry in self._pending.stop():
             self._fail(entry, SnapshotFailure.NOT_CONNECTED, "central is shutting down")
-        self._client.disconnect()
-        self._client.loop_stop()
-        self._connected = False
+        self._link.stop()
 
     def edge_availability(self, edge_id: str) -> EdgeAvailability | None:
         """The edge's last retained status; None if it never announced one."""
@@ -193,27 +187,7 @@ class EdgeRequestClient:
             reason = f"publishing the request failed: {mqtt.error_string(info.rc)}"
             self._fail(entry, SnapshotFailure.NOT_CONNECTED, reason)
 
-    def _on_connect(
-        self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
-    ) -> None:
-        if reason.is_failure:
-            log.error("broker %s refused the connection: %s", self._broker.display(), reason)
-            return
-        self._connected = True
-        client.subscribe([(topic, RESPONSE_QOS) for topic in sorted(self._filters)])
-
-    def _on_disconnect(self, *_args: Any) -> None:
-        self._connected = False
-
-    def _on_subscribe(
-        self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[Any], _props: Any
-    ) -> None:
-        if any(reason.is_failure for reason in reasons):  # e.g. the broker's ACL refused one
-            log.error("broker refused subscribing to %s: %s", sorted(self._filters), reasons)
-            return
-        self._subscribed.set()
-
-    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, message: mqtt.MQTTMessage) -> None:
         try:
             edge_id, what = _edge_topic(message.topic)
             if what == "status":

@@ -13,14 +13,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.properties import Properties
-from paho.mqtt.reasoncodes import ReasonCode
 
 from gridwatch_central.edges.monitor import EdgeMessage, EdgeMonitor
-from gridwatch_contract.broker import BrokerConfig, make_client
+from gridwatch_contract.broker import BrokerConfig
+from gridwatch_contract.subscription import Subscription, TopicFilter
 
 log = logging.getLogger(__name__)
 
@@ -38,89 +36,41 @@ class EdgeSubscriber:
     def __init__(
         self, broker: BrokerConfig, monitor: EdgeMonitor, *, client_id: str, queue_size: int
     ) -> None:
-        self._broker = broker
         self._monitor = monitor
         topics = broker.topics
-        self._filters = [
-            (topics.all_edge_status(), STATUS_QOS),
-            (topics.all_edge_stats(), STATS_QOS),
+        # On every (re)connect the broker sends the retained statuses again, so a central that
+        # was away learns who went offline meanwhile.
+        filters = [
+            TopicFilter(topics.all_edge_status(), STATUS_QOS),
+            TopicFilter(topics.all_edge_stats(), STATS_QOS),
         ]
         self._queue: queue.Queue[EdgeMessage | None] = queue.Queue(maxsize=queue_size)
-        self._subscribed = threading.Event()
-        self._connected = False
         self._stopping = False
-        self._client = make_client(broker, client_id)
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_subscribe = self._on_subscribe
-        self._client.on_message = self._on_message
+        self._link = Subscription(broker, client_id, filters, self._on_message, name="edge monitor")
         self._storer = threading.Thread(target=self._store_loop, name="edge-monitor", daemon=True)
 
     @property
     def connected(self) -> bool:
-        return self._connected and self._subscribed.is_set()
+        return self._link.connected
 
     def start(self, timeout_s: float) -> None:
         """Connect in the background and block until the broker confirms the subscriptions."""
         self._storer.start()
-        self._client.connect_async(
-            self._broker.host, self._broker.port, keepalive=self._broker.keepalive_s
-        )
-        self._client.loop_start()
-        if not self._subscribed.wait(timeout_s):
+        self._link.start()
+        if not self._link.wait_subscribed(timeout_s):
             self.stop()
-            names = ", ".join(topic for topic, _qos in self._filters)
-            raise EdgeSubscriberError(
-                f"not subscribed to {names} at {self._broker.display()} within {timeout_s:g} s"
-            )
+            raise EdgeSubscriberError(self._link.failure(timeout_s))
 
     def stop(self) -> None:
         if self._stopping:
             return
         self._stopping = True
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._link.stop()
         if self._storer.is_alive():
             self._queue.put(None)
             self._storer.join(STOP_TIMEOUT_S)
-        self._connected = False
 
-    def _on_connect(
-        self,
-        client: mqtt.Client,
-        _userdata: Any,
-        _flags: Any,
-        reason_code: ReasonCode,
-        _properties: Properties | None,
-    ) -> None:
-        if reason_code.is_failure:
-            log.error("broker %s refused the connection: %s", self._broker.display(), reason_code)
-            return
-        self._connected = True
-        # On every (re)connect: the broker sends the retained statuses again, so a central that
-        # was away learns who went offline meanwhile.
-        client.subscribe(self._filters)
-
-    def _on_disconnect(self, *_args: Any) -> None:
-        self._connected = False
-        if not self._stopping:
-            broker = self._broker.display()
-            log.warning("edge monitor disconnected from %s; paho reconnects", broker)
-
-    def _on_subscribe(
-        self,
-        _client: mqtt.Client,
-        _userdata: Any,
-        _mid: int,
-        reason_codes: list[ReasonCode],
-        _properties: Properties | None,
-    ) -> None:
-        if any(code.is_failure for code in reason_codes):
-            log.error("broker refused the edge monitor's subscriptions: %s", reason_codes)
-            return
-        self._subscribed.set()
-
-    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, message: mqtt.MQTTMessage) -> None:
         if self._stopping:
             return
         received = EdgeMessage(

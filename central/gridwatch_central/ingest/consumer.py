@@ -30,9 +30,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-from paho.mqtt.reasoncodes import ReasonCode
 
 from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.quarantine import Rejected
@@ -42,6 +39,7 @@ from gridwatch_central.ingest.stream import IncomingMessage, IngestStream, Outco
 from gridwatch_contract.broker import BrokerConfig, make_client
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import MAX_RECEIPTS, AlertAck, AlertReceipt
+from gridwatch_contract.subscription import PersistentSession, Subscription, TopicFilter
 from gridwatch_contract.topics import Topics, validate_id
 
 log = logging.getLogger(__name__)
@@ -120,10 +118,6 @@ class StreamConsumer(Generic[PreparedT, OutcomeT]):
         self._progress = metrics.progress
         self._topics = broker.topics
         self._receipt_sender = receipts
-        self._filter = self._topics.shared(share_group, topic_filter)
-        self._session_expiry_s = session_expiry_s
-        self._subscribed = threading.Event()
-        self._connected = False
         self._stopping = threading.Event()
         self._batch_max = batch_max
         # MQTT 5 flow control: the broker sends at most this many unacked alerts to us; the
@@ -149,50 +143,40 @@ class StreamConsumer(Generic[PreparedT, OutcomeT]):
             target=self._prepare_loop, name="ingest-preparer", daemon=True
         )
         self._storer = threading.Thread(target=self._store_loop, name="ingest-storer", daemon=True)
-        self._client = make_client(broker, client_id, manual_ack=True)
+        # A persistent session (clean_start=False): alerts sent to a previous run of this client
+        # id but never acked are delivered again when it comes back.
+        self._link = Subscription(
+            broker,
+            client_id,
+            [TopicFilter(self._topics.shared(share_group, topic_filter), ALERT_QOS)],
+            self._on_message,
+            name="ingest consumer",
+            manual_ack=True,
+            session=PersistentSession(session_expiry_s, self._receive_maximum),
+        )
         # Receipts leave on a connection of their own. On the consumer's connection they would
         # starve: paho reads as many packets per loop as it has messages awaiting acks before
         # it writes once, so thousands of queued QoS 1 receipts stall behind the alert stream.
         self._receipts = make_client(broker, f"{client_id}-receipts"[:64])
         # QoS 1: paho's default of 20 in flight would cap receipts at 20 per round trip.
         self._receipts.max_inflight_messages_set(RECEIPTS_IN_FLIGHT)
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_subscribe = self._on_subscribe
-        self._client.on_message = self._on_message
 
     @property
     def connected(self) -> bool:
-        return self._connected and self._subscribed.is_set()
+        return self._link.connected
 
     def start(self, timeout_s: float) -> None:
         """Connect in the background and block until the broker confirms the subscription."""
-        # paho leaves Properties.__init__ unannotated; the call itself is what its docs show.
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = self._session_expiry_s
-        properties.ReceiveMaximum = self._receive_maximum
-        # clean_start=False: resume our session, so alerts sent to a previous run of this
-        # client id but never acked are delivered again.
-        self._client.connect_async(
-            self._broker.host,
-            self._broker.port,
-            keepalive=self._broker.keepalive_s,
-            clean_start=False,
-            properties=properties,
-        )
         self._storer.start()
         self._preparer.start()
         self._receipts.connect_async(
             self._broker.host, self._broker.port, keepalive=self._broker.keepalive_s
         )
         self._receipts.loop_start()
-        self._client.loop_start()
-        if not self._subscribed.wait(timeout_s):
+        self._link.start()
+        if not self._link.wait_subscribed(timeout_s):
             self.stop()
-            raise ConsumerError(
-                f"not subscribed to {self._filter} at {self._broker.display()} within"
-                f" {timeout_s:g} s; is the broker running and does it allow this client?"
-            )
+            raise ConsumerError(self._link.failure(timeout_s))
 
     def stop(self) -> None:
         """Finish the batch in hand (acking it), then disconnect; queued rest is redelivered."""
@@ -207,48 +191,12 @@ class StreamConsumer(Generic[PreparedT, OutcomeT]):
         if self._storer.is_alive():
             self._queue.put(None)
             self._storer.join(STOP_TIMEOUT_S)
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._link.stop()
         self._receipts.disconnect()
         self._receipts.loop_stop()
-        self._connected = False
         self._progress.forget_all()
 
-    def _on_connect(
-        self,
-        client: mqtt.Client,
-        _userdata: Any,
-        _flags: Any,
-        reason_code: ReasonCode,
-        _properties: Properties | None,
-    ) -> None:
-        if reason_code.is_failure:
-            log.error("broker %s refused the connection: %s", self._broker.display(), reason_code)
-            return
-        self._connected = True
-        # Subscribe on every (re)connect: a broker that lost our session must not leave us deaf.
-        client.subscribe(self._filter, qos=ALERT_QOS)
-
-    def _on_disconnect(self, *_args: Any) -> None:
-        self._connected = False
-        if self._stopping.is_set():
-            return
-        log.warning("disconnected from broker %s; paho reconnects", self._broker.display())
-
-    def _on_subscribe(
-        self,
-        _client: mqtt.Client,
-        _userdata: Any,
-        _mid: int,
-        reason_codes: list[ReasonCode],
-        _properties: Properties | None,
-    ) -> None:
-        if any(code.is_failure for code in reason_codes):
-            log.error("broker refused subscription %s: %s", self._filter, reason_codes)
-            return
-        self._subscribed.set()
-
-    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, message: mqtt.MQTTMessage) -> None:
         if self._stopping.is_set():
             return  # not acked: the broker delivers it again to this session or another member
         # The server clock of every deadline (the injected one), not the wall clock: the time to
@@ -292,7 +240,7 @@ class StreamConsumer(Generic[PreparedT, OutcomeT]):
             self._progress.settled(delivery.token)
             if outcome is None:  # stopped during an outage: the broker delivers it again
                 continue
-            self._client.ack(delivery.mid, delivery.qos)
+            self._link.client.ack(delivery.mid, delivery.qos)
             settled.append((delivery.topic, outcome))
         for topic, payload in self._receipt_sender.messages(settled):
             self._receipts.publish(topic, payload, qos=ACK_QOS)

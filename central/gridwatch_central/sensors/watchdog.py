@@ -11,7 +11,6 @@ whose clock is wrong still goes offline when it falls silent.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +19,7 @@ from gridwatch_central.clock import Clock
 from gridwatch_central.db import sensor_repository as sensors
 from gridwatch_central.db.engine import run_in_transaction
 from gridwatch_central.ingest.alert_store import AlertStore, AlertToStore
+from gridwatch_central.periodic import PeriodicTask
 from gridwatch_central.sensors.alerts import Locate, availability_alert
 from gridwatch_central.sensors.directory import SensorDirectory
 
@@ -41,8 +41,10 @@ class HeartbeatWatchdog:
         self._clock = clock
         self._locate = locate
         self._types = directory.types
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # The first round after one interval: sensors get a chance to report after a restart.
+        self._task = PeriodicTask(
+            "sensor-watchdog", self._types.watchdog_interval_s, self.tick, run_at_start=False
+        )
 
     def tick(self) -> list[str]:
         """One look for silent sensors; the ids this process marked offline."""
@@ -91,19 +93,7 @@ class HeartbeatWatchdog:
             return list(sensors.silent_sensors(session, seen_before))
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="sensor-watchdog", daemon=True)
-        self._thread.start()
+        self._task.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._types.watchdog_interval_s):
-            try:
-                self.tick()
-            except Exception:  # a failed round (database away) must not end the watchdog
-                log.exception("heartbeat watchdog failed; retrying next round")
+        self._task.stop()

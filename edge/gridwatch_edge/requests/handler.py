@@ -23,13 +23,13 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from gridwatch_contract.broker import BrokerConfig, make_client
+from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.codec import ContractError, decode_message, encode_framed
 from gridwatch_contract.edge_requests import (
     MAX_REQUEST_TTL_S,
@@ -38,6 +38,7 @@ from gridwatch_contract.edge_requests import (
     ResponseStatus,
 )
 from gridwatch_contract.framing import frame_header
+from gridwatch_contract.subscription import Subscription, TopicFilter
 from gridwatch_contract.topics import validate_id
 from gridwatch_edge.config import EdgeConfig
 from gridwatch_edge.requests.answers import Answerer, CameraLookup, ResponseLimits
@@ -73,11 +74,14 @@ class RequestHandler:
         self._clock = clock
         self._answerer = Answerer(edge_id, cameras, limits, clock=clock)
         self._queue: queue.Queue[EdgeRequest | None] = queue.Queue(maxsize=QUEUE_SIZE)
-        self._client = make_client(broker, client_id=broker.client_id("edge", edge_id, "requests"))
-        self._client.on_connect = self._on_connect
-        self._client.on_subscribe = self._on_subscribe
-        self._client.on_message = self._on_message
-        self._subscribed = threading.Event()
+        self._link = Subscription(
+            broker,
+            broker.client_id("edge", edge_id, "requests"),
+            [TopicFilter(self._requests_topic, REQUEST_QOS)],
+            self._on_message,
+            name="requests client",
+        )
+        self._client = self._link.client
         self._worker = threading.Thread(target=self._work, name="edge-requests", daemon=True)
         self._started = False
         self._counts_lock = threading.Lock()
@@ -94,43 +98,23 @@ class RequestHandler:
     def start(self) -> None:
         """Connect in the background; paho retries a broker that is down."""
         self._worker.start()
-        self._client.connect_async(self._broker.host, self._broker.port, self._broker.keepalive_s)
-        self._client.loop_start()
+        self._link.start()
         self._started = True
 
     def wait_subscribed(self, timeout_s: float) -> bool:
         """For tests and tools: True once the broker confirmed the subscription."""
-        return self._subscribed.wait(timeout_s)
+        return self._link.wait_subscribed(timeout_s)
 
     def close(self) -> None:
         if not self._started:
             return
         self._started = False
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._link.stop()
         _drain(self._queue)
         self._queue.put(None)
         self._worker.join(CLOSE_TIMEOUT_S)
 
-    def _on_connect(
-        self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
-    ) -> None:
-        if reason.is_failure:
-            logger.error(
-                "broker %s refused the requests client: %s", self._broker.display(), reason
-            )
-            return
-        client.subscribe(self._requests_topic, qos=REQUEST_QOS)
-
-    def _on_subscribe(
-        self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[Any], _props: Any
-    ) -> None:
-        if any(reason.is_failure for reason in reasons):  # e.g. the broker's ACL refused it
-            logger.error("broker refused the subscription to %s: %s", self._requests_topic, reasons)
-            return
-        self._subscribed.set()
-
-    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, message: mqtt.MQTTMessage) -> None:
         try:
             self._receive(bytes(message.payload), retained=bool(message.retain))
         except Exception:  # never let paho's network thread die on one bad request
