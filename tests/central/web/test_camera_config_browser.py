@@ -37,6 +37,7 @@ DISTRICT = "500240"  # 石柱县: both streets of the example grid
 # The clip is 768x576: the zone's corners in its pixels, and as the edge stores them.
 FRAME = (768, 576)
 CORNERS_PX = [(100, 300), (400, 280), (420, 520), (90, 540)]
+DOOR = {"id": "door", "polygon": [(0, 0), (384, 0), (384, 288)], "units": "px"}
 
 
 @pytest.fixture
@@ -149,9 +150,9 @@ def _draw_zone(page: Page) -> None:
     for x, y in CORNERS_PX:
         _click_at(page, x, y)
     page.keyboard.press("Enter")
-    expect(page.locator("#zone-list li[data-kind=zone]")).to_have_count(1)
+    expect(page.locator("#zone-list li[data-kind=zone]")).to_have_count(2)
     # Shown in the picture's pixels.
-    zone = page.locator("#zone-list li")
+    zone = page.locator("#zone-list li").last
     assert _near(_corners(zone), CORNERS_PX)
     # A double click on an edge adds a corner there; Delete takes the focused one away.
     _click_at(page, 250, 290, double=True)
@@ -165,7 +166,10 @@ def _draw_zone(page: Page) -> None:
 
 def _check_stored(stored: dict[str, Any]) -> None:
     """The zone as clicked, relative to the frame, and its crowd rule, as central stores them."""
-    [zone] = stored["zones"]
+    door, zone = stored["zones"]
+    # The px zone, now relative: what the editor saves.
+    assert (door["id"], door["polygon"]) == ("door", [[0, 0], [0.5, 0], [0.5, 0.5]])
+    assert door.get("units", "relative") == "relative"
     assert zone["id"] == "zone-1"
     assert zone.get("units", "relative") == "relative"
     # Where the corners were clicked, relative to the frame (within a pixel: the picture is
@@ -188,12 +192,18 @@ def test_an_integrator_onboards_a_camera_and_draws_its_zone_on_the_live_picture(
     page = page_factory(INTEGRATOR)
     with _edge_registered_in(page, tmp_path):
         _add_camera_in(page, camera)
+        # A zone someone set through the API in the stream's pixels (units: px).
+        door = {"zones": [DOOR], "analysis_fps": 2}
+        assert api.put(f"/api/v1/cameras/{CAMERA}/analysis", json=door).status_code == 200
         wait_analysing(api, EDGE, CAMERA)  # central sent it; the edge runs it
-        # The page asked for a picture before the edge ran the camera: ask again.
-        page.click("#snapshot-reload")
+        page.reload()
         picture = page.locator("#zone-picture")
         expect(page.locator("#zone-editor.has-picture")).to_be_visible(timeout=WAIT_MS)
         assert picture.evaluate("img => [img.naturalWidth, img.naturalHeight]") == list(FRAME)
+        # Shown in the pixels it was given in, once the picture says how large a frame is.
+        assert _corners(page.locator("#zone-list li[data-kind=zone]")) == DOOR["polygon"]
+        page.click("#snapshot-reload")  # a fresh picture on request
+        expect(page.locator("#snapshot-status")).to_contain_text("768 × 576")
 
         _draw_zone(page)
 
@@ -207,7 +217,7 @@ def test_an_integrator_onboards_a_camera_and_draws_its_zone_on_the_live_picture(
         screenshot(page, "zone-editor")
         page.click("#preview-open")
         expect(page.locator("#preview-dialog")).to_be_visible()
-        expect(page.locator("#preview-summary tr")).to_have_count(1)
+        expect(page.locator("#preview-summary tr")).to_have_count(2)
         expect(page.locator("#preview-summary")).to_contain_text("crowd-1")
         screenshot(page, "zone-editor-preview")
         page.click("#save-confirm")

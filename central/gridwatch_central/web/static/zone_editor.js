@@ -165,6 +165,7 @@
 
   // A double click on a selected zone's edge adds a corner there.
   function insertCorner(shape, point) {
+    delete shape.pixels;
     const at = px(point);
     let nearest = 0;
     let best = Infinity;
@@ -214,6 +215,7 @@
 
   svg.addEventListener("pointermove", (event) => {
     if (!drag || event.pointerId !== drag.pointer) { return; }
+    delete drag.shape.pixels;
     drag.shape.points[drag.index] = relativeAt(event);
     render();
     focusCorner(drag.shape, drag.index);
@@ -237,6 +239,7 @@
   }
 
   function moveCorner(shape, index, dx, dy) {
+    delete shape.pixels; // edited on the stage as it is now: relative from here on
     const [x, y] = shape.points[index];
     shape.points[index] = [
       round(clamp(x + dx / state.size.width)),
@@ -247,6 +250,7 @@
   }
 
   function removeCorner(shape, index) {
+    delete shape.pixels;
     const minimum = shape.kind === "zone" ? 3 : 2;
     if (shape.points.length <= minimum) { removeShape(shape); return; }
     shape.points.splice(index, 1);
@@ -466,6 +470,7 @@
     state.size = { width: picture.naturalWidth, height: picture.naturalHeight };
     status.textContent = `${labels.picture} ${state.size.width} × ${state.size.height} px`;
     root.classList.add("has-picture");
+    pixelsToPicture();
     render();
   });
 
@@ -478,13 +483,29 @@
     state.shapes = [];
     (config.zones || []).forEach((zone) => {
       const { id, polygon, units, ...extra } = zone;
-      state.shapes.push({ kind: "zone", id: id, points: relative(polygon, units), extra: extra });
+      state.shapes.push(stored({ kind: "zone", id: id, extra: extra }, polygon, units));
     });
     (config.rules || []).forEach((rule) => {
       if (rule.type === "line_crossing" && rule.line) {
-        state.shapes.push({ kind: "line", id: uniqueLineId(rule.id), points: relative(rule.line, rule.units), extra: {} });
-        rule.line_ref = state.shapes[state.shapes.length - 1].id;
+        const line = stored({ kind: "line", id: uniqueLineId(rule.id), extra: {} }, rule.line, rule.units);
+        state.shapes.push(line);
+        rule.line_ref = line.id;
       }
+    });
+  }
+
+  // Pixel coordinates (units: px) are pixels of the stream's frames: made relative with the
+  // picture's size once it is in, until then with the reference frame's or the stage's.
+  function stored(shape, points, units) {
+    if (units === "px") { shape.pixels = points.map((point) => [point[0], point[1]]); }
+    shape.points = relative(points, units, data.frame || PLACEHOLDER);
+    return shape;
+  }
+
+  function pixelsToPicture() {
+    state.shapes.filter((shape) => shape.pixels).forEach((shape) => {
+      shape.points = relative(shape.pixels, "px", state.size);
+      delete shape.pixels;
     });
   }
 
@@ -492,11 +513,10 @@
     return state.shapes.some((shape) => shape.id === wanted) ? nextId("line") : wanted;
   }
 
-  // Stored pixel coordinates are made relative to the frame size they were drawn on, which
-  // the editor only knows once the picture is in; until then they are kept as they are.
-  function relative(points, units) {
+  // Points as the editor keeps them (0..1): relative ones as they are, pixels divided by the
+  // frame ``size`` they were measured on.
+  function relative(points, units, size) {
     if (units !== "px") { return points.map((point) => [point[0], point[1]]); }
-    const size = data.frame || PLACEHOLDER;
     return points.map((point) => [round(clamp(point[0] / size.width)), round(clamp(point[1] / size.height))]);
   }
 
