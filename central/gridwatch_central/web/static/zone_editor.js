@@ -376,7 +376,11 @@
 
   function label(group, shape, stroke) {
     const [x, y] = px(shape.points[0]);
-    const text = element("text", { x: x + stroke * 2, y: y - stroke * 2, "font-size": stroke * 8, class: "label" }, group);
+    const size = stroke * 8;
+    // Above its first corner, or below it when that corner is at the top of the picture.
+    const top = y - stroke * 2 < size ? y + size + stroke * 2 : y - stroke * 2;
+    const left = Math.min(x + stroke * 2, state.size.width * 0.8);
+    const text = element("text", { x: left, y: top, "font-size": size, class: "label" }, group);
     const rules = window.gwZoneRules ? window.gwZoneRules.namesFor(shape) : [];
     text.textContent = rules.length ? `${shape.id} · ${rules.join(", ")}` : shape.id;
   }
