@@ -285,6 +285,10 @@ def test_lines_are_drawn_dragged_and_nudged_by_keyboard_without_a_picture(
     # The edge never answered: the page said so, and drawing went on regardless.
     expect(page.locator("#snapshot-status.error")).to_contain_text("edge-console", timeout=WAIT_MS)
     screenshot(page, "zone-editor-line")
+    page.get_by_role("link", name="English").click()  # saved: leaving asks nothing
+    expect(page.locator("button[data-tool=polygon]")).to_contain_text("Polygon zone")
+    expect(page.locator("article.rule[data-type=line_crossing]")).to_contain_text("Line crossing")
+    screenshot(page, "zone-editor-en")
 
     stored = admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json()
     [crossing] = stored["rules"]
