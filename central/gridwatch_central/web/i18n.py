@@ -319,6 +319,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "zones.tool_select": ("选择", "Select"),
     "zones.tool_polygon": ("多边形区域", "Polygon zone"),
     "zones.tool_line": ("越线", "Line"),
+    "zones.tool_mask": ("屏蔽区", "Mask"),
     "zones.delete": ("删除", "Delete"),
     "zones.cursor": ("光标", "Cursor"),
     "zones.picture_alt": ("摄像机实时画面", "The camera's live picture"),
@@ -353,6 +354,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "Click the line's two ends; the arrow points to the side counted as 'in'",
     ),
     "zones.js.zone": ("区域", "Zone"),
+    "zones.js.mask": ("屏蔽区", "Mask"),
+    "zones.js.mask_objects": ("屏蔽目标检测", "Masks detections"),
+    "zones.js.mask_motion": ("屏蔽运动", "Masks motion"),
+    "zones.js.hint_mask": (
+        "依次点击屏蔽区顶点（如叠加的时间字幕、摇动的树）；回车闭合；Esc 取消",
+        "Click the mask's corners (a burnt-in clock, a swaying tree); Enter closes it; Esc cancels",
+    ),
     "zones.js.line": ("越线", "Line"),
     "zones.js.no_shapes": (
         "尚未绘制，按 P 画区域、L 画线",

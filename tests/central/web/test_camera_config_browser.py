@@ -234,7 +234,32 @@ def test_an_integrator_onboards_a_camera_and_draws_its_zone_on_the_live_picture(
     _check_stored(admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json())
 
 
-def test_lines_are_drawn_dragged_and_nudged_by_keyboard_without_a_picture(
+def _check_line_and_mask(stored: dict[str, Any]) -> None:
+    """As drawn on the 1280x720 stage, stored relative."""
+    [crossing] = stored["rules"]
+    assert (crossing["type"], crossing["direction"]) == ("line_crossing", "in")
+    (x0, y0), (x1, y1) = crossing["line"]
+    assert (x0, y0) == (pytest.approx(0.5, abs=0.002), pytest.approx(100 / 720, abs=0.002))
+    assert (x1, y1) == (pytest.approx(790 / 1280, abs=0.002), pytest.approx(600 / 720, abs=0.002))
+    assert stored["zones"] == []
+    [mask] = stored["masks"]["motion"]
+    assert stored["masks"]["objects"] == []
+    assert mask["polygon"][2] == [
+        pytest.approx(200 / 1280, abs=0.002),
+        pytest.approx(150 / 720, abs=0.002),
+    ]
+
+
+def _draw_motion_mask(page: Page, stage: tuple[int, int]) -> None:
+    """A motion mask over the top left corner (a swaying tree, say): the mask tool, M."""
+    page.keyboard.press("m")
+    for x, y in [(2, 2), (200, 2), (200, 150), (2, 150)]:
+        _click_at(page, x, y, stage)
+    page.keyboard.press("Enter")
+    page.locator("#zone-list li[data-kind=mask] select").select_option("motion")
+
+
+def test_lines_and_masks_are_drawn_dragged_and_nudged_without_a_picture(
     console: Console, page_factory: NewPage
 ) -> None:
     """The camera's edge is not running: the editor says why there is no picture and still
@@ -273,6 +298,8 @@ def test_lines_are_drawn_dragged_and_nudged_by_keyboard_without_a_picture(
     page.keyboard.press("Shift+ArrowLeft")
     assert _near(_corners(line), [(640, 100), (790, 600)])
 
+    _draw_motion_mask(page, stage)
+
     page.select_option("#rule-type", "line_crossing")
     page.click("#rule-add")
     rule = page.locator("article.rule[data-type=line_crossing]")
@@ -288,15 +315,12 @@ def test_lines_are_drawn_dragged_and_nudged_by_keyboard_without_a_picture(
     page.get_by_role("link", name="English").click()  # saved: leaving asks nothing
     expect(page.locator("button[data-tool=polygon]")).to_contain_text("Polygon zone")
     expect(page.locator("article.rule[data-type=line_crossing]")).to_contain_text("Line crossing")
+    expect(page.locator("#snapshot-status.error")).to_be_visible(timeout=WAIT_MS)
     screenshot(page, "zone-editor-en")
 
-    stored = admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json()
-    [crossing] = stored["rules"]
-    assert (crossing["type"], crossing["direction"]) == ("line_crossing", "in")
-    (x0, y0), (x1, y1) = crossing["line"]
-    assert (x0, y0) == (pytest.approx(0.5, abs=0.002), pytest.approx(100 / 720, abs=0.002))
-    assert (x1, y1) == (pytest.approx(790 / 1280, abs=0.002), pytest.approx(600 / 720, abs=0.002))
-    assert stored["zones"] == []
+    _check_line_and_mask(
+        admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json()
+    )
 
 
 # A 雪亮 list as platforms export it (Chinese headers); row 2's code is one digit short and

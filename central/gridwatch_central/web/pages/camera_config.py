@@ -46,7 +46,7 @@ def config_page(
     if camera is None:
         return not_found(request, console, viewer)
     forms = rule_forms()
-    stored = camera.analysis.model_dump(mode="json", include={"zones", "rules"})
+    stored = camera.analysis.model_dump(mode="json", include={"zones", "rules", "masks"})
     editor = {
         "snapshot_url": f"/console/cameras/{camera.id}/snapshot",
         "save_url": f"/console/cameras/{camera.id}/config",
@@ -100,8 +100,8 @@ def save_config(
         document = json.loads(config)
         if not isinstance(document, dict):
             raise TypeError("not a JSON object")
-        drawn = {"zones": document.get("zones", []), "rules": document.get("rules", [])}
-        # Only zones and rules change here; fps, filters, masks stay as they are.
+        drawn = {key: document[key] for key in ("zones", "rules", "masks") if key in document}
+        # Only what is drawn changes here; fps, filters, tracker settings stay as they are.
         analysis = CameraAnalysis.model_validate(camera.analysis.model_dump(mode="json") | drawn)
     except (ValueError, TypeError) as error:
         problems = problems_of(error)

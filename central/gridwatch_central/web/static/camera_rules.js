@@ -85,7 +85,7 @@
   }
 
   function config() {
-    return { zones: editor.zones(), rules: rules.map(payloadOf) };
+    return { zones: editor.zones(), rules: rules.map(payloadOf), masks: editor.masks() };
   }
 
   // --- the rule cards ---
@@ -232,8 +232,9 @@
     editor.state.shapes.forEach((shape) => {
       const row = document.createElement("tr");
       const watching = rules.filter((rule) => rule[shape.kind] === shape.id).map((rule) => `${rule.id} (${labels.types[rule.type] || rule.type})`);
+      const name = shape.kind === "mask" ? labels[`mask_${shape.maskFor}`] : `${labels[shape.kind]} ${shape.id}`;
       const cells = [
-        `${labels[shape.kind]} ${shape.id}`,
+        name,
         shape.points.map((p) => `(${editor.pxText(p)})`).join(" "),
         shape.points.map((p) => `(${p[0].toFixed(3)}, ${p[1].toFixed(3)})`).join(" "),
         watching.join(", ") || "—",

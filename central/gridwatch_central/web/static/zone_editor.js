@@ -3,7 +3,8 @@
 // the picture the edge sent. Polygon tool: click the corners, then Enter, a double click or a
 // click on the first corner closes it. Line tool: two clicks. Corners drag with the mouse and
 // move with the arrow keys (Shift: 10 px); Delete removes the focused corner or the shape.
-// Keys: P polygon, L line, Esc stop drawing / select, Delete remove.
+// Masks (M) are polygons too: where nothing is detected (objects) or no motion counted.
+// Keys: P polygon, M mask, L line, Esc stop drawing / select, Delete remove.
 "use strict";
 (function () {
   const root = document.getElementById("zone-editor");
@@ -19,12 +20,11 @@
   // Until the edge's picture arrives the stage has the camera's usual 16:9 shape.
   const PLACEHOLDER = { width: 1280, height: 720 };
   const CLOSE_RADIUS_PX = 12; // a click this near the first corner closes the polygon
-  const CLICK_AFTER_DRAG_MS = 300; // a browser sends the click within a frame or two
   const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
   const state = {
     size: Object.assign({}, PLACEHOLDER),
-    shapes: [],      // {kind: "zone"|"line", id, points: [[x, y] relative], extra: {...}}
+    shapes: [],      // {kind: "zone"|"mask"|"line", id, points: [[x, y] relative], extra: {...}}
     selected: null,  // the selected shape
     tool: "select",
     drawing: [],     // corners of the shape being drawn (relative)
@@ -109,8 +109,13 @@
     render();
   }
 
+  // Zones and masks are drawn alike.
+  const isPolygonTool = () => state.tool === "polygon" || state.tool === "mask";
+
   function finishPolygon() {
-    if (state.drawing.length >= 3) { addShape("zone", state.drawing); }
+    if (state.drawing.length < 3) { return; }
+    const shape = addShape(state.tool === "mask" ? "mask" : "zone", state.drawing);
+    if (shape.kind === "mask") { shape.maskFor = "objects"; render(); }
   }
 
   function nearFirstCorner(point) {
@@ -127,13 +132,13 @@
   }
 
   svg.addEventListener("click", (event) => {
-    if (Date.now() - draggedAt < CLICK_AFTER_DRAG_MS) { return; }
+    if (dragEnded) { dragEnded = false; return; }
     if (state.tool === "select") {
       if (event.target === svg) { state.selected = null; render(); }
       return;
     }
     const point = relativeAt(event);
-    if (state.tool === "polygon") {
+    if (isPolygonTool()) {
       if (nearFirstCorner(point)) { finishPolygon(); return; }
       state.drawing.push(point);
     } else if (state.tool === "line") {
@@ -148,7 +153,7 @@
   });
 
   svg.addEventListener("dblclick", (event) => {
-    if (state.tool === "polygon") {
+    if (isPolygonTool()) {
       event.preventDefault();
       // The double click's two clicks added the same corner twice.
       state.drawing.pop();
@@ -200,7 +205,10 @@
 
   // --- dragging corners ---
   let drag = null;
-  let draggedAt = 0; // the click that ends a drag is no click on the picture
+  // The click a browser may send at the end of a drag is no click on the picture; the next
+  // press on the picture itself (a corner's press never reaches it) starts afresh.
+  let dragEnded = false;
+  svg.addEventListener("pointerdown", () => { dragEnded = false; });
 
   function startDrag(event, shape, index) {
     if (state.tool !== "select") { return; }
@@ -226,7 +234,7 @@
     const shape = drag.shape;
     const index = drag.index;
     drag = null;
-    draggedAt = Date.now();
+    dragEnded = true;
     changed();
     focusCorner(shape, index);
   }
@@ -251,7 +259,7 @@
 
   function removeCorner(shape, index) {
     delete shape.pixels;
-    const minimum = shape.kind === "zone" ? 3 : 2;
+    const minimum = shape.kind === "line" ? 2 : 3;
     if (shape.points.length <= minimum) { removeShape(shape); return; }
     shape.points.splice(index, 1);
     changed();
@@ -286,9 +294,10 @@
     }
     const key = event.key.toLowerCase();
     if (key === "p") { setTool("polygon"); }
+    else if (key === "m") { setTool("mask"); }
     else if (key === "l") { setTool("line"); }
     else if (event.key === "Escape") { setTool("select"); }
-    else if (event.key === "Enter" && state.tool === "polygon") { finishPolygon(); }
+    else if (event.key === "Enter" && isPolygonTool()) { finishPolygon(); }
     else { return; }
     event.preventDefault();
   });
@@ -322,7 +331,7 @@
     state.shapes.forEach((shape, shapeIndex) => {
       const selected = editing && shape === state.selected;
       const group = element("g", { class: `shape ${shape.kind}${selected ? " selected" : ""}` }, target);
-      const outline = element(shape.kind === "zone" ? "polygon" : "polyline", {
+      const outline = element(shape.kind === "line" ? "polyline" : "polygon", {
         points: pointsAttribute(shape.points),
         "stroke-width": stroke,
         "data-shape": shapeIndex,
@@ -381,6 +390,10 @@
     const top = y - stroke * 2 < size ? y + size + stroke * 2 : y - stroke * 2;
     const left = Math.min(x + stroke * 2, state.size.width * 0.8);
     const text = element("text", { x: left, y: top, "font-size": size, class: "label" }, group);
+    if (shape.kind === "mask") {
+      text.textContent = labels[`mask_${shape.maskFor}`];
+      return;
+    }
     const rules = window.gwZoneRules ? window.gwZoneRules.namesFor(shape) : [];
     text.textContent = rules.length ? `${shape.id} · ${rules.join(", ")}` : shape.id;
   }
@@ -402,15 +415,7 @@
       const kind = document.createElement("span");
       kind.className = `kind ${shape.kind}`;
       kind.textContent = labels[shape.kind];
-      const name = document.createElement("input");
-      name.value = shape.id;
-      name.size = 12;
-      name.setAttribute("aria-label", labels.shape_id);
-      name.addEventListener("change", () => {
-        const ok = rename(shape, name.value.trim());
-        name.classList.toggle("invalid", !ok);
-        if (!ok) { name.title = labels.bad_id; }
-      });
+      const name = shape.kind === "mask" ? maskChoice(shape) : idInput(shape);
       const pick = document.createElement("button");
       pick.type = "button";
       pick.textContent = labels.select;
@@ -426,6 +431,35 @@
       item.append(head, corners);
       list.appendChild(item);
     });
+  }
+
+  function idInput(shape) {
+    const name = document.createElement("input");
+    name.value = shape.id;
+    name.size = 12;
+    name.setAttribute("aria-label", labels.shape_id);
+    name.addEventListener("change", () => {
+      const ok = rename(shape, name.value.trim());
+      name.classList.toggle("invalid", !ok);
+      if (!ok) { name.title = labels.bad_id; }
+    });
+    return name;
+  }
+
+  // A mask has no id; what it hides is its choice: detections, or motion.
+  function maskChoice(shape) {
+    const choice = document.createElement("select");
+    choice.dataset.mask = "";
+    choice.setAttribute("aria-label", labels.mask);
+    ["objects", "motion"].forEach((value) => {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = labels[`mask_${value}`];
+      option.selected = shape.maskFor === value;
+      choice.appendChild(option);
+    });
+    choice.addEventListener("change", () => { shape.maskFor = choice.value; changed(); });
+    return choice;
   }
 
   function render() {
@@ -489,6 +523,14 @@
       const { id, polygon, units, ...extra } = zone;
       state.shapes.push(stored({ kind: "zone", id: id, extra: extra }, polygon, units));
     });
+    const masks = config.masks || {};
+    ["objects", "motion"].forEach((kind) => {
+      (masks[kind] || []).forEach((mask) => {
+        const shape = stored({ kind: "mask", id: nextId("mask"), extra: {} }, mask.polygon, mask.units);
+        shape.maskFor = kind;
+        state.shapes.push(shape);
+      });
+    });
     (config.rules || []).forEach((rule) => {
       if (rule.type === "line_crossing" && rule.line) {
         const line = stored({ kind: "line", id: uniqueLineId(rule.id), extra: {} }, rule.line, rule.units);
@@ -529,7 +571,16 @@
       Object.assign({ id: shape.id, polygon: shape.points.map((p) => [p[0], p[1]]), units: "relative" }, shape.extra));
   }
 
+  function masks() {
+    const chosen = { objects: [], motion: [] };
+    state.shapes.filter((shape) => shape.kind === "mask").forEach((shape) => {
+      chosen[shape.maskFor].push({ polygon: shape.points.map((p) => [p[0], p[1]]), units: "relative" });
+    });
+    return chosen;
+  }
+
   window.gwZoneEditor = {
+    masks: masks,
     state: state,
     edits: editorState,
     labels: labels,
