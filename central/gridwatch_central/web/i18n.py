@@ -214,6 +214,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "edges.edges": ("边缘节点", "Edges"),
     "edges.cameras": ("摄像机", "Cameras"),
+    "edges.filter": ("筛选：编号、名称、网格、状态…（/）", "Filter: id, name, grid, status… (/)"),
     "edges.state": ("状态", "State"),
     "edges.state.online": ("在线", "Online"),
     "edges.state.offline": ("离线", "Offline"),

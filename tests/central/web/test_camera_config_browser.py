@@ -379,3 +379,7 @@ def test_an_integrator_imports_a_camera_list_after_a_dry_run(
         assert camera["has_credentials"]
     page.goto(f"{console.url}/console/edges")
     expect(page.locator("tr[data-camera]")).to_have_count(3)
+    page.keyboard.press("/")  # the filter, as you type
+    page.keyboard.type("黄水大道 南")
+    expect(page.locator("tr[data-camera]:visible")).to_have_count(1)
+    expect(page.locator("#camera-count")).to_have_text("1 / 3")
