@@ -19,6 +19,7 @@ import threading
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
+from ipaddress import ip_network
 from pathlib import Path
 
 import yaml
@@ -38,6 +39,7 @@ from gridwatch_central.config import (
 from gridwatch_central.routing import AutoVerifyRule, load_routing_config
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
+from gridwatch_contract.camera.url_policy import UrlPolicy
 from gridwatch_contract.messages import EventType, GeoPoint
 from gridwatch_edge.config import EdgeConfig, load_edge_config
 from gridwatch_edge.detector import Detector, load_detector
@@ -127,6 +129,14 @@ def prepare(options: DemoOptions, paths: AssetPaths, data_dir: Path) -> DemoPlan
             "http": HttpConfig(host="127.0.0.1", port=_usable_port(options.http_port)),
             "sensors": central.sensors.model_copy(
                 update={"types_file": (paths.configs_dir / "sensor_types.yaml").resolve()}
+            ),
+            # The demo's camera is a file on this machine registered at 127.0.0.1 (central
+            # never opens it): loopback allow-listed explicitly, and a camera key of the run's own.
+            "onboarding": central.onboarding.model_copy(
+                update={
+                    "key_file": (data_dir / "camera.key").resolve(),
+                    "url_policy": UrlPolicy(allow_cidrs=[ip_network("127.0.0.0/8")]),
+                }
             ),
             # A fresh admin password per demo run, printed at start: the API is never open.
             "auth": AuthConfig(

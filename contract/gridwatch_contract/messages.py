@@ -375,9 +375,11 @@ class EdgeConfigMessage(_VersionedMessage):
     the edge's config topic by central or an integrator.
 
     The edge applies a revision higher than the one it runs: cameras whose settings did not
-    change keep running untouched. Each camera object is validated by the edge against its
-    camera configuration (the ``cameras`` section of the edge YAML: id, url, zones, rules,
-    ...); an invalid document is rejected as a whole, with the key and the problem logged.
+    change keep running untouched. Each camera object is a ``CameraConfig`` of
+    ``gridwatch_contract.camera`` (id, url, zones, rules, ...), the model central validates
+    with before publishing and the edge again before applying; a document with an invalid
+    camera is rejected as a whole, and the edge reports why, per camera, in the ``config`` of
+    its status message.
     """
 
     edge_id: Identifier

@@ -228,7 +228,7 @@ class EdgeRuntime:
                 motion=self._config.motion,
                 scheduling=self._config.cpu_scheduling,
                 window=self._media_window,
-                clips=self._clips.for_camera(camera) if self._clips is not None else None,
+                clips=self._clips.for_camera(camera, guard) if self._clips is not None else None,
                 url_guard=guard,
             )
         )

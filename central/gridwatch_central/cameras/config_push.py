@@ -5,7 +5,7 @@ dirty); right after the commit the config is built from the database and publish
 with QoS 1 on the edge's config topic, and the dirty mark cleared. Publishing holds the edge
 row locked, so two central processes publishing for one edge do it in revision order and the
 retained message is always the newest revision. Whatever could not be published (broker
-away) stays dirty and is retried every ``republish_interval_s`` and at every reconnect.
+away) stays dirty and is retried every ``republish_interval_s``.
 
 An edge that was offline gets the retained newest revision when it reconnects.
 """
@@ -19,12 +19,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.cameras.models import CameraAnalysis
 from gridwatch_central.cameras.vault import CameraKeyError, UrlVault
 from gridwatch_central.db import edge_config_repository as repo
 from gridwatch_central.db.tables import CameraRow
+from gridwatch_central.periodic import PeriodicTask
 from gridwatch_contract.broker import BrokerConfig, BrokerConfigError, make_client
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import EdgeConfigMessage
@@ -67,14 +69,15 @@ class ConfigPublisher:
         self._sessions = sessions
         self._vault = vault
         self._topics = broker.topics
-        self._interval_s = republish_interval_s
         self._clock = clock
         self._client = make_client(broker, client_id)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # What could not be published (broker away, another process holding the row) is
+        # retried every interval, and within one interval of a reconnect.
+        self._retries = PeriodicTask(
+            "config-push", republish_interval_s, self.publish_dirty, run_at_start=False
+        )
         self._connected = threading.Event()
 
     def start(self) -> None:
@@ -85,14 +88,10 @@ class ConfigPublisher:
         except (OSError, BrokerConfigError) as error:
             log.error("config publisher cannot reach %s: %s", self._broker.display(), error)
         self._client.loop_start()
-        self._thread = threading.Thread(target=self._retry_loop, name="config-push", daemon=True)
-        self._thread.start()
+        self._retries.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._retries.stop()
         self._client.disconnect()
         self._client.loop_stop()
 
@@ -123,25 +122,15 @@ class ConfigPublisher:
             return False
         with self._sessions() as session:
             edge = repo.lock_edge(session, edge_id)
-            if edge is None or not edge.config_dirty:
-                return True
-            if not edge.registered:
-                # Only edges in the registry take their cameras from central; an edge central
-                # merely heard of keeps the cameras of its own YAML (it stays dirty, so
-                # registering it publishes everything at once).
+            # Only edges in the registry take their cameras from central; an edge central
+            # merely heard of keeps the cameras of its own YAML (it stays dirty, so
+            # registering it publishes everything at once).
+            if edge is None or not edge.config_dirty or not edge.registered:
                 return True
             revision = edge.config_revision
-            try:
-                cameras = [
-                    camera_document(row, stream_url(row, self._vault))
-                    for row in repo.enabled_cameras(session, edge_id)
-                ]
-            except CameraKeyError as error:
-                log.error("config of edge %s not published: %s", edge_id, error)
+            message = self._message(session, edge_id, revision)
+            if message is None:
                 return False
-            message = EdgeConfigMessage(
-                edge_id=edge_id, revision=revision, issued_at=self._clock(), cameras=cameras
-            )
             info = self._client.publish(
                 self._topics.edge_config(edge_id),
                 encode_message(message),
@@ -155,20 +144,32 @@ class ConfigPublisher:
             session.commit()
         # Never the cameras' URLs: they carry credentials.
         log.info(
-            "published config revision %d of edge %s (%d cameras)", revision, edge_id, len(cameras)
+            "published config revision %d of edge %s (%d cameras)",
+            revision,
+            edge_id,
+            len(message.cameras),
         )
         return True
 
-    def _retry_loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self._interval_s)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.publish_dirty()
-            except Exception:  # a database hiccup must not end the retries
-                log.exception("republishing edge configs failed")
+    def _message(self, session: Session, edge_id: str, revision: int) -> EdgeConfigMessage | None:
+        """The edge's config now, or None (logged) when it cannot be built."""
+        try:
+            cameras = [
+                camera_document(row, stream_url(row, self._vault))
+                for row in repo.enabled_cameras(session, edge_id)
+            ]
+        except CameraKeyError as error:
+            log.error("config of edge %s not published: %s", edge_id, error)
+            return None
+        try:
+            return EdgeConfigMessage(
+                edge_id=edge_id, revision=revision, issued_at=self._clock(), cameras=cameras
+            )
+        except ValidationError:
+            # More cameras than one config carries (the contract's bound): the edge keeps its
+            # previous config until some are moved or disabled.
+            log.error("config of edge %s not published: %d cameras", edge_id, len(cameras))
+            return None
 
     def _on_connect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
@@ -177,7 +178,6 @@ class ConfigPublisher:
             log.error("broker %s refused the config publisher: %s", self._broker.display(), reason)
             return
         self._connected.set()
-        self._wake.set()  # publish what changed while away, from the retry thread
 
     def _on_disconnect(self, *_args: Any) -> None:
         self._connected.clear()

@@ -102,7 +102,8 @@ class EdgeHealth:
         for edge, reported in edges:
             cameras = reported
             if visible is not None:
-                if not visible.edge(edge.id, reported):
+                # A registered edge placed in the caller's grids is theirs before any camera.
+                if not visible.edge(edge.id, reported) and not scope.covers_grid(edge.grid_code):
                     continue
                 cameras = [camera for camera in reported if camera.camera_id in visible.cameras]
             shown.append(self._edge_out(edge, cameras, registered, now))

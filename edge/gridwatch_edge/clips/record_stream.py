@@ -20,7 +20,7 @@ from gridwatch_edge.errors import SourceError
 from gridwatch_edge.scheduling import CpuScheduling, schedule_this_thread
 from gridwatch_edge.sources.decoding import PacketTap
 from gridwatch_edge.sources.pyav_stream import open_container
-from gridwatch_edge.sources.url import SourceKind, check_source_url
+from gridwatch_edge.sources.url import SourceKind, UrlGuard, check_source_url
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,9 @@ class RecordStream:
         *,
         settings: SourceSettings,
         scheduling: CpuScheduling = "normal",
+        url_guard: UrlGuard | None = None,
     ) -> None:
+        self._url_guard = url_guard
         if check_source_url(url) is not SourceKind.LIVE:
             raise SourceError(f"camera {camera_id}: record_url must be an rtsp:// stream")
         self.camera_id = camera_id
@@ -67,8 +69,9 @@ class RecordStream:
         """Demux until the stream fails or stop is asked; True if packets arrived."""
         name = redact_url(self._url)
         try:
+            url = self._url if self._url_guard is None else self._url_guard(self._url)
             container = open_container(
-                self._url,
+                url,
                 SourceKind.LIVE,
                 open_timeout_s=self._settings.open_timeout_s,
                 read_timeout_s=self._settings.stall_timeout_s,

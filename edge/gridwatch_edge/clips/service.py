@@ -15,7 +15,7 @@ from gridwatch_edge.clips.worker import ClipWorker
 from gridwatch_edge.config import CameraConfig, SourceSettings
 from gridwatch_edge.outbox import ResendPolicy
 from gridwatch_edge.scheduling import CpuScheduling
-from gridwatch_edge.sources.url import SourceKind, check_source_url
+from gridwatch_edge.sources.url import SourceKind, UrlGuard, check_source_url
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,9 @@ class EdgeClips:
         )
         return self.sender
 
-    def for_camera(self, camera: CameraConfig) -> CameraClips:
-        """The camera's recorder (its ``record_url`` stream if it has one); not started."""
+    def for_camera(self, camera: CameraConfig, url_guard: UrlGuard | None = None) -> CameraClips:
+        """The camera's recorder (its ``record_url`` stream if it has one); not started.
+        ``url_guard`` checks the record stream's address before each connection."""
         source = camera.record_url or camera.url
         recorder = CameraClipRecorder(
             camera.id,
@@ -67,6 +68,7 @@ class EdgeClips:
                 recorder,
                 settings=self._sources,
                 scheduling=self._scheduling,
+                url_guard=url_guard,
             )
             return CameraClips(recorder, record_stream=stream)
         problem = None

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from gridwatch_central.cameras.vault import CameraKeyError, UrlVault
+from gridwatch_central.db import edge_config_repository
 from gridwatch_central.runtime import CentralRuntime
 from gridwatch_contract.broker import BrokerConfig
 from gridwatch_contract.codec import decode_message, encode_message
@@ -247,3 +248,35 @@ def _report(broker: BrokerConfig, edge_id: str, report: ConfigReport) -> None:
         publisher.publish(broker.topics.edge_status(edge_id), encode_message(status), retain=True)
     finally:
         publisher.close()
+
+
+def test_the_analysis_schema_lists_every_rule_type(huangshui: CentralRuntime) -> None:
+    schema = admin_client(huangshui).get("/api/v1/cameras/analysis-schema").json()
+    rule_types = {
+        definition["properties"]["type"].get("const")
+        or tuple(definition["properties"]["type"].get("enum", ()))
+        for definition in schema["$defs"].values()
+        if "type" in definition.get("properties", {})
+    }
+    assert {"crowd", "road_blockage", "illegal_parking", "line_crossing"} <= rule_types
+
+
+def test_a_change_that_could_not_be_published_is_published_later(
+    huangshui: CentralRuntime, broker: BrokerConfig
+) -> None:
+    """As if the process that made the change had lost the broker: the revision is committed
+    and marked, and the retry round of a central that has the broker publishes it."""
+    client = admin_client(huangshui)
+    assert client.post("/api/v1/edges", json={"id": EDGE_A, "name": "x"}).status_code == 201
+    _retained_config(broker, EDGE_A, revision=1)
+    with huangshui.sessions() as session:
+        revision = edge_config_repository.bump_revision(session, EDGE_A)
+        session.commit()
+    assert _retained_config(broker, EDGE_A, revision=revision).revision == revision
+
+    def published() -> bool:
+        with huangshui.sessions() as session:
+            edge = edge_config_repository.get_edge(session, EDGE_A)
+            return edge is not None and not edge.config_dirty
+
+    wait_until(published, timeout_s=10)

@@ -86,7 +86,7 @@ def test_bad_messages_are_quarantined_and_the_consumer_keeps_going(
     assert "not valid UTF-8 JSON" in reasons[0][1]
     assert reasons[1][1] == "AlertMessage has no field(s): colour"
     assert "schema_version 2 is not supported" in reasons[2][1]
-    assert reasons[3][1] == "AlertMessage has no field(s): at, software_version"
+    assert reasons[3][1] == "AlertMessage has no field(s): at, software_version, config"
     # Senders whose message still names an alert are told it was rejected, and why.
     wait_until(lambda: len(_acks(edge)) == 3)
     statuses = sorted((a.status, (a.reason or "")[:19]) for a in _acks(edge))

@@ -102,6 +102,13 @@ async def import_cameras(
         raise _refused(error) from None
 
 
+@router.get("/analysis-schema", response_model=dict[str, Any])
+def analysis_schema() -> dict[str, Any]:
+    """JSON Schema of ``analysis`` (zones, every rule type with its parameters, thresholds),
+    for forms that build it: the same models the edge validates with."""
+    return CameraAnalysis.model_json_schema()
+
+
 @router.get("", response_model=CameraPage)
 def list_cameras(
     session: SessionDep,
