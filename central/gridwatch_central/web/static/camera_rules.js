@@ -165,7 +165,14 @@
     id.value = rule.id;
     id.size = 14;
     id.dataset.ruleId = "";
-    id.addEventListener("change", () => { rule.id = id.value.trim(); editor.render(); });
+    id.addEventListener("change", () => {
+      const wanted = id.value.trim();
+      const clash = rules.some((other) => other !== rule && other.id === wanted);
+      const ok = editor.idPattern.test(wanted) && !clash;
+      id.classList.toggle("invalid", !ok);
+      id.title = ok ? "" : labels.bad_id;
+      if (ok) { rule.id = wanted; editor.render(); }
+    });
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = labels.delete;
@@ -205,11 +212,16 @@
     }
   }
 
-  // Shapes renamed or removed in the editor: rules follow a rename; the cards re-list shapes.
+  // Shapes renamed or removed in the editor: rules follow a rename and lose a removed shape
+  // (a line crossing then counts in the whole picture; the others need a zone chosen).
   editor.onChange((event) => {
     if (event && event.renamed) {
       const { from, to, kind } = event.renamed;
       rules.forEach((rule) => { if (rule[kind] === from) { rule[kind] = to; } });
+    }
+    if (event && event.removed) {
+      const { id, kind } = event.removed;
+      rules.forEach((rule) => { if (rule[kind] === id) { rule[kind] = ""; } });
     }
     render();
   });

@@ -82,7 +82,9 @@
   function removeShape(shape) {
     state.shapes = state.shapes.filter((other) => other !== shape);
     if (state.selected === shape) { state.selected = null; }
-    changed();
+    editorState.dirty = true;
+    render();
+    listeners.forEach((listener) => listener({ removed: { kind: shape.kind, id: shape.id } }));
   }
 
   function rename(shape, id) {
@@ -581,6 +583,7 @@
 
   window.gwZoneEditor = {
     masks: masks,
+    idPattern: ID_PATTERN,
     state: state,
     edits: editorState,
     labels: labels,
