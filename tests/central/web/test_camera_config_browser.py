@@ -323,6 +323,31 @@ def test_lines_and_masks_are_drawn_dragged_and_nudged_without_a_picture(
     )
 
 
+def test_a_rule_the_models_refuse_is_explained_and_nothing_is_saved(
+    console: Console, page_factory: NewPage
+) -> None:
+    _register(console, "rtsp://10.0.0.7/main")
+    page = page_factory(INTEGRATOR)
+    page.goto(f"{console.url}/console/cameras/{CAMERA}/config")
+    expect(page.locator("#zone-hint")).not_to_be_empty()
+    stage = (1280, 720)
+    page.keyboard.press("p")
+    for x, y in [(100, 100), (500, 100), (500, 500)]:
+        _click_at(page, x, y, stage)
+    page.keyboard.press("Enter")
+    page.select_option("#rule-type", "crowd")
+    page.click("#rule-add")  # its required parameters left empty
+    page.click("#preview-open")
+    page.click("#save-confirm")
+    outcome = page.locator("#save-outcome.error")
+    expect(outcome).to_contain_text("配置未通过校验")
+    expect(outcome).to_contain_text("min_persons")
+    stored = admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json()
+    assert (stored["zones"], stored["rules"]) == ([], [])
+    page.click("#preview-dialog button[type=submit]")
+    expect(page.locator("#snapshot-status.error")).to_be_visible(timeout=WAIT_MS)
+
+
 # A 雪亮 list as platforms export it (Chinese headers); row 2's code is one digit short and
 # row 3's address is the cloud metadata service.
 LIST_HEADER = "国标编码,设备名称,取流地址,经度,纬度,边缘节点"
