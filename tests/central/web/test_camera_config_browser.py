@@ -24,7 +24,7 @@ from gridwatch_central.auth.scope import Role
 from tests.central.api.clients import admin_client
 from tests.central.helpers import DEMO_POINT
 from tests.central.web.conftest import PASSWORD, WAIT_MS, Console, screenshot
-from tests.e2e.onboarding import EdgeProcess, wait_analysing, wait_for_state
+from tests.e2e.onboarding import STEP_TIMEOUT_S, EdgeProcess, wait_analysing, wait_for_state
 from tests.edge.sources.rtsp_server import RtspServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rtsp]
@@ -224,11 +224,11 @@ def test_an_integrator_onboards_a_camera_and_draws_its_zone_on_the_live_picture(
         expect(page.locator("#save-outcome.ok")).to_be_visible()
 
         # The edge validates and applies the new revision and says so; the camera list
-        # shows it.
-        wait_for_state(admin_client(console.runtime), CAMERA, "applied")
+        # shows it, without a reload (its rows are fetched again while one is pending).
         page.goto(f"{console.url}/console/edges")
         status = page.locator(f"tr[data-camera='{CAMERA}'] .config-status")
-        expect(status).to_have_text("已应用")
+        expect(status).to_have_text("已应用", timeout=STEP_TIMEOUT_S * 1000)
+        assert wait_for_state(api, CAMERA, "applied")["state"] == "applied"
         screenshot(page, "cameras-applied")
 
     _check_stored(admin_client(console.runtime).get(f"/api/v1/cameras/{CAMERA}/analysis").json())

@@ -101,6 +101,9 @@ def test_an_integrator_adds_edits_moves_disables_and_deletes_a_camera(
     assert 'data-camera="gate-west"' in edges
     assert "s3cret" not in edges
     assert "待应用" in edges  # pending until the edge confirms
+    assert 'hx-get="/console/edges/cameras"' in edges  # so the rows are fetched again
+    rows = integrator.get("/console/edges/cameras").text
+    assert 'data-camera="gate-west"' in rows
 
     # Zones stay when the camera itself is edited; the redacted URL keeps the credentials.
     assert api.put("/api/v1/cameras/gate-west/analysis", json={"zones": [ZONE]}).status_code == 200

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gridwatch_central.cameras import service as cameras
+from gridwatch_central.cameras.models import CameraOut
 from gridwatch_central.edges.registry import EdgeRegistered
 from gridwatch_central.web.deps import Console, ConsoleDep, ViewerDep
 from gridwatch_central.web.pages.camera_access import is_editor, sees
@@ -16,11 +17,41 @@ from gridwatch_central.web.session import Viewer
 router = APIRouter(prefix="/console")
 # Edges and cameras listed; a district has a few hundred cameras on some tens of edges.
 LIST_LIMIT = 500
+# While a camera's config is pending the rows are fetched again this often: an edge applies
+# a config within 5 s, and a few hundred rows every 3 s are nothing for central.
+POLL_S = 3
 
 
 @router.get("/edges", response_class=HTMLResponse)
 def edges_page(request: Request, console: ConsoleDep, viewer: ViewerDep) -> Response:
     return render_edges(request, console, viewer)
+
+
+@router.get("/edges/cameras", response_class=HTMLResponse)
+def camera_rows(request: Request, console: ConsoleDep, viewer: ViewerDep) -> Response:
+    """The camera rows alone (htmx), while some camera's config is pending."""
+    return console.renderer.page(
+        request,
+        viewer,
+        "_camera_rows.html",
+        cameras=_cameras(console, viewer),
+        editor=is_editor(viewer),
+        poll_s=POLL_S,
+    )
+
+
+def _cameras(console: Console, viewer: Viewer) -> list[CameraOut]:
+    context = console.context
+    with context.sessions() as session:
+        listed = cameras.list_cameras(
+            session,
+            context.grid_store.index,
+            edge_id=None,
+            grid_code=None,
+            limit=LIST_LIMIT,
+            offset=0,
+        ).items
+    return [camera for camera in listed if sees(viewer, camera)]
 
 
 def render_edges(
@@ -34,15 +65,11 @@ def render_edges(
     """The page; after a registration with the new edge's password and bootstrap file, which
     central keeps no copy of (shown this once, never cached)."""
     context = console.context
-    index = context.grid_store.index
     with context.sessions() as session:
-        listed = cameras.list_cameras(
-            session, index, edge_id=None, grid_code=None, limit=LIST_LIMIT, offset=0
-        ).items
         edges = context.edge_health.list_edges(
             session,
             scope=viewer.scope,
-            grid=index,
+            grid=context.grid_store.index,
             now=context.clock(),
             limit=LIST_LIMIT,
             offset=0,
@@ -53,7 +80,8 @@ def render_edges(
         viewer,
         "edges.html",
         status_code=400 if error else 200,
-        cameras=[camera for camera in listed if sees(viewer, camera)],
+        cameras=_cameras(console, viewer),
+        poll_s=POLL_S,
         edges=edges,
         editor=is_editor(viewer),
         registered=registered,

@@ -5,10 +5,11 @@
   const filter = document.getElementById("camera-filter");
   const table = document.getElementById("camera-table");
   if (!filter || !table) { return; }
-  const rows = Array.from(table.querySelectorAll("tbody tr[data-camera]"));
   const count = document.getElementById("camera-count");
+  let rows = [];
 
   function apply() {
+    rows = Array.from(table.querySelectorAll("tbody tr[data-camera]"));
     const words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     let shown = 0;
     rows.forEach((row) => {
@@ -21,6 +22,8 @@
   }
 
   filter.addEventListener("input", apply);
+  // Rows fetched again while a config is pending keep the filter.
+  document.body.addEventListener("htmx:afterSwap", apply);
   document.addEventListener("keydown", (event) => {
     if (event.key === "/" && !event.target.closest("input, select, textarea")) {
       event.preventDefault();
