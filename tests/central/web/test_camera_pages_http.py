@@ -176,6 +176,10 @@ def test_zones_and_rules_are_saved_only_when_the_edge_models_accept_them(
     )
     assert saved.status_code == 200, saved.text
     assert saved.json()["state"] == "pending"
+    # What the page asks while pending (until the edge reports).
+    status = integrator.get("/console/cameras/gate-west/status").json()
+    assert (status["state"], status["revision"]) == ("pending", saved.json()["revision"])
+    assert status["status_text"].startswith("待应用")
     analysis = api.get("/api/v1/cameras/gate-west/analysis").json()
     assert [zone["id"] for zone in analysis["zones"]] == ["road"]
     assert analysis["rules"][0]["dwell_s"] == 60

@@ -50,6 +50,8 @@ def config_page(
     editor = {
         "snapshot_url": f"/console/cameras/{camera.id}/snapshot",
         "save_url": f"/console/cameras/{camera.id}/config",
+        "status_url": f"/console/cameras/{camera.id}/status",
+        "state": camera.config.state,
         "config": stored,
         # Pixel zones (units: px) were drawn on a frame of the reference size, if one is known.
         "frame": camera.homography.frame.model_dump() if camera.homography else None,
@@ -115,21 +117,24 @@ def save_config(
         )
     if saved is None:  # deleted meanwhile
         return JSONResponse({"detail": translate("error.not_found", viewer.language)}, 404)
-    return JSONResponse(
-        {
-            "ok": True,
-            "message": translate("zones.saved", viewer.language),
-            "revision": saved.config.revision,
-            "state": saved.config.state,
-            "status_text": status_text(saved, viewer.language),
-        }
-    )
+    message = translate("zones.saved", viewer.language)
+    return JSONResponse({"ok": True, "message": message, **_status(saved, viewer.language)})
 
 
-def status_text(camera: CameraOut, language: Language) -> str:
-    """pending / applied / failed: reason, in the viewer's words."""
+@router.get("/{camera_id}/status")
+def config_status(console: ConsoleDep, viewer: EditorViewer, camera_id: CameraIdPath) -> Response:
+    """Whether the edge runs the camera's newest config yet (the page asks while pending)."""
+    camera = find_camera(console, viewer, camera_id)
+    if camera is None:
+        return JSONResponse({"detail": translate("error.not_found", viewer.language)}, 404)
+    return JSONResponse(_status(camera, viewer.language))
+
+
+def _status(camera: CameraOut, language: Language) -> dict[str, Any]:
+    """pending / applied / failed: reason, in the viewer's words, and the revision."""
     state = translate(f"config.{camera.config.state}", language)
-    return f"{state}: {camera.config.reason}" if camera.config.reason else state
+    text = f"{state}: {camera.config.reason}" if camera.config.reason else state
+    return {"state": camera.config.state, "status_text": text, "revision": camera.config.revision}
 
 
 def editor_labels(language: Language, forms: list[RuleForm]) -> dict[str, Any]:

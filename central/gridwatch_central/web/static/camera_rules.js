@@ -292,14 +292,37 @@
     });
     if (result.ok) {
       editor.edits.dirty = false;
-      const status = document.getElementById("config-status");
-      if (status && result.body.status_text) {
-        status.textContent = result.body.status_text;
-        status.className = `config-status ${result.body.state}`;
-      }
+      showStatus(result.body);
       document.getElementById("zone-editor").dataset.saved = String(result.body.revision || "");
+      watchStatus();
     }
   });
+
+  // --- whether the edge runs it yet ---
+  // Asked again this often while pending: an edge applies a config within 5 s.
+  const STATUS_POLL_MS = 3000;
+  let watching = null;
+
+  function showStatus(body) {
+    const status = document.getElementById("config-status");
+    if (!status || !body.status_text) { return; }
+    status.textContent = body.status_text;
+    status.className = `config-status ${body.state}`;
+  }
+
+  function watchStatus() {
+    clearTimeout(watching);
+    watching = setTimeout(async () => {
+      const response = await fetch(editor.data.status_url, {
+        credentials: "same-origin", headers: { Accept: "application/json" },
+      });
+      if (!response.ok) { return; }
+      const body = await response.json();
+      showStatus(body);
+      if (body.state === "pending") { watchStatus(); }
+    }, STATUS_POLL_MS);
+  }
+  if (editor.data.state === "pending") { watchStatus(); }
 
   (editor.data.config.rules || []).forEach((stored) => {
     if (forms.has(stored.type)) { rules.push(ruleFrom(stored)); }
