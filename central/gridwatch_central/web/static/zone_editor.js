@@ -4,7 +4,8 @@
 // click on the first corner closes it. Line tool: two clicks. Corners drag with the mouse and
 // move with the arrow keys (Shift: 10 px); Delete removes the focused corner or the shape.
 // Masks (M) are polygons too: where nothing is detected (objects) or no motion counted.
-// Keys: P polygon, M mask, L line, Esc stop drawing / select, Delete remove.
+// Keys: P polygon, M mask, L line, Esc stop drawing / select, Delete remove. The shape list,
+// the picture and loading and saving the camera's config are in zone_panel.js.
 "use strict";
 (function () {
   const root = document.getElementById("zone-editor");
@@ -12,9 +13,7 @@
   const data = JSON.parse(document.getElementById("zone-editor-data").textContent);
   const labels = data.labels;
   const svg = document.getElementById("zone-overlay");
-  const picture = document.getElementById("zone-picture");
   const readout = document.getElementById("zone-cursor");
-  const list = document.getElementById("zone-list");
   const hint = document.getElementById("zone-hint");
   const SVG_NS = "http://www.w3.org/2000/svg";
   // Until the edge's picture arrives the stage has the camera's usual 16:9 shape.
@@ -400,204 +399,37 @@
     text.textContent = rules.length ? `${shape.id} · ${rules.join(", ")}` : shape.id;
   }
 
-  function renderList() {
-    list.replaceChildren();
-    if (state.shapes.length === 0) {
-      const empty = document.createElement("li");
-      empty.className = "empty small";
-      empty.textContent = labels.no_shapes;
-      list.appendChild(empty);
-    }
-    state.shapes.forEach((shape) => {
-      const item = document.createElement("li");
-      item.className = shape === state.selected ? "selected" : "";
-      item.dataset.kind = shape.kind;
-      const head = document.createElement("div");
-      head.className = "row";
-      const kind = document.createElement("span");
-      kind.className = `kind ${shape.kind}`;
-      kind.textContent = labels[shape.kind];
-      const name = shape.kind === "mask" ? maskChoice(shape) : idInput(shape);
-      const pick = document.createElement("button");
-      pick.type = "button";
-      pick.textContent = labels.select;
-      pick.addEventListener("click", () => { setTool("select"); state.selected = shape; render(); focusCorner(shape, 0); });
-      const drop = document.createElement("button");
-      drop.type = "button";
-      drop.textContent = labels.delete;
-      drop.addEventListener("click", () => removeShape(shape));
-      head.append(kind, name, pick, drop);
-      const corners = document.createElement("div");
-      corners.className = "corners small";
-      corners.textContent = shape.points.map((point) => `(${pxText(point)})`).join(" ");
-      item.append(head, corners);
-      list.appendChild(item);
-    });
-  }
-
-  function idInput(shape) {
-    const name = document.createElement("input");
-    name.value = shape.id;
-    name.size = 12;
-    name.setAttribute("aria-label", labels.shape_id);
-    name.addEventListener("change", () => {
-      const ok = rename(shape, name.value.trim());
-      name.classList.toggle("invalid", !ok);
-      if (!ok) { name.title = labels.bad_id; }
-    });
-    return name;
-  }
-
-  // A mask has no id; what it hides is its choice: detections, or motion.
-  function maskChoice(shape) {
-    const choice = document.createElement("select");
-    choice.dataset.mask = "";
-    choice.setAttribute("aria-label", labels.mask);
-    ["objects", "motion"].forEach((value) => {
-      const option = document.createElement("option");
-      option.value = value;
-      option.textContent = labels[`mask_${value}`];
-      option.selected = shape.maskFor === value;
-      choice.appendChild(option);
-    });
-    choice.addEventListener("change", () => { shape.maskFor = choice.value; changed(); });
-    return choice;
-  }
+  // The panels beside the picture (shape list) redraw with it (zone_panel.js).
+  const panels = [];
 
   function render() {
     draw(svg, true);
-    renderList();
-  }
-
-  // --- the picture ---
-  const status = document.getElementById("snapshot-status");
-
-  let pictureUrl = null;
-
-  function noPicture(reason) {
-    status.textContent = `${labels.no_picture} ${reason}`;
-    status.className = "small error";
-  }
-
-  // Fetched rather than set as the image's src, so that a refusal's reason (JSON) is read
-  // from the same one request: an edge that does not answer costs its timeout once.
-  async function loadPicture() {
-    status.textContent = labels.loading;
-    status.className = "small";
-    let response;
-    try {
-      response = await fetch(`${data.snapshot_url}?t=${Date.now()}`, {
-        credentials: "same-origin",
-        headers: { Accept: "image/jpeg, application/json" },
-      });
-    } catch (error) {
-      noPicture(String(error));
-      return;
-    }
-    if (!response.ok) {
-      let body = {};
-      try { body = await response.json(); } catch (_) { /* no reason given */ }
-      if (response.status === 401 && body.login) { window.location = body.login; }
-      noPicture(body.detail || String(response.status));
-      return;
-    }
-    if (pictureUrl) { URL.revokeObjectURL(pictureUrl); }
-    pictureUrl = URL.createObjectURL(await response.blob());
-    picture.src = pictureUrl;
-  }
-
-  picture.addEventListener("load", () => {
-    state.size = { width: picture.naturalWidth, height: picture.naturalHeight };
-    status.textContent = `${labels.picture} ${state.size.width} × ${state.size.height} px`;
-    root.classList.add("has-picture");
-    pixelsToPicture();
-    render();
-  });
-
-  picture.addEventListener("error", () => noPicture(""));
-
-  document.getElementById("snapshot-reload").addEventListener("click", loadPicture);
-
-  // --- what the page loaded and saves ---
-  function load(config) {
-    state.shapes = [];
-    (config.zones || []).forEach((zone) => {
-      const { id, polygon, units, ...extra } = zone;
-      state.shapes.push(stored({ kind: "zone", id: id, extra: extra }, polygon, units));
-    });
-    const masks = config.masks || {};
-    ["objects", "motion"].forEach((kind) => {
-      (masks[kind] || []).forEach((mask) => {
-        const shape = stored({ kind: "mask", id: nextId("mask"), extra: {} }, mask.polygon, mask.units);
-        shape.maskFor = kind;
-        state.shapes.push(shape);
-      });
-    });
-    (config.rules || []).forEach((rule) => {
-      if (rule.type === "line_crossing" && rule.line) {
-        const line = stored({ kind: "line", id: uniqueLineId(rule.id), extra: {} }, rule.line, rule.units);
-        state.shapes.push(line);
-        rule.line_ref = line.id;
-      }
-    });
-  }
-
-  // Pixel coordinates (units: px) are pixels of the stream's frames: made relative with the
-  // picture's size once it is in, until then with the reference frame's or the stage's.
-  function stored(shape, points, units) {
-    if (units === "px") { shape.pixels = points.map((point) => [point[0], point[1]]); }
-    shape.points = relative(points, units, data.frame || PLACEHOLDER);
-    return shape;
-  }
-
-  function pixelsToPicture() {
-    state.shapes.filter((shape) => shape.pixels).forEach((shape) => {
-      shape.points = relative(shape.pixels, "px", state.size);
-      delete shape.pixels;
-    });
-  }
-
-  function uniqueLineId(wanted) {
-    return state.shapes.some((shape) => shape.id === wanted) ? nextId("line") : wanted;
-  }
-
-  // Points as the editor keeps them (0..1): relative ones as they are, pixels divided by the
-  // frame ``size`` they were measured on.
-  function relative(points, units, size) {
-    if (units !== "px") { return points.map((point) => [point[0], point[1]]); }
-    return points.map((point) => [round(clamp(point[0] / size.width)), round(clamp(point[1] / size.height))]);
-  }
-
-  function zones() {
-    return state.shapes.filter((shape) => shape.kind === "zone").map((shape) =>
-      Object.assign({ id: shape.id, polygon: shape.points.map((p) => [p[0], p[1]]), units: "relative" }, shape.extra));
-  }
-
-  function masks() {
-    const chosen = { objects: [], motion: [] };
-    state.shapes.filter((shape) => shape.kind === "mask").forEach((shape) => {
-      chosen[shape.maskFor].push({ polygon: shape.points.map((p) => [p[0], p[1]]), units: "relative" });
-    });
-    return chosen;
+    panels.forEach((panel) => panel());
   }
 
   window.gwZoneEditor = {
-    masks: masks,
-    idPattern: ID_PATTERN,
+    root: root,
     state: state,
     edits: editorState,
     labels: labels,
     data: data,
-    zones: zones,
-    shapesOf: (kind) => state.shapes.filter((shape) => shape.kind === kind),
-    shape: (kind, id) => state.shapes.find((shape) => shape.kind === kind && shape.id === id) || null,
-    onChange: (listener) => listeners.push(listener),
+    placeholder: PLACEHOLDER,
+    idPattern: ID_PATTERN,
+    px: px,
+    pxText: pxText,
+    clamp: clamp,
+    round: round,
+    nextId: nextId,
+    rename: rename,
+    removeShape: removeShape,
+    setTool: setTool,
+    focusCorner: focusCorner,
+    changed: changed,
     draw: draw,
     render: render,
-    pxText: pxText,
+    onRender: (panel) => panels.push(panel),
+    onChange: (listener) => listeners.push(listener),
+    shapesOf: (kind) => state.shapes.filter((shape) => shape.kind === kind),
+    shape: (kind, id) => state.shapes.find((shape) => shape.kind === kind && shape.id === id) || null,
   };
-
-  load(data.config);
-  setTool("select");
-  loadPicture();
 })();
