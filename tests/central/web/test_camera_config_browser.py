@@ -49,6 +49,20 @@ def camera(samples_dir: Path) -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture
+def script_errors() -> Iterator[list[str]]:
+    """Errors thrown by the pages' scripts: a test with any fails."""
+    errors: list[str] = []
+    yield errors
+    assert errors == []
+
+
+def _integrator_page(page_factory: NewPage, errors: list[str]) -> Page:
+    page = page_factory(INTEGRATOR)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page
+
+
 def _integrator(console: Console) -> None:
     console.runtime.auth.create_user(
         UserIn(
@@ -183,13 +197,13 @@ def _check_stored(stored: dict[str, Any]) -> None:
 
 
 def test_an_integrator_onboards_a_camera_and_draws_its_zone_on_the_live_picture(
-    console: Console, page_factory: NewPage, camera: str, tmp_path: Path
+    console: Console, page_factory: NewPage, script_errors: list[str], camera: str, tmp_path: Path
 ) -> None:
     """Everything in the console: register the edge, start it from its bootstrap file, add
     the camera, draw a zone on the edge's picture, save, see the edge apply it."""
     _integrator(console)
     api = admin_client(console.runtime)
-    page = page_factory(INTEGRATOR)
+    page = _integrator_page(page_factory, script_errors)
     with _edge_registered_in(page, tmp_path):
         _add_camera_in(page, camera)
         # A zone someone set through the API in the stream's pixels (units: px).
@@ -260,12 +274,12 @@ def _draw_motion_mask(page: Page, stage: tuple[int, int]) -> None:
 
 
 def test_lines_and_masks_are_drawn_dragged_and_nudged_without_a_picture(
-    console: Console, page_factory: NewPage
+    console: Console, page_factory: NewPage, script_errors: list[str]
 ) -> None:
     """The camera's edge is not running: the editor says why there is no picture and still
     draws, on a 1280x720 stage, storing relative coordinates all the same."""
     _register(console, "rtsp://10.0.0.7/main")
-    page = page_factory(INTEGRATOR)
+    page = _integrator_page(page_factory, script_errors)
     assert page.url.endswith("/console/edges")  # where an integrator starts
     row = page.locator(f"tr[data-camera='{CAMERA}']")
     # Pending, and why: central sends configs to registered edges only.
@@ -324,10 +338,10 @@ def test_lines_and_masks_are_drawn_dragged_and_nudged_without_a_picture(
 
 
 def test_a_rule_the_models_refuse_is_explained_and_nothing_is_saved(
-    console: Console, page_factory: NewPage
+    console: Console, page_factory: NewPage, script_errors: list[str]
 ) -> None:
     _register(console, "rtsp://10.0.0.7/main")
-    page = page_factory(INTEGRATOR)
+    page = _integrator_page(page_factory, script_errors)
     page.goto(f"{console.url}/console/cameras/{CAMERA}/config")
     expect(page.locator("#zone-hint")).not_to_be_empty()
     stage = (1280, 720)
@@ -363,10 +377,10 @@ BAD_ROWS = [
 
 
 def test_an_integrator_imports_a_camera_list_after_a_dry_run(
-    console: Console, page_factory: NewPage, tmp_path: Path
+    console: Console, page_factory: NewPage, script_errors: list[str], tmp_path: Path
 ) -> None:
     _register(console, "rtsp://10.0.0.7/main")
-    page = page_factory(INTEGRATOR)
+    page = _integrator_page(page_factory, script_errors)
     page.get_by_role("link", name="批量导入").click()
     listing = tmp_path / "cameras.csv"
     listing.write_text("\n".join([LIST_HEADER, *BAD_ROWS]) + "\n", encoding="utf-8")
