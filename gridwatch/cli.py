@@ -211,6 +211,14 @@ def _add_central_admin_commands(
     _password_stdin(reset)
     reset.set_defaults(handler="gridwatch.commands.central:reset_password_command")
 
+    unlock = central.add_parser(
+        "clear-lockout", help="end the login lockout of an account or a client address"
+    )
+    unlock.add_argument("--config", type=Path, required=True, help=config_help)
+    unlock.add_argument("--username", help="the locked account")
+    unlock.add_argument("--address", help="the locked client address")
+    unlock.set_defaults(handler="gridwatch.commands.central:clear_lockout_command")
+
     grid = central.add_parser("import-grid", help="validate a grid GeoJSON and put it in force")
     grid.add_argument("--config", type=Path, required=True, help=config_help)
     grid.add_argument("file", type=Path, help="grid GeoJSON (WGS-84)")

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from gridwatch.sensor_gateway import SimulatedGateway
 from gridwatch.sensor_traces import GAS_LEAK, SMOKE_ALARM, Trace
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.broker_accounts import AccountPlan, BrokerAccounts, DynsecControl
 from gridwatch_central.cameras.models import CameraIn, GeoPointIn
 from gridwatch_central.db import sensor_repository as sensor_rows
@@ -85,7 +86,7 @@ def register(
     )
     grid = central.grid_store.index
     with central.sessions() as session:
-        central.camera_service.create(session, camera, grid)
+        central.camera_service.create(session, camera, grid, Scope.everything())
         central.sensors.registry.create(session, sensor, grid)
 
 

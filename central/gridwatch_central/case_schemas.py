@@ -10,7 +10,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridwatch_central.metrics import Figures, GroupBy
-from gridwatch_central.schemas import AlertOut, CaseOut, GeoPointOut, GridCodes, TimelineEntryOut
+from gridwatch_central.schemas import (
+    AlertOut,
+    CaseOut,
+    GeoPointOut,
+    GridCodes,
+    RowId,
+    TimelineEntryOut,
+)
 
 
 class _Out(BaseModel):
@@ -97,7 +104,7 @@ class RejectIn(_In):
 
 
 class DuplicateIn(_In):
-    duplicate_of: int = Field(description="The incident this one repeats")
+    duplicate_of: RowId = Field(description="The incident this one repeats")
     note: str | None = None
 
 

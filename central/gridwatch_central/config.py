@@ -35,6 +35,25 @@ class BootstrapAdmin(BaseModel):
     password: SecretStr | None = None
 
 
+class LoginThrottleConfig(BaseModel):
+    """Failed logins tolerated before a lockout, per account and per client address."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    # Five wrong passwords within the window is past any typo; guessing at that pace finds
+    # nothing (NIST SP 800-63B allows at most 100 before locking).
+    account_failures: int = Field(default=5, ge=1, le=100)
+    # One address may be a whole office behind NAT, so it gets more; it still stops one
+    # machine trying many accounts (password spraying).
+    address_failures: int = Field(default=20, ge=1, le=1000)
+    # Failures count within this window (15 min) since the first of them.
+    window_s: float = Field(default=900, gt=0, le=86400)
+    # A lockout ends by itself after this (15 min) or when an admin clears it; a permanent
+    # lockout would let anyone shut a user out by typing wrong passwords for them.
+    lockout_s: float = Field(default=900, gt=0, le=86400)
+
+
 class AuthConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,6 +70,7 @@ class AuthConfig(BaseModel):
     # process applies its own changes at once. 0 reads the database on every request.
     principal_cache_s: float = Field(default=5.0, ge=0, le=300)
     bootstrap_admin: BootstrapAdmin = Field(default_factory=BootstrapAdmin)
+    login_throttle: LoginThrottleConfig = Field(default_factory=LoginThrottleConfig)
 
 
 class ConsoleConfig(BaseModel):

@@ -1,5 +1,6 @@
-"""What an admin does to central from a shell: migrate, create users, reset passwords, import a
-grid. ``gridwatch central …`` calls these; they need the database only, never the broker.
+"""What an admin does to central from a shell: migrate, create users, reset passwords, clear a
+login lockout, import a grid. ``gridwatch central …`` calls these; they need the database only,
+never the broker.
 
 Every task but ``migrate`` refuses a database that is not at the newest schema, naming the
 command that fixes it, rather than migrating behind the admin's back.
@@ -19,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.auth.models import UserIn, UserOut
 from gridwatch_central.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
-from gridwatch_central.auth.scope import Role
+from gridwatch_central.auth.scope import Role, Scope
 from gridwatch_central.auth.service import AuthService, ConflictError
+from gridwatch_central.auth.throttle import LoginThrottle
 from gridwatch_central.auth.tokens import TokenIssuer
 from gridwatch_central.cameras.directory import CameraDirectory
 from gridwatch_central.cameras.importing import (
@@ -106,6 +108,16 @@ def reset_password(config: CentralConfig, username: str, password: SecretStr) ->
         return UserOut.model_validate(row)
 
 
+def clear_login_lockout(config: CentralConfig, username: str | None, address: str | None) -> int:
+    """End the login lockout of an account, a client address or both, as the API's admin
+    route does (logged); works when no admin can log in, which is when it is needed."""
+    if username is None and address is None:
+        raise MaintenanceError("name a --username, an --address or both")
+    with _sessions(config) as sessions:
+        throttle = LoginThrottle(sessions, config.auth.login_throttle)
+        return throttle.clear(username, address, by="shell")
+
+
 def import_grid(config: CentralConfig, path: Path) -> GridImportResult:
     """Validate ``path`` and, if it has no problem, make it the grid in force everywhere.
 
@@ -135,7 +147,9 @@ def import_camera_list(config: CentralConfig, path: Path, *, dry_run: bool) -> I
                 url_policy=config.onboarding.url_policy,
             )
             with sessions() as session:
-                return CameraImporter(service).run(session, rows, dry_run=dry_run)
+                grid = GridStore(sessions, config.grid_code_scheme, refresh_s=3600.0)
+                importer = CameraImporter(service, grid.index, Scope.everything())
+                return importer.run(session, rows, dry_run=dry_run)
     except (ImportFormatError, CameraKeyError) as error:
         raise MaintenanceError(f"{path}: {error}") from None
 

@@ -20,6 +20,7 @@ from gridwatch_central.api import create_app
 from gridwatch_central.auth.passwords import Passwords
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.auth.service import AuthService
+from gridwatch_central.auth.throttle import LoginThrottle
 from gridwatch_central.auth.tokens import TokenIssuer
 from gridwatch_central.cameras.directory import CameraDirectory
 from gridwatch_central.cameras.seed import seed_cameras
@@ -506,7 +507,14 @@ def _make_auth(sessions: sessionmaker[Session], config: AuthConfig) -> AuthServi
             )
         secret = secrets.token_urlsafe(32)
     issuer = TokenIssuer(secret, timedelta(minutes=config.token_ttl_minutes))
-    auth = AuthService(sessions, issuer, Passwords(), principal_cache_s=config.principal_cache_s)
+    throttle = LoginThrottle(sessions, config.login_throttle)
+    auth = AuthService(
+        sessions,
+        issuer,
+        Passwords(),
+        principal_cache_s=config.principal_cache_s,
+        throttle=throttle,
+    )
     admin = config.bootstrap_admin
     password = (
         admin.password.get_secret_value()

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Every serial id is a PostgreSQL INTEGER: a larger number names no row, and sent to the
+# database it would fail the query (500) rather than find nothing, so it is refused as 422.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class _Out(BaseModel):

@@ -32,6 +32,8 @@ CONTRACT_VERSION = "v1"
 # An id is used as one topic level: it must not contain the MQTT separators or wildcards,
 # and we keep it to a conservative character set so it is also safe in file names and URLs.
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+# The same rule as a JSON-schema pattern, for models that publish it (OpenAPI).
+ID_PATTERN = _ID_PATTERN.pattern
 
 
 def validate_id(value: str, what: str = "id") -> str:

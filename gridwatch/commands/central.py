@@ -21,6 +21,7 @@ from gridwatch_central.grid import GridError
 from gridwatch_central.maintenance import (
     MaintenanceError,
     NewUser,
+    clear_login_lockout,
     create_user,
     import_camera_list,
     import_grid,
@@ -74,6 +75,14 @@ def reset_password_command(args: argparse.Namespace) -> int:
         user = reset_password(config, args.username, password)
         state = "" if user.active else " (the user is disabled: enable them to log in)"
         print(f"password of {user.username} reset{state}")
+
+    return _run(args, task)
+
+
+def clear_lockout_command(args: argparse.Namespace) -> int:
+    def task(config: CentralConfig) -> None:
+        cleared = clear_login_lockout(config, args.username, args.address)
+        print(f"login lockout cleared ({cleared} record(s) of failed logins forgotten)")
 
     return _run(args, task)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from gridwatch.sensor_traces import TRACES
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cameras.models import CameraIn, GeoPointIn
 from gridwatch_central.db import sensor_repository as sensor_rows
 from gridwatch_central.db.tables import AlertRow, CaseRow, IncidentRow, TimelineRow
@@ -42,7 +43,7 @@ def _camera(runtime: CentralRuntime, camera_id: str, edge_id: str, lat: float) -
         location=GeoPointIn(lat=lat, lon=DEMO_POINT.lon),
     )
     with runtime.sessions() as session:
-        runtime.camera_service.create(session, body, runtime.grid_store.index)
+        runtime.camera_service.create(session, body, runtime.grid_store.index, Scope.everything())
 
 
 def test_a_sensor_alarm_near_a_camera_ends_as_a_case_with_its_snapshot(

@@ -6,6 +6,7 @@ from fastapi import Depends, FastAPI
 
 from gridwatch_central.api.case_loop_deps import case_loop_error_response
 from gridwatch_central.api.deps import AppContext, current_principal, refuse_gateway_keys
+from gridwatch_central.api.docs import install_offline_docs
 from gridwatch_central.api.errors import install_error_handlers, responses
 from gridwatch_central.api.middleware import BodySizeLimit
 from gridwatch_central.api.routes import (
@@ -46,12 +47,19 @@ def create_app(
         title="gridwatch central",
         summary="Camera alerts turned into grid-governance cases (网格化管理)",
         version="0.1.0",
+        # Served by install_offline_docs from packaged assets, not FastAPI's CDN pages.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = runtime
     install_error_handlers(app)
-    # Photos uploaded with a console action (反馈) are the one kind of large body.
-    uploads = {UPLOAD_PREFIX: console.config.console.max_photo_bytes + 64 * 1024} if console else {}
-    app.add_middleware(BodySizeLimit, max_bytes=max_request_body_bytes, larger=uploads)
+    install_offline_docs(app)
+    # Every body is small except a whole grid file and the photos of a console action (反馈):
+    # those paths get their own limits, every other path keeps max_request_body_bytes.
+    larger = {f"{API_PREFIX}/grids/import": grids.MAX_IMPORT_BYTES}
+    if console is not None:
+        larger[UPLOAD_PREFIX] = console.config.console.max_photo_bytes + 64 * 1024
+    app.add_middleware(BodySizeLimit, max_bytes=max_request_body_bytes, larger=larger)
     app.include_router(auth.router, prefix=API_PREFIX)
     # Every other API route needs an authenticated caller; each route narrows it further by
     # role and scope. Declared here once, so no new router can forget it.

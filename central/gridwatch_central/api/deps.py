@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Protocol, cast
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +21,7 @@ from gridwatch_central.auth.tokens import InvalidCredentialsError
 from gridwatch_central.clips.access import ClipAccess
 from gridwatch_central.clips.store import ClipStore
 from gridwatch_central.ingest.metrics import IngestMetrics
+from gridwatch_central.schemas import MAX_ROW_ID
 from gridwatch_central.snapshots import SnapshotStore
 
 # Enough for a dashboard page; a client wanting everything pages through.
@@ -79,7 +80,11 @@ def get_session(context: ContextDep) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip")]
+# No table holds more rows than an INTEGER id counts; a larger offset would overflow the
+# database's BIGINT (500 on PostgreSQL) instead of returning an empty page, so it is a 422.
+Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="Rows to skip")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A row id")]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from POST /api/v1/auth/login")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Integrator API key")
@@ -119,7 +124,7 @@ def principal_if_credentials(
     credentials came (401 if they are bad), None when none came."""
     if context.auth_enabled and bearer is None and api_key is None:
         return None
-    return current_principal(context, bearer, api_key)
+    return refuse_gateway_keys(current_principal(context, bearer, api_key))
 
 
 OptionalPrincipalDep = Annotated[Principal | None, Depends(principal_if_credentials)]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 
-from gridwatch_central.auth.scope import Role, validate_prefix
+from gridwatch_central.auth.scope import PREFIX_PATTERN, Role, validate_prefix
 
 Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@\-]+$")
+Prefix = Annotated[str, StringConstraints(pattern=PREFIX_PATTERN)]
 PREFIXES_HELP = "Grid code prefixes of any level (e.g. 500240101 = one street); empty = none"
 
 
@@ -18,7 +19,7 @@ class _In(BaseModel):
 
 
 class _ScopeIn(_In):
-    grid_prefixes: list[str] = Field(
+    grid_prefixes: list[Prefix] = Field(
         default_factory=list, max_length=200, description=PREFIXES_HELP
     )
     departments: list[str] = Field(default_factory=list, max_length=50)
@@ -63,7 +64,7 @@ class UserPatch(_In):
     password: SecretStr | None = Field(default=None, min_length=8, max_length=1024)
     role: Role | None = None
     active: bool | None = None
-    grid_prefixes: list[str] | None = Field(default=None, max_length=200)
+    grid_prefixes: list[Prefix] | None = Field(default=None, max_length=200)
     departments: list[str] | None = Field(default=None, max_length=50)
 
     @field_validator("grid_prefixes")

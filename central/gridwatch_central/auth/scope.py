@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-_PREFIX = re.compile(r"^[0-9A-Za-z]{1,32}$")
+PREFIX_PATTERN = r"^[0-9A-Za-z]{1,32}$"
+_PREFIX = re.compile(PREFIX_PATTERN)
 
 
 class Role(StrEnum):

@@ -24,6 +24,7 @@ from gridwatch_central.auth.models import (
 )
 from gridwatch_central.auth.passwords import Passwords
 from gridwatch_central.auth.scope import Principal, Role, Scope
+from gridwatch_central.auth.throttle import LoginThrottle
 from gridwatch_central.auth.tokens import (
     InvalidCredentialsError,
     TokenIssuer,
@@ -62,10 +63,14 @@ class AuthService:
         sessions: sessionmaker[Session],
         issuer: TokenIssuer,
         passwords: Passwords,
+        *,
         clock: Callable[[], datetime] = _utc_now,
         principal_cache_s: float = 0.0,
+        throttle: LoginThrottle | None = None,
     ) -> None:
         self._sessions = sessions
+        # None: no rate limit (the shell's maintenance tasks, which never log anyone in).
+        self.throttle = throttle
         self._issuer = issuer
         self._passwords = passwords
         self._clock = clock
@@ -79,12 +84,20 @@ class AuthService:
 
     # --- authentication ---
 
-    def login(self, username: str, password: str) -> TokenOut:
+    def login(self, username: str, password: str, address: str | None = None) -> TokenOut:
+        """A token for the right password; raises ``LoginLockedError`` (before the password
+        is looked at) while the account or the client ``address`` is locked out."""
+        if self.throttle is not None:
+            self.throttle.check(username, address)
         with self._sessions() as session:
             user = repo.user_by_name(session, username)
         stored = user.password_hash if user is not None and user.active else None
         if not self._passwords.verify(stored, password) or user is None:
+            if self.throttle is not None:
+                self.throttle.failed(username, address)
             raise InvalidCredentialsError("wrong username or password, or the user is disabled")
+        if self.throttle is not None:
+            self.throttle.succeeded(username)
         issued = self._issuer.issue(user.id, self._clock())
         return TokenOut(access_token=issued.token, expires_at=issued.expires_at, role=user.role)
 

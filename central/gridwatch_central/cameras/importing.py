@@ -19,11 +19,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cameras.config_push import stream_url
 from gridwatch_central.cameras.models import NATIONAL_CODE_PATTERN, RtspUrl
-from gridwatch_central.cameras.service import CameraService
+from gridwatch_central.cameras.service import CameraService, in_scope
 from gridwatch_central.cameras.urls import redact_url
 from gridwatch_central.db import edge_config_repository, grid_repository
+from gridwatch_central.grid.index import GridIndex
 from gridwatch_contract.camera.url_policy import UrlPolicyError, check_camera_url
 from gridwatch_contract.topics import validate_id
 
@@ -122,8 +124,13 @@ def _renamed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class CameraImporter:
-    def __init__(self, service: CameraService) -> None:
+    """One import for one caller: rows placing a camera outside the caller's grids, or
+    touching a camera standing outside them, are errors."""
+
+    def __init__(self, service: CameraService, grid: GridIndex, scope: Scope) -> None:
         self._service = service
+        self._grid = grid
+        self._scope = scope
 
     def run(self, session: Session, rows: list[dict[str, Any]], *, dry_run: bool) -> ImportReport:
         plans = [self._plan(session, number, row) for number, row in enumerate(rows, start=1)]
@@ -166,6 +173,9 @@ class CameraImporter:
                 row=number, camera_id=camera_id, action="error", error=str(error)
             ), None
         stored = grid_repository.get_camera(session, row.national_code)
+        places = [(row.lat, row.lon)] + ([(stored.lat, stored.lon)] if stored else [])
+        if not all(in_scope(self._scope, self._grid, lat, lon) for lat, lon in places):
+            return _error(number, camera_id, "outside the grids you may manage"), None
         if stored is None:
             return ImportItem(row=number, camera_id=row.national_code, action="create"), row
         current = {
@@ -182,15 +192,22 @@ class CameraImporter:
 
     def _apply(self, session: Session, plans: list[tuple[ImportItem, ImportRow]]) -> None:
         now = datetime.now(UTC)
-        touched: set[str] = set()
         vault = self._service.vault
-        for item, row in plans:
-            if item.action == "unchanged":
-                continue
-            stored = grid_repository.get_camera(session, row.national_code)
-            if stored is not None and stored.edge_id != row.edge:
-                edge_config_repository.bump_revision(session, stored.edge_id)
-                touched.add(stored.edge_id)
+        changed = [
+            (row, grid_repository.get_camera(session, row.national_code))
+            for item, row in plans
+            if item.action != "unchanged"
+        ]
+        touched = {row.edge for row, _ in changed} | {
+            stored.edge_id for _, stored in changed if stored is not None
+        }
+        # One new revision per touched edge, locked in id order (no deadlock with a
+        # concurrent change), carrying every camera of the list at once.
+        revisions = {
+            edge_id: edge_config_repository.bump_revision(session, edge_id)
+            for edge_id in sorted(touched)
+        }
+        for row, stored in changed:
             values: dict[str, Any] = {
                 "edge_id": row.edge,
                 "name": row.name,
@@ -200,13 +217,11 @@ class CameraImporter:
                 "lon": row.lon,
                 "national_code": row.national_code,
                 "updated_at": now,
-                "config_revision": edge_config_repository.bump_revision(session, row.edge),
+                "config_revision": revisions[row.edge],
             }
-            touched.add(row.edge)
             if stored is None:
-                grid_repository.add_camera(
-                    session, {"id": row.national_code, **values, "created_at": now}
-                )
+                values |= {"id": row.national_code, "created_at": now}
+                grid_repository.add_camera(session, values)
             else:
                 grid_repository.update_camera(session, stored, values)
         session.commit()

@@ -18,9 +18,10 @@ from gridwatch_central.grid.homography import (
 from gridwatch_contract.camera.camera import CameraConfig, MotionConfig, TrackerConfig, ZoneConfig
 from gridwatch_contract.camera.filters import MasksConfig, ObjectFilterConfig
 from gridwatch_contract.camera.rules import RuleConfig
-from gridwatch_contract.topics import validate_id
+from gridwatch_contract.topics import ID_PATTERN, validate_id
 
-CameraId = Annotated[str, AfterValidator(validate_id)]
+# The patterns tell API clients (and schemathesis) the rule the validators enforce.
+CameraId = Annotated[str, Field(pattern=ID_PATTERN), AfterValidator(validate_id)]
 RtspUrl = Annotated[str, AfterValidator(validate_rtsp_url)]
 # Largest reprojection error accepted: a ground point 5 m off can put an event in the wrong
 # micro-grid only right at a boundary, and reference points measured from a map are no better.

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cameras.models import CameraIn
 from gridwatch_central.cameras.service import CameraService
 from gridwatch_central.db import grid_repository
@@ -44,7 +45,7 @@ def seed_cameras(
         with sessions() as session:
             if grid_repository.get_camera(session, camera.id) is not None:
                 continue
-            service.create(session, camera, grid)
+            service.create(session, camera, grid, Scope.everything())
             added += 1
     log.info("cameras from %s: %d added, the others already registered", path, added)
     return added

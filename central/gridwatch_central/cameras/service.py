@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from gridwatch_central.auth.scope import Scope
 from gridwatch_central.cameras.config_push import stream_url
 from gridwatch_central.cameras.config_status import config_status
 from gridwatch_central.cameras.directory import CameraDirectory, placement_of
@@ -40,6 +41,25 @@ class Publisher(Protocol):
     def publish(self, edge_ids: Iterable[str]) -> None: ...
 
 
+class CameraOutOfScopeError(PermissionError):
+    """The camera would stand outside the caller's grids: they may not put it there."""
+
+    def __init__(self, lat: float, lon: float) -> None:
+        super().__init__(f"({lat}, {lon}) lies outside the grids you may manage")
+
+
+def in_scope(scope: Scope, grid: GridIndex, lat: float, lon: float) -> bool:
+    """A camera belongs to the grid cells holding where it stands; outside the grid, only an
+    unrestricted caller (admin) manages it."""
+    if scope.unrestricted:
+        return True
+    assignment = grid.locate(lat, lon)
+    if assignment is None:
+        return False
+    cells = (assignment.level1, assignment.level2, assignment.level3)
+    return scope.covers_grid(*(cell.code for cell in cells if cell is not None))
+
+
 class CameraService:
     def __init__(
         self,
@@ -65,7 +85,8 @@ class CameraService:
     def attach_publisher(self, publisher: Publisher) -> None:
         self._publisher = publisher
 
-    def create(self, session: Session, body: CameraIn, grid: GridIndex) -> CameraOut:
+    def create(self, session: Session, body: CameraIn, grid: GridIndex, scope: Scope) -> CameraOut:
+        _check_place(scope, grid, body)
         if grid_repository.get_camera(session, body.id) is not None:
             raise CameraExistsError(body.id)
         check_camera_url(body.rtsp_url, self._policy)
@@ -79,29 +100,38 @@ class CameraService:
         return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
 
     def replace(
-        self, session: Session, camera_id: str, body: CameraFields, grid: GridIndex
+        self, session: Session, camera_id: str, body: CameraFields, grid: GridIndex, scope: Scope
     ) -> CameraOut | None:
-        row = grid_repository.get_camera(session, camera_id)
+        row = _scoped_row(session, camera_id, grid, scope)
         if row is None:
             return None
+        _check_place(scope, grid, body)
         url = keep_stored_credentials(body.rtsp_url, stream_url(row, self._vault))
         check_camera_url(url, self._policy)
         previous_edge = row.edge_id
         values = self._values(body, url)
         values["updated_at"] = datetime.now(UTC)
-        if previous_edge != body.edge_id:
-            edge_config_repository.bump_revision(session, previous_edge)
-        values["config_revision"] = edge_config_repository.bump_revision(session, body.edge_id)
+        # Both edges locked in id order: two moves in opposite directions cannot deadlock.
+        revisions = {
+            edge_id: edge_config_repository.bump_revision(session, edge_id)
+            for edge_id in sorted({previous_edge, body.edge_id})
+        }
+        values["config_revision"] = revisions[body.edge_id]
         grid_repository.update_camera(session, row, values)
         session.commit()
         self.notify_changed({previous_edge, body.edge_id})
         return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
 
     def set_analysis(
-        self, session: Session, camera_id: str, analysis: CameraAnalysis, grid: GridIndex
+        self,
+        session: Session,
+        camera_id: str,
+        analysis: CameraAnalysis,
+        grid: GridIndex,
+        scope: Scope,
     ) -> CameraOut | None:
         """Replace only the zones, rules and thresholds (what the zone editor saves)."""
-        row = grid_repository.get_camera(session, camera_id)
+        row = _scoped_row(session, camera_id, grid, scope)
         if row is None:
             return None
         values = {
@@ -114,8 +144,8 @@ class CameraService:
         self.notify_changed([row.edge_id])
         return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
 
-    def delete(self, session: Session, camera_id: str) -> bool:
-        row = grid_repository.get_camera(session, camera_id)
+    def delete(self, session: Session, camera_id: str, grid: GridIndex, scope: Scope) -> bool:
+        row = _scoped_row(session, camera_id, grid, scope)
         if row is None:
             return False
         edge_id = row.edge_id
@@ -161,16 +191,39 @@ class CameraService:
             self._publisher.publish(edge_ids)
 
 
-def get_camera(session: Session, camera_id: str, grid: GridIndex) -> CameraOut | None:
+def _check_place(scope: Scope, grid: GridIndex, body: CameraFields) -> None:
+    if not in_scope(scope, grid, body.location.lat, body.location.lon):
+        raise CameraOutOfScopeError(body.location.lat, body.location.lon)
+
+
+def _scoped_row(
+    session: Session, camera_id: str, grid: GridIndex, scope: Scope
+) -> CameraRow | None:
+    """The camera if the caller may see it; one outside the scope is as missing (404)."""
+    row = grid_repository.get_camera(session, camera_id)
+    if row is None or not in_scope(scope, grid, row.lat, row.lon):
+        return None
+    return row
+
+
+def get_camera(session: Session, camera_id: str, grid: GridIndex, scope: Scope) -> CameraOut | None:
+    """The camera if it stands in or overlooks one of the caller's grids."""
     row = grid_repository.get_camera(session, camera_id)
     if row is None:
         return None
-    return to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
+    camera = to_out(row, grid, edge_config_repository.get_edge(session, row.edge_id))
+    return camera if visible(scope, camera) else None
+
+
+def visible(scope: Scope, camera: CameraOut) -> bool:
+    """Readers see the cameras standing in or looking into their grids."""
+    return scope.covers_grid(*(cell.code for cell in [*camera.grids, *camera.viewed_grids]))
 
 
 def list_cameras(
     session: Session,
     grid: GridIndex,
+    scope: Scope,
     *,
     edge_id: str | None,
     grid_code: str | None,
@@ -179,7 +232,8 @@ def list_cameras(
 ) -> CameraPage:
     rows = grid_repository.list_cameras(session, edge_id)
     edges = edge_config_repository.edges_by_id(session, {row.edge_id for row in rows})
-    cameras = [to_out(row, grid, edges.get(row.edge_id)) for row in rows]
+    shown = (to_out(row, grid, edges.get(row.edge_id)) for row in rows)
+    cameras = [camera for camera in shown if visible(scope, camera)]
     if grid_code is not None:
         cameras = [c for c in cameras if grid_code in {g.code for g in c.grids + c.viewed_grids}]
     page = cameras[offset : offset + limit]

@@ -271,7 +271,7 @@ class GridCellRow(Base):
 class CameraRow(Base):
     """A camera source registered by an integrator. ``url_encrypted`` holds the stream URL
     with its credentials (Fernet, central's camera key); ``rtsp_url`` the redacted URL, or
-    the plain URL of a row written before 0013_camera_onboarding until central encrypts it."""
+    the plain URL of a row written before 0014_camera_onboarding until central encrypts it."""
 
     __tablename__ = "cameras"
 
@@ -449,7 +449,7 @@ class EdgeRow(Base):
     __tablename__ = "edges"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # None for an edge registered (0013_camera_onboarding) that has not spoken yet.
+    # None for an edge registered (0014_camera_onboarding) that has not spoken yet.
     first_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Central's receive time of the newest sign of life (a live status or a stats message):
     # what staleness is measured from. A retained status replayed at subscribe is no sign.
@@ -604,3 +604,20 @@ class AlertLinkRow(Base):
     snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class LoginThrottleRow(Base):
+    """Failed logins of one account or one client address, and its lockout if any.
+
+    Kept in the database, not in a process, so that every central worker counts the same
+    failures and honours the same lockout.
+    """
+
+    __tablename__ = "login_throttle"
+
+    # "account:<username>" or "address:<client address>".
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)

@@ -32,11 +32,8 @@ def camera_edge(
 ) -> str:
     """The id of the edge that runs ``camera_id``, if ``scope`` may see the camera."""
     with sessions() as session:
-        camera = get_camera(session, camera_id, grid)
+        camera = get_camera(session, camera_id, grid, scope)
     if camera is None:
-        raise CameraNotFoundError(camera_id)
-    cells = [cell.code for cell in [*camera.grids, *camera.viewed_grids]]
-    if not scope.covers_grid(*cells):
         raise CameraNotFoundError(camera_id)
     if not camera.edge_id:
         raise CameraWithoutEdgeError(camera_id)

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from gridwatch_contract.topics import validate_id
+from gridwatch_contract.topics import ID_PATTERN, validate_id
 
-SensorId = Annotated[str, AfterValidator(validate_id)]
+SensorId = Annotated[str, Field(pattern=ID_PATTERN), AfterValidator(validate_id)]
 # Rows of one import: a district's sensors of one vendor; more goes in several requests.
 MAX_IMPORT_ROWS = 5000
 

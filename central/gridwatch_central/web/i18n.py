@@ -37,6 +37,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Log in"),
     "login.failed": ("用户名或密码错误，或账号已停用", "Wrong user name or password, or disabled"),
+    "login.locked": (
+        "登录失败次数过多，请稍后再试或请管理员解除锁定",
+        "Too many failed logins: try again later or ask an admin to clear the lockout",
+    ),
     "login.expired": ("登录已过期，请重新登录", "Your session expired; please log in again"),
     # --- roles ---
     "role.operator": ("受理员", "Operator"),

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, AdminDep, ContextDep, Limit, Offset
+from gridwatch_central.api.deps import (
+    DEFAULT_PAGE_SIZE,
+    AdminDep,
+    ContextDep,
+    IdPath,
+    Limit,
+    Offset,
+)
 from gridwatch_central.api.errors import ApiError, responses
 from gridwatch_central.auth.models import (
     ApiKeyCreatedOut,
@@ -43,7 +50,9 @@ def list_users(
     response_model=UserOut,
     responses=responses(401, 403, 404, 409, 413, 422, d404="No such user"),
 )
-def update_user(context: ContextDep, _admin: AdminDep, user_id: int, patch: UserPatch) -> UserOut:
+def update_user(
+    context: ContextDep, _admin: AdminDep, user_id: IdPath, patch: UserPatch
+) -> UserOut:
     """Change role, scope, password or deactivate (``active: false``) a user."""
     try:
         user = context.auth.update_user(user_id, patch)
@@ -77,7 +86,7 @@ def list_api_keys(
     response_model=ApiKeyOut,
     responses=responses(401, 403, 404, 413, 422, d404="No such API key"),
 )
-def revoke_api_key(context: ContextDep, _admin: AdminDep, key_id: int) -> ApiKeyOut:
+def revoke_api_key(context: ContextDep, _admin: AdminDep, key_id: IdPath) -> ApiKeyOut:
     """Revoke a key at once; it stays listed with its ``revoked_at``."""
     revoked = context.auth.revoke_api_key(key_id)
     if revoked is None:

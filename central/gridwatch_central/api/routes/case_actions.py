@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from gridwatch_central.api.case_loop_deps import WRITE_ERRORS, ActorDep, LoopDep
-from gridwatch_central.api.deps import ScopeDep, SessionDep
+from gridwatch_central.api.deps import IdPath, ScopeDep, SessionDep
 from gridwatch_central.case_schemas import (
     CaseActionOut,
     CaseTimelineEntryOut,
@@ -37,7 +37,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 def _note_action(path: str, action: CaseAction, summary: str) -> None:
     @router.post(path, response_model=CaseActionOut, responses=WRITE_ERRORS, summary=summary)
     def route(
-        loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: int, body: NoteIn
+        loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: IdPath, body: NoteIn
     ) -> CaseActionOut:
         request = ActionRequest(note=body.note, attachments=tuple(body.attachments))
         return case_loop.act(loop, actor, scope, case_id, action, request=request)
@@ -46,7 +46,7 @@ def _note_action(path: str, action: CaseAction, summary: str) -> None:
 def _reason_action(path: str, action: CaseAction, summary: str) -> None:
     @router.post(path, response_model=CaseActionOut, responses=WRITE_ERRORS, summary=summary)
     def route(
-        loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: int, body: ReasonIn
+        loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: IdPath, body: ReasonIn
     ) -> CaseActionOut:
         request = ActionRequest(note=body.reason, attachments=tuple(body.attachments))
         return case_loop.act(loop, actor, scope, case_id, action, request=request)
@@ -59,7 +59,7 @@ def _reason_action(path: str, action: CaseAction, summary: str) -> None:
     summary="派遣: send to a department (default: the routed one)",
 )
 def dispatch(
-    loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: int, body: DispatchIn
+    loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: IdPath, body: DispatchIn
 ) -> CaseActionOut:
     request = ActionRequest(
         note=body.note, attachments=tuple(body.attachments), department=body.department
@@ -85,7 +85,7 @@ _note_action("/{case_id}/escalate", A.ESCALATE, "上报: hand the case one grid 
     summary="评价: score a closed case",
 )
 def evaluate(
-    loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: int, body: EvaluateIn
+    loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: IdPath, body: EvaluateIn
 ) -> CaseActionOut:
     request = ActionRequest(note=body.note, attachments=tuple(body.attachments), score=body.score)
     return case_loop.act(loop, actor, scope, case_id, A.EVALUATE, request=request)
@@ -98,7 +98,7 @@ def evaluate(
     summary="延期: request more time (the entry's details carry extension_id)",
 )
 def request_extension(
-    loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: int, body: ExtensionRequestIn
+    loop: LoopDep, actor: ActorDep, scope: ScopeDep, case_id: IdPath, body: ExtensionRequestIn
 ) -> CaseActionOut:
     request = ActionRequest(note=body.reason, hours=body.hours)
     return case_loop.act(loop, actor, scope, case_id, A.REQUEST_EXTENSION, request=request)
@@ -111,8 +111,8 @@ def _extension_decision(path: str, action: CaseAction, summary: str) -> None:
         actor: ActorDep,
         scope: ScopeDep,
         *,
-        case_id: int,
-        extension_id: int,
+        case_id: IdPath,
+        extension_id: IdPath,
         body: NoteIn,
     ) -> CaseActionOut:
         request = ActionRequest(note=body.note, extension_id=extension_id)
@@ -130,7 +130,7 @@ _extension_decision(
 
 
 @router.get("/{case_id}/extensions", response_model=list[ExtensionOut], responses=NOT_FOUND)
-def list_extensions(session: SessionDep, scope: ScopeDep, case_id: int) -> list[ExtensionOut]:
+def list_extensions(session: SessionDep, scope: ScopeDep, case_id: IdPath) -> list[ExtensionOut]:
     found = case_loop.extensions(session, case_id, scope)
     if found is None:
         raise HTTPException(404, detail=f"case {case_id} not found")
@@ -138,7 +138,7 @@ def list_extensions(session: SessionDep, scope: ScopeDep, case_id: int) -> list[
 
 
 @router.get("/{case_id}/timeline", response_model=list[CaseTimelineEntryOut], responses=NOT_FOUND)
-def timeline(session: SessionDep, scope: ScopeDep, case_id: int) -> list[CaseTimelineEntryOut]:
+def timeline(session: SessionDep, scope: ScopeDep, case_id: IdPath) -> list[CaseTimelineEntryOut]:
     """Every action on the case, oldest first: who, role, when, from/to, note, attachments."""
     found = case_loop.timeline(session, case_id, scope)
     if found is None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime
 
@@ -102,7 +102,8 @@ def metrics(
 
 @router.get(
     "/metrics.csv",
-    response_class=PlainTextResponse,
+    # Plain Response (no media type of its own) so that the errors are documented as JSON.
+    response_class=Response,
     responses={
         200: {
             "content": {"text/csv": {}},
@@ -143,7 +144,12 @@ def monthly_current(session: SessionDep, loop: LoopDep, scope: ScopeDep) -> Mont
 
 
 @router.get("/reports/monthly/{month}", response_model=MonthlyReportOut, responses=BAD_PERIOD)
-def monthly(session: SessionDep, loop: LoopDep, scope: ScopeDep, month: str) -> MonthlyReportOut:
+def monthly(
+    session: SessionDep,
+    loop: LoopDep,
+    scope: ScopeDep,
+    month: Annotated[str, Path(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", examples=["2026-05"])],
+) -> MonthlyReportOut:
     """月通报 of ``YYYY-MM`` in the configured time zone, as of now."""
     try:
         return monthly_report(session, month, ZoneInfo(loop.config.timezone), loop.clock(), scope)

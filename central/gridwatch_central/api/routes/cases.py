@@ -8,7 +8,14 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from gridwatch_central.api.case_loop_deps import ActorDep
-from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, ScopeDep, SessionDep
+from gridwatch_central.api.deps import (
+    DEFAULT_PAGE_SIZE,
+    IdPath,
+    Limit,
+    Offset,
+    ScopeDep,
+    SessionDep,
+)
 from gridwatch_central.api.errors import ApiError, responses
 from gridwatch_central.cases.states import CaseState
 from gridwatch_central.db.case_repository import CaseListFilter
@@ -51,7 +58,9 @@ def list_cases(
     response_model=CaseDetailOut,
     responses=responses(401, 404, 413, 422, d404="No such case in your scope"),
 )
-def get_case(session: SessionDep, scope: ScopeDep, actor: ActorDep, case_id: int) -> CaseDetailOut:
+def get_case(
+    session: SessionDep, scope: ScopeDep, actor: ActorDep, case_id: IdPath
+) -> CaseDetailOut:
     case = cases.get_case(session, case_id, scope, viewer=actor)
     if case is None:
         raise ApiError(404, f"case {case_id} not found")

@@ -9,6 +9,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from gridwatch_central.api.deps import AdminDep
+from gridwatch_central.api.errors import responses
 from gridwatch_central.api.geography import GeographyDep
 from gridwatch_central.grid import GridProblem, GridValidationReport
 from gridwatch_central.schemas import ErrorOut
@@ -52,6 +54,7 @@ _FEATURE_COLLECTION = {
     responses={
         422: {"model": GridValidationReport, "description": "Every problem found; nothing changed"},
         413: {"model": ErrorOut, "description": "Body larger than the import limit"},
+        **responses(403, d403="Only an admin replaces the grid"),
     },
     openapi_extra={
         "requestBody": {
@@ -63,8 +66,10 @@ _FEATURE_COLLECTION = {
         }
     },
 )
-async def import_grid(request: Request, geography: GeographyDep) -> GridImportOut | JSONResponse:
-    """Replace the whole grid, only if the file has no problem at all."""
+async def import_grid(
+    request: Request, geography: GeographyDep, _admin: AdminDep
+) -> GridImportOut | JSONResponse:
+    """Replace the whole grid, only if the file has no problem at all (admin only)."""
     body = await request.body()
     if len(body) > MAX_IMPORT_BYTES:
         raise HTTPException(413, detail=f"grid files are limited to {MAX_IMPORT_BYTES} bytes")

@@ -7,7 +7,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query
 
 from gridwatch_central.api.case_loop_deps import WRITE_ERRORS, ActorDep, LoopDep
-from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, ScopeDep, SessionDep
+from gridwatch_central.api.deps import (
+    DEFAULT_PAGE_SIZE,
+    IdPath,
+    Limit,
+    Offset,
+    ScopeDep,
+    SessionDep,
+)
 from gridwatch_central.case_schemas import (
     DuplicateIn,
     IncidentDetailOut,
@@ -50,7 +57,7 @@ def list_incidents(
     responses={404: {"model": ErrorOut, "description": "No such incident"}},
 )
 def get_incident(
-    session: SessionDep, scope: ScopeDep, actor: ActorDep, incident_id: int
+    session: SessionDep, scope: ScopeDep, actor: ActorDep, incident_id: IdPath
 ) -> IncidentDetailOut:
     incident = case_loop.get_incident(session, incident_id, scope, viewer=actor)
     if incident is None:
@@ -60,7 +67,7 @@ def get_incident(
 
 @router.post("/{incident_id}/verify", response_model=ReviewOut, responses=WRITE_ERRORS)
 def verify(
-    loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: int, body: VerifyIn
+    loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: IdPath, body: VerifyIn
 ) -> ReviewOut:
     """核实立案: the incident is real; its case opens (REGISTERED), routed and on the clock."""
     return case_loop.verify(loop, actor, scope, incident_id, body.note)
@@ -68,7 +75,7 @@ def verify(
 
 @router.post("/{incident_id}/reject", response_model=ReviewOut, responses=WRITE_ERRORS)
 def reject(
-    loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: int, body: RejectIn
+    loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: IdPath, body: RejectIn
 ) -> ReviewOut:
     """误报: a false alarm; counts against the camera, rule, model and category."""
     return case_loop.reject(loop, actor, scope, incident_id, body.reason)
@@ -76,7 +83,7 @@ def reject(
 
 @router.post("/{incident_id}/duplicate", response_model=ReviewOut, responses=WRITE_ERRORS)
 def mark_duplicate(
-    loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: int, body: DuplicateIn
+    loop: LoopDep, actor: ActorDep, scope: ScopeDep, incident_id: IdPath, body: DuplicateIn
 ) -> ReviewOut:
     """The same problem as ``duplicate_of``; later alerts of its events go there."""
     return case_loop.mark_duplicate(

@@ -6,7 +6,14 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from gridwatch_central.api.deps import DEFAULT_PAGE_SIZE, Limit, Offset, ScopeDep, SessionDep
+from gridwatch_central.api.deps import (
+    DEFAULT_PAGE_SIZE,
+    IdQuery,
+    Limit,
+    Offset,
+    ScopeDep,
+    SessionDep,
+)
 from gridwatch_central.case_schemas import SupervisionPage
 from gridwatch_central.db.case_repository import SupervisionFilter
 from gridwatch_central.services import case_loop
@@ -21,7 +28,7 @@ def list_supervisions(
     *,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
-    case_id: int | None = None,
+    case_id: IdQuery = None,
     level: Literal["yellow", "red"] | None = None,
 ) -> SupervisionPage:
     where = SupervisionFilter(case_id=case_id, level=level)

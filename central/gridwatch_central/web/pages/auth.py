@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridwatch_central.auth.scope import Role
+from gridwatch_central.auth.throttle import LoginLockedError
 from gridwatch_central.auth.tokens import InvalidCredentialsError
 from gridwatch_central.web.deps import ConsoleDep, PosterDep
 from gridwatch_central.web.i18n import parse_language
@@ -59,7 +60,13 @@ def login_page(request: Request, console: ConsoleDep, next: str | None = None) -
     except LoginRequiredError as missing:
         expired = missing.expired
     return console.renderer.page(
-        request, None, "login.html", next=safe_next(next), failed=False, expired=expired
+        request,
+        None,
+        "login.html",
+        next=safe_next(next),
+        failed=False,
+        locked=False,
+        expired=expired,
     )
 
 
@@ -73,13 +80,23 @@ def login(
 ) -> Response:
     if not same_origin(request):  # a login form posted from another site
         return see_other("/console/login")
+    address = request.client.host if request.client is not None else None
     try:
-        token = console.context.auth.login(username, password)
-    except InvalidCredentialsError:
+        token = console.context.auth.login(username, password, address)
+    except (InvalidCredentialsError, LoginLockedError) as error:
+        locked = isinstance(error, LoginLockedError)
         page = console.renderer.page(
-            request, None, "login.html", next=safe_next(next), failed=True, expired=False
+            request,
+            None,
+            "login.html",
+            next=safe_next(next),
+            failed=not locked,
+            locked=locked,
+            expired=False,
         )
-        page.status_code = 401
+        page.status_code = 429 if locked else 401
+        if isinstance(error, LoginLockedError):
+            page.headers["Retry-After"] = str(error.retry_after_s)
         return page
     response = see_other(safe_next(next))
     ttl = int(console.context.config.auth.token_ttl_minutes * 60)

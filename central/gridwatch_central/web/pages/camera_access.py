@@ -42,16 +42,11 @@ EditorPoster = Annotated[Viewer, Depends(get_editor_poster)]
 
 
 def find_camera(console: Console, viewer: Viewer, camera_id: str) -> CameraOut | None:
-    """The camera, if the viewer's scope covers a grid it stands in or looks into (as the
-    API's live snapshot decides); otherwise it does not exist for the viewer."""
+    """The camera, if the viewer's scope covers a grid it stands in or looks into (the camera
+    service decides, as for the API); otherwise it does not exist for the viewer."""
     context = console.context
     with context.sessions() as session:
-        camera = get_camera(session, camera_id, context.grid_store.index)
-    return camera if camera is not None and sees(viewer, camera) else None
-
-
-def sees(viewer: Viewer, camera: CameraOut) -> bool:
-    return viewer.scope.covers_grid(*(cell.code for cell in [*camera.grids, *camera.viewed_grids]))
+        return get_camera(session, camera_id, context.grid_store.index, viewer.scope)
 
 
 def not_found(request: Request, console: Console, viewer: Viewer) -> Response:

@@ -113,7 +113,7 @@ def save_config(
     context = console.context
     with context.sessions() as session:
         saved = context.camera_service.set_analysis(
-            session, camera.id, analysis, context.grid_store.index
+            session, camera.id, analysis, context.grid_store.index, viewer.scope
         )
     if saved is None:  # deleted meanwhile
         return JSONResponse({"detail": translate("error.not_found", viewer.language)}, 404)

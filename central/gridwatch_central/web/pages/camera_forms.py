@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from gridwatch_central.cameras.models import CameraFields, CameraIn, CameraOut
-from gridwatch_central.cameras.service import CameraExistsError
+from gridwatch_central.cameras.service import CameraExistsError, CameraOutOfScopeError
 from gridwatch_central.cameras.vault import CameraKeyError
 from gridwatch_central.web.deps import Console, ConsoleDep
 from gridwatch_central.web.pages.camera_access import (
@@ -31,6 +31,9 @@ from gridwatch_contract.camera.url_policy import UrlPolicyError
 
 router = APIRouter(prefix="/console/cameras")
 BACK = "/console/edges"
+# What the service refuses, said on the form: invalid fields, a place outside the viewer's
+# grids, an address the URL policy forbids, no camera key to encrypt the URL with.
+REFUSED = (ValidationError, CameraOutOfScopeError, UrlPolicyError, CameraKeyError)
 
 
 class CameraForm(BaseModel):
@@ -118,8 +121,10 @@ def create_camera(
     try:
         body = CameraIn.model_validate(form.body() | {"id": form.id.strip(), "analysis": analysis})
         with context.sessions() as session:
-            created = context.camera_service.create(session, body, context.grid_store.index)
-    except (ValidationError, CameraExistsError, UrlPolicyError, CameraKeyError) as error:
+            created = context.camera_service.create(
+                session, body, context.grid_store.index, viewer.scope
+            )
+    except (*REFUSED, CameraExistsError) as error:
         return _form(request, console, viewer, camera=None, values=form.shown(), error=error)
     return RedirectResponse(f"/console/cameras/{created.id}/config", status_code=303)
 
@@ -154,8 +159,9 @@ def update_camera(
     try:
         body = CameraFields.model_validate(form.body() | {"analysis": analysis, "homography": kept})
         with context.sessions() as session:
-            context.camera_service.replace(session, camera_id, body, context.grid_store.index)
-    except (ValidationError, UrlPolicyError, CameraKeyError) as error:
+            index = context.grid_store.index
+            replaced = context.camera_service.replace(session, camera_id, body, index, viewer.scope)
+    except REFUSED as error:
         shown = form.shown() | {"id": camera.id}
         return _form(
             request,
@@ -165,6 +171,8 @@ def update_camera(
             values=shown,
             error=error,
         )
+    if replaced is None:  # seen (it looks into the viewer's grids) but standing outside them
+        return not_found(request, console, viewer)
     return RedirectResponse(BACK, status_code=303)
 
 
@@ -177,5 +185,9 @@ def delete_camera(
         return not_found(request, console, viewer)
     context = console.context
     with context.sessions() as session:
-        context.camera_service.delete(session, camera_id)
+        deleted = context.camera_service.delete(
+            session, camera_id, context.grid_store.index, viewer.scope
+        )
+    if not deleted:  # seen (it looks into the viewer's grids) but standing outside them
+        return not_found(request, console, viewer)
     return RedirectResponse(BACK, status_code=303)

@@ -84,14 +84,18 @@ async def import_cameras(
         return _page(request, console, viewer, error=translate(key, viewer.language))
     try:
         rows = parse_rows(raw, kind)
-        report = await run_in_threadpool(_run, console, rows, dry_run=apply != "1")
+        report = await run_in_threadpool(_run, console, viewer, rows, dry_run=apply != "1")
     except ImportFormatError as error:
         return _page(request, console, viewer, error=str(error))
     text = raw.decode("utf-8-sig", errors="replace")
     return _page(request, console, viewer, report=report, content=text)
 
 
-def _run(console: Console, rows: list[dict[str, Any]], *, dry_run: bool) -> ImportReport:
+def _run(
+    console: Console, viewer: Viewer, rows: list[dict[str, Any]], *, dry_run: bool
+) -> ImportReport:
+    """Rows placed outside the viewer's grids are refused, as in the API."""
     context = console.context
+    importer = CameraImporter(context.camera_service, context.grid_store.index, viewer.scope)
     with context.sessions() as session:
-        return CameraImporter(context.camera_service).run(session, rows, dry_run=dry_run)
+        return importer.run(session, rows, dry_run=dry_run)

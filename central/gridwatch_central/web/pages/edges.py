@@ -11,7 +11,7 @@ from gridwatch_central.cameras import service as cameras
 from gridwatch_central.cameras.models import CameraOut
 from gridwatch_central.edges.registry import EdgeRegistered
 from gridwatch_central.web.deps import Console, ConsoleDep, ViewerDep
-from gridwatch_central.web.pages.camera_access import is_editor, sees
+from gridwatch_central.web.pages.camera_access import is_editor
 from gridwatch_central.web.session import Viewer
 
 router = APIRouter(prefix="/console")
@@ -43,15 +43,15 @@ def camera_rows(request: Request, console: ConsoleDep, viewer: ViewerDep) -> Res
 def _cameras(console: Console, viewer: Viewer) -> list[CameraOut]:
     context = console.context
     with context.sessions() as session:
-        listed = cameras.list_cameras(
+        return cameras.list_cameras(
             session,
             context.grid_store.index,
+            viewer.scope,
             edge_id=None,
             grid_code=None,
             limit=LIST_LIMIT,
             offset=0,
         ).items
-    return [camera for camera in listed if sees(viewer, camera)]
 
 
 def render_edges(

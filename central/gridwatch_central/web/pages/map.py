@@ -65,7 +65,7 @@ def map_data(console: ConsoleDep, viewer: ViewerDep) -> JSONResponse:
     ]
     with context.sessions() as session:
         listed = cameras.list_cameras(
-            session, index, edge_id=None, grid_code=None, limit=MAP_LIMIT, offset=0
+            session, index, viewer.scope, edge_id=None, grid_code=None, limit=MAP_LIMIT, offset=0
         ).items
         verified = case_loop.list_incidents(
             session, IncidentFilter(status="VERIFIED"), viewer.scope, MAP_LIMIT, 0
@@ -109,7 +109,7 @@ def grid_panel(console: ConsoleDep, viewer: ViewerDep, code: str) -> Response:
         return HTMLResponse("", status_code=404)
     with context.sessions() as session:
         listed = cameras.list_cameras(
-            session, index, edge_id=None, grid_code=code, limit=MAP_LIMIT, offset=0
+            session, index, viewer.scope, edge_id=None, grid_code=code, limit=MAP_LIMIT, offset=0
         ).items
     html = console.renderer.render(
         "_grid_panel.html",

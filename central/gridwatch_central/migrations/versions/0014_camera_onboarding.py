@@ -5,8 +5,8 @@ Stream URLs stay in ``cameras.rtsp_url`` until central next starts with its came
 then encrypts each into ``url_encrypted`` and leaves only the redacted URL in ``rtsp_url``
 (a migration cannot: the key is not the database's to know).
 
-Revision ID: 0013_camera_onboarding
-Revises: 0012_sensors
+Revision ID: 0014_camera_onboarding
+Revises: 0013_login_throttle
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_camera_onboarding"
-down_revision: str | None = "0012_sensors"
+revision = "0014_camera_onboarding"
+down_revision: str | None = "0013_login_throttle"
 branch_labels: str | None = None
 depends_on: str | None = None
 
