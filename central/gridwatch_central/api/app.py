@@ -71,6 +71,7 @@ def create_app(
         ingest.router,
         grids.router,
         cameras.router,
+        cameras.schema_router,
         live_snapshot.router,
         categories.router,
         incidents.router,

@@ -4,7 +4,7 @@ an edge central merely heard of keeps the cameras of its own YAML.
 
 Registering returns the edge's broker credentials once: created on the broker through its
 dynamic-security admin account when ``onboarding.broker_admin`` is configured, otherwise
-generated for the broker's operator to add (``gridwatch broker add-edge --password-file``).
+generated for the broker's operator to add.
 Central keeps no copy of the password. It also returns the edge's bootstrap file: everything
 ``gridwatch edge run`` needs to start with no camera and wait for its config.
 """
@@ -63,8 +63,8 @@ class BrokerCredentialsOut(BaseModel):
     username: str
     password: str = Field(description="Shown once: central keeps no copy")
     account_created: bool = Field(
-        description="True: created on the broker now; false: add it there yourself"
-        " (gridwatch broker add-edge)"
+        description="True: created on the broker now; false: add this user and password to"
+        " the broker yourself (on gridwatch's dynsec broker: gridwatch broker add-edge)"
     )
 
 

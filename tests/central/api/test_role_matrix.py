@@ -86,7 +86,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", f"{A}/cameras/{{camera_id}}"): CAMERA_WRITERS,
     ("GET", f"{A}/cameras/{{camera_id}}/live-snapshot"): LIVE_VIEWERS,
     ("POST", f"{A}/cameras/import"): CAMERA_WRITERS,
-    ("GET", f"{A}/cameras/analysis-schema"): WATCHERS,
+    ("GET", f"{A}/camera-analysis-schema"): WATCHERS,
     ("GET", f"{A}/cameras/{{camera_id}}/analysis"): WATCHERS,
     ("PUT", f"{A}/cameras/{{camera_id}}/analysis"): CAMERA_WRITERS,
     ("GET", f"{A}/categories"): STAFF,

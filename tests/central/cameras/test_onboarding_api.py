@@ -251,7 +251,7 @@ def _report(broker: BrokerConfig, edge_id: str, report: ConfigReport) -> None:
 
 
 def test_the_analysis_schema_lists_every_rule_type(huangshui: CentralRuntime) -> None:
-    schema = admin_client(huangshui).get("/api/v1/cameras/analysis-schema").json()
+    schema = admin_client(huangshui).get("/api/v1/camera-analysis-schema").json()
     rule_types = {
         definition["properties"]["type"].get("const")
         or tuple(definition["properties"]["type"].get("enum", ()))

@@ -127,7 +127,17 @@ async def import_cameras(
         raise _refused(error) from None
 
 
-@router.get("/analysis-schema", response_model=dict[str, Any])
+# Its own path: under /cameras it would share the /cameras/{camera_id} template (and its
+# methods in a 405's Allow header).
+schema_router = APIRouter(
+    prefix="/camera-analysis-schema",
+    tags=["cameras"],
+    responses=responses(403),
+    dependencies=[Depends(require_roles(Role.OPERATOR, Role.DISPATCHER, Role.INTEGRATOR))],
+)
+
+
+@schema_router.get("", response_model=dict[str, Any])
 def analysis_schema() -> dict[str, Any]:
     """JSON Schema of ``analysis`` (zones, every rule type with its parameters, thresholds),
     for forms that build it: the same models the edge validates with."""
