@@ -43,9 +43,12 @@ ZONE = {"id": "road", "polygon": [[0.1, 0.5], [0.6, 0.5], [0.6, 0.9], [0.1, 0.9]
 PARKING = {"type": "illegal_parking", "id": "no-parking", "zone": "road", "dwell_s": 60}
 
 
-def _person(runtime: CentralRuntime, name: str, role: Role) -> tuple[TestClient, str]:
-    """A console session of a new user of ``role`` over the whole district, and its CSRF."""
-    spec = UserIn(username=name, password=SecretStr(PASSWORD), role=role, grid_prefixes=[DISTRICT])
+def _person(
+    runtime: CentralRuntime, name: str, role: Role, grids: str = DISTRICT
+) -> tuple[TestClient, str]:
+    """A console session of a new user of ``role`` (by default over the whole district), and
+    its CSRF token."""
+    spec = UserIn(username=name, password=SecretStr(PASSWORD), role=role, grid_prefixes=[grids])
     runtime.auth.create_user(spec)
     client = TestClient(runtime.app)
     login = {"username": name, "password": PASSWORD}
@@ -141,6 +144,11 @@ def test_a_refused_camera_form_says_why_and_keeps_what_was_typed(
     assert "/latest" not in refused.text.split('id="form-error"')[1].split("</p>")[0]
     bad_code = {**CAMERA_FORM, "national_code": "123"}
     assert _post(integrator, csrf, "/console/cameras/new", bad_code).status_code == 400
+    # An integrator of the next town may not put a camera in this one.
+    other, other_csrf = _person(central_runtime, "lengshui", Role.INTEGRATOR, "500240102")
+    elsewhere = _post(other, other_csrf, "/console/cameras/new", CAMERA_FORM)
+    assert elsewhere.status_code == 400
+    assert "outside the grids you may manage" in elsewhere.text
     assert admin_client(central_runtime).get("/api/v1/cameras/gate-west").status_code == 404
 
 
