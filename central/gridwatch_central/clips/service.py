@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridwatch_central.clips.store import ClipStore, KeptClip, RejectedClipError
-from gridwatch_central.db import clip_repository
+from gridwatch_central.db import clip_repository, incident_repository
 from gridwatch_contract.clip_messages import (
     ClipAck,
     ClipAckStatus,
@@ -129,6 +129,8 @@ class ClipIngestService:
             return _ack(header.clip_id, "rejected", 0, reason=str(error))
         with self._sessions.begin() as session:
             inserted = clip_repository.insert(session, self._stored_row(chunk, kept))
+            if inserted:
+                _announce(session, header.clip_id, clip_repository.STORED, self.clock())
         if not inserted:  # another central process filed it meanwhile
             self._metrics.duplicates.inc()
             return _ack(header.clip_id, "duplicate", header.total_bytes)
@@ -149,6 +151,7 @@ class ClipIngestService:
         with self._sessions.begin() as session:
             if clip_repository.insert(session, values):
                 self._metrics.unavailable.inc()
+                _announce(session, notice.clip_id, clip_repository.UNAVAILABLE, self.clock())
         return _ack(notice.clip_id, "noted", 0)
 
     def _stored_row(self, chunk: ClipChunk, kept: KeptClip) -> dict[str, object]:
@@ -172,6 +175,24 @@ class ClipIngestService:
             "truncated": info.truncated,
             "stored_at": self.clock(),
         }
+
+
+def _announce(session: Session, clip_id: uuid.UUID, status: str, now: datetime) -> None:
+    """Incidents awaiting review note their clip's fate on their timeline: the operators'
+    queues follow it and turn "clip pending" into the player (or the reason) at once."""
+    for incident_id in clip_repository.incidents_awaiting_review(session, clip_id):
+        incident_repository.append_incident_timeline(
+            session,
+            {
+                "incident_id": incident_id,
+                "at": now,
+                "action": "evidence",
+                "actor": "system",
+                "actor_role": "system",
+                "note": f"evidence clip {clip_id} {status}",
+                "details": {"clip_id": str(clip_id), "status": status},
+            },
+        )
 
 
 def _ack(

@@ -43,6 +43,17 @@ def announced_in_scope(session: Session, scope: Scope, clip_id: uuid.UUID) -> bo
     return session.scalar(query) is not None
 
 
+def incidents_awaiting_review(session: Session, clip_id: uuid.UUID) -> list[int]:
+    """The incidents awaiting review whose alerts announce ``clip_id``."""
+    query = (
+        select(IncidentRow.id)
+        .join(AlertRow, AlertRow.incident_id == IncidentRow.id)
+        .where(AlertRow.clip_id == clip_id, IncidentRow.status == PENDING_REVIEW)
+        .distinct()
+    )
+    return list(session.scalars(query))
+
+
 def clips_of_open_cases(session: Session) -> set[uuid.UUID]:
     """Clips still evidence: of an alert whose case is not finished, or whose incident waits
     for an operator's review (the snapshots' rule)."""

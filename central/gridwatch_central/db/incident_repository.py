@@ -41,6 +41,7 @@ class IncidentFilter:
     category: str | None = None
     camera_id: str | None = None
     grid_code: str | None = None
+    ids: tuple[int, ...] | None = None  # only these incidents
 
 
 def relink_events(session: Session, from_incident: int, to_incident: int) -> None:
@@ -119,6 +120,8 @@ def list_incidents(
         query = query.where(IncidentRow.camera_id == where.camera_id)
     if where.grid_code is not None:
         query = query.where(grid_match(IncidentRow, where.grid_code))
+    if where.ids is not None:
+        query = query.where(IncidentRow.id.in_(where.ids))
     return _page(session, query, limit, offset)
 
 

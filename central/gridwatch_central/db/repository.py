@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -126,6 +126,16 @@ def list_alerts(
 def get_alert(session: Session, scope: Scope, alert_id: uuid.UUID) -> AlertRow | None:
     query = select(AlertRow).where(AlertRow.alert_id == alert_id, alert_scope(scope))
     return session.scalar(query)
+
+
+def alerts_by_ids(
+    session: Session, scope: Scope, alert_ids: Collection[uuid.UUID]
+) -> Sequence[AlertRow]:
+    """The alerts of ``alert_ids`` that ``scope`` may see, in one query."""
+    if not alert_ids:
+        return []
+    query = select(AlertRow).where(AlertRow.alert_id.in_(list(alert_ids)), alert_scope(scope))
+    return session.scalars(query).all()
 
 
 def get_case(session: Session, case_id: int) -> CaseRow | None:

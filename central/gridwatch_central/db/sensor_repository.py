@@ -227,6 +227,13 @@ def get_state(session: Session, sensor_id: str) -> SensorStateRow | None:
     return session.get(SensorStateRow, sensor_id)
 
 
+def states_of(session: Session, sensor_ids: Collection[str]) -> dict[str, SensorStateRow]:
+    if not sensor_ids:
+        return {}
+    query = select(SensorStateRow).where(SensorStateRow.sensor_id.in_(list(sensor_ids)))
+    return {row.sensor_id: row for row in session.scalars(query)}
+
+
 # --- 视频联动: links between sensor alerts and camera pictures ----------------------------------
 
 

@@ -92,15 +92,41 @@ def place_events(session: Session, events: Sequence[EventAlerts]) -> Placement:
     _check_still_open(stored, plan.merged)
     incidents = [t if isinstance(t, IncidentRow) else stored[t][0] for t in plan.targets]
     openers = {row.first_event_id for row in plan.opened}
+    grown: dict[int, int] = {}  # stored incident id → alerts it took in this batch
     for event, incident in zip(events, incidents, strict=True):
         # The alert that opened an incident is in its counters already.
         for item in event.alerts[1:] if event.event_id in openers else event.alerts:
             absorb(incident, item.alert, item.received_at, item.snapshot_sha256)
+            if event.event_id not in openers and incident.id is not None:
+                grown[incident.id] = grown.get(incident.id, 0) + 1
     placements.insert_incidents(session, plan.opened)  # also flushes the absorbed counters
     _link_fresh(session, fresh, events, incidents)
-    placements.append_timelines(session, [_opened_entry(row) for row in plan.opened])
+    entries = [_opened_entry(row) for row in plan.opened]
+    entries += [
+        _merged_entry(stored[i][0], n) for i, n in grown.items() if _awaits_review(stored[i][0])
+    ]
+    placements.append_timelines(session, entries)
     cases = {key: case for key, (_row, case) in stored.items() if case is not None}
     return Placement(incidents, cases)
+
+
+def _awaits_review(incident: IncidentRow) -> bool:
+    return incident.status == IncidentStatus.PENDING.value
+
+
+def _merged_entry(incident: IncidentRow, alerts: int) -> dict[str, Any]:
+    """More alerts joined an incident awaiting review: its count and latest time changed, and
+    the operators' queues (which follow the timeline) show it. Once reviewed, the case's
+    timeline tells the story instead, so a long event does not fill this one."""
+    return {
+        "incident_id": incident.id,
+        "at": incident.last_seen_at,
+        "action": "merged",
+        "actor": "system",
+        "actor_role": "system",
+        "note": f"合并: {alerts} more alert(s), {incident.alert_count} in all",
+        "details": {"alerts": alerts, "alert_count": incident.alert_count},
+    }
 
 
 def _links(session: Session, events: Sequence[EventAlerts]) -> dict[uuid.UUID, int]:

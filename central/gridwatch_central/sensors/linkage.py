@@ -34,6 +34,8 @@ from gridwatch_central.db import incident_repository as incidents
 from gridwatch_central.db import sensor_repository as sensors
 from gridwatch_central.db import snapshot_repository
 from gridwatch_central.db.engine import run_in_transaction
+from gridwatch_central.db.repository import PENDING_REVIEW
+from gridwatch_central.db.tables import AlertRow
 from gridwatch_central.edge_requests import SnapshotOk, SnapshotResult
 from gridwatch_central.sensors.alerts import OpenedSensorAlert
 from gridwatch_central.sensors.directory import LinkedCamera, SensorDirectory
@@ -165,6 +167,9 @@ class Linkage:
                         "resolved_at": now,
                     },
                 )
+                alert = sensors.alert_by_id(session, answer.alert_id)
+                if alert is not None:
+                    _note_on_incident(session, alert, result.camera_id, result.failure.value, now)
 
             run_in_transaction(self._sessions, note)
             return
@@ -201,6 +206,7 @@ class Linkage:
         if alert is None or alert.incident_id is None:
             return
         sensors.set_incident_snapshot_if_none(session, alert.incident_id, sha256)
+        _note_on_incident(session, alert, result.camera_id, ATTACHED, now)
         case = incidents.case_of_incident(session, alert.incident_id)
         if case is None:
             return  # a case opened later shows the picture through its alerts and incident
@@ -222,6 +228,30 @@ class Linkage:
                 "details": {"alert_id": str(alert_id), "camera_id": result.camera_id},
             },
         )
+
+
+def _note_on_incident(
+    session: Session, alert: AlertRow, camera_id: str, status: str, now: datetime
+) -> None:
+    """An incident awaiting review learns what its linked camera gave: the operators' queues
+    (which follow the incident timeline) redraw the card with the picture, or say why none."""
+    if alert.incident_id is None:
+        return
+    incident = incidents.get_incident(session, alert.incident_id, None)
+    if incident is None or incident.status != PENDING_REVIEW:
+        return
+    incidents.append_incident_timeline(
+        session,
+        {
+            "incident_id": incident.id,
+            "at": now,
+            "action": "evidence",
+            "actor": LINKAGE_ACTOR,
+            "actor_role": "system",
+            "note": f"视频联动: camera {camera_id} {status} for sensor alarm {alert.camera_id}",
+            "details": {"alert_id": str(alert.alert_id), "camera_id": camera_id, "status": status},
+        },
+    )
 
 
 def _link_row(

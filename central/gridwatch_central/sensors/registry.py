@@ -28,6 +28,7 @@ from gridwatch_central.sensors.models import (
     ImportProblem,
     ImportReport,
     LinkedCameraOut,
+    SampleOut,
     SensorFields,
     SensorIn,
     SensorOut,
@@ -107,6 +108,21 @@ class SensorRegistry:
             return None
         return self.to_out(session, row)
 
+    def samples(
+        self,
+        session: Session,
+        sensor_id: str,
+        scope: Scope,
+        *,
+        since: datetime | None,
+        limit: int,
+    ) -> list[SampleOut] | None:
+        """Kept readings of a sensor in ``scope``, newest first; None when it is not there."""
+        if self.get(session, sensor_id, scope) is None:
+            return None
+        rows = sensors.samples_of(session, sensor_id, since, limit)
+        return [SampleOut(observed_at=row.observed_at, value=row.value) for row in rows]
+
     def list(
         self,
         session: Session,
@@ -127,7 +143,9 @@ class SensorRegistry:
             limit=limit,
             offset=offset,
         )
-        items = [self.to_out(session, row) for row in page.items]
+        # One query for the states of the whole page, not one per sensor.
+        states = sensors.states_of(session, [row.id for row in page.items])
+        items = [self._out(row, states.get(row.id)) for row in page.items]
         return SensorPage(items=items, total=page.total, limit=limit, offset=offset)
 
     def import_rows(
@@ -174,6 +192,9 @@ class SensorRegistry:
         )
 
     def to_out(self, session: Session, row: SensorRow) -> SensorOut:
+        return self._out(row, sensors.get_state(session, row.id))
+
+    def _out(self, row: SensorRow, state: SensorStateRow | None) -> SensorOut:
         known = known_sensor(row, self._directory.types)
         cameras = []
         if known is not None:
@@ -181,7 +202,6 @@ class SensorRegistry:
                 LinkedCameraOut(camera_id=link.camera.id, edge_id=link.camera.edge_id, how=link.how)
                 for link in self._directory.linked_cameras(known)
             ]
-        state = sensors.get_state(session, row.id)
         kind = self._directory.types.types.get(row.sensor_type)
         interval = row.heartbeat_interval_s or (kind.heartbeat_interval_s if kind else 0.0)
         return SensorOut(

@@ -21,11 +21,13 @@ from gridwatch_central.web.pages import (
     camera_forms,
     camera_import,
     cases,
+    clips,
     edge_registry,
     edges,
     live,
     map,
     queue,
+    sensors,
     stats,
 )
 from gridwatch_central.web.render import Renderer, content_security_policy
@@ -59,7 +61,7 @@ def mount_console(app: FastAPI, context: ConsoleContext) -> None:
     app.add_api_route(
         f"{CONSOLE_PREFIX}/vendor/{{name:path}}", _vendor_file, include_in_schema=False
     )
-    pages = (auth, queue, live, cases, map, stats, admin, edges)
+    pages = (auth, queue, live, cases, clips, map, stats, admin, edges, sensors)
     for module in (*pages, edge_registry, camera_forms, camera_config, camera_import):
         app.include_router(module.router, include_in_schema=False)
     app.add_exception_handler(LoginRequiredError, _login_required)

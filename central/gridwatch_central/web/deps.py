@@ -13,6 +13,7 @@ from gridwatch_central.cameras.service import CameraService
 from gridwatch_central.cases.errors import CaseLoopError
 from gridwatch_central.cases.service import CaseService
 from gridwatch_central.categories import CategoryMap
+from gridwatch_central.clips.store import ClipStore
 from gridwatch_central.clock import Clock
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.edge_requests import EdgeRequestClient
@@ -21,6 +22,7 @@ from gridwatch_central.edges.registry import EdgeRegistry
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
+from gridwatch_central.sensors.runtime import SensorRuntime
 from gridwatch_central.services.incident_feed import IncidentFeed
 from gridwatch_central.snapshots import SnapshotStore
 from gridwatch_central.web.assets import VendorAssets
@@ -69,7 +71,7 @@ class ConsoleContext(Protocol):
     def categories(self) -> CategoryMap: ...
 
     @property
-    def edge_requests(self) -> EdgeRequestClient: ...
+    def clips(self) -> ClipStore: ...
 
     @property
     def edge_health(self) -> EdgeHealth: ...
@@ -79,6 +81,23 @@ class ConsoleContext(Protocol):
 
     @property
     def edge_registry(self) -> EdgeRegistry: ...
+
+    @property
+    def edge_requests(self) -> EdgeRequestClient: ...
+
+    @property
+    def sensors(self) -> SensorRuntime: ...
+
+    @property
+    def sensors_enabled(self) -> bool: ...
+
+
+def sensor_units(context: ConsoleContext) -> dict[str, str | None]:
+    """Each sensor type's unit (the readings on sensor cards and cases); none when central
+    runs without sensors."""
+    if not context.sensors_enabled:
+        return {}
+    return {name: kind.unit for name, kind in context.sensors.directory.types.types.items()}
 
 
 @dataclass(frozen=True, slots=True)

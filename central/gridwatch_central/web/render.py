@@ -13,16 +13,18 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from gridwatch_central.web.i18n import Language, translate
 from gridwatch_central.web.session import Viewer, language_of
 
+CLIP_POLL_S = 5
+
 
 def content_security_policy(tile_origin: str | None) -> str:
     """No inline script anywhere: every script is a file served by central, so an injected
     <script> cannot run. Styles may be inline (Leaflet and ECharts position their elements
-    with style attributes)."""
+    with style attributes). Evidence clips play from central itself (media-src)."""
     images = "'self' data: blob:" + (f" {tile_origin}" if tile_origin else "")
     return (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        f"img-src {images}; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-        "form-action 'self'; frame-ancestors 'none'"
+        f"img-src {images}; media-src 'self'; connect-src 'self'; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 
 
@@ -39,6 +41,9 @@ class Renderer:
         self._env.filters["local"] = self.local_time
         self._env.filters["percent"] = percent
         self._env.filters["duration"] = duration
+        # A case page's pending clip asks again this often: an edge delivers a clip some
+        # seconds after post_s; a person should not wait long for it, nor the page poll busily.
+        self._env.globals["clip_poll_s"] = CLIP_POLL_S
         # Every page explains it when the browser libraries were never installed.
         self._env.globals["assets_missing"] = missing_assets
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from gridwatch_central.case_schemas import IncidentOut
@@ -10,7 +11,14 @@ from gridwatch_central.cases.states import FINAL, CaseState
 from gridwatch_central.categories import CategoryMap
 from gridwatch_central.grid.index import GridIndex
 from gridwatch_central.routing import Router
-from gridwatch_central.schemas import CaseOut
+from gridwatch_central.schemas import CaseOut, ClipOut
+from gridwatch_central.sensors.models import AlertLinkOut
+from gridwatch_central.services.evidence import Evidence
+
+
+def form_items(text: str) -> list[str]:
+    """``a, b，c`` (ASCII or full-width commas, spaces) → ["a", "b", "c"]."""
+    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,24 +39,60 @@ def grid_path(index: GridIndex, codes: tuple[str | None, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
+class SensorReading:
+    """What a sensor card shows where a camera card shows its camera: the sensor, its value."""
+
+    sensor_id: str
+    value: float | None
+    alarm_level: float | None
+    unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class QueueCard:
     incident: IncidentOut
     category: str
     grid: list[GridStep]
     snapshot_url: str | None
     clean_url: str | None
+    clip: ClipOut | None = None
+    sensor: SensorReading | None = None
+    links: list[AlertLinkOut] = field(default_factory=list)
 
 
-def queue_card(incident: IncidentOut, index: GridIndex, categories: CategoryMap) -> QueueCard:
+def queue_card(
+    incident: IncidentOut,
+    index: GridIndex,
+    categories: CategoryMap,
+    evidence: Evidence | None = None,
+    units: Mapping[str, str | None] | None = None,
+) -> QueueCard:
+    """The card of one incident; ``evidence`` is its best alert (clip, sensor reading, linked
+    cameras), ``units`` the sensor types' units."""
     category = categories.get(incident.category)
     codes = (incident.grid_l1_code, incident.grid_l2_code, incident.grid_l3_code)
     snapshot = f"/console/alerts/{incident.best_alert_id}/snapshot"
+    alert = evidence
+    sensor = None
+    if alert is not None and alert.source == "sensor":
+        sensor = SensorReading(
+            sensor_id=alert.camera_id,
+            value=alert.measurements.get("value"),
+            alarm_level=alert.measurements.get("alarm_level"),
+            unit=(units or {}).get(alert.event_type),
+        )
+    shown = incident.best_snapshot_url is not None
+    # A linked camera's picture of a sensor alarm has no clean twin: it is one frame as is.
+    clean = snapshot if sensor is not None else f"{snapshot}?clean=1"
     return QueueCard(
         incident=incident,
         category=category.name if category is not None else incident.category,
         grid=grid_path(index, codes),
-        snapshot_url=snapshot if incident.best_snapshot_url else None,
-        clean_url=f"{snapshot}?clean=1" if incident.best_snapshot_url else None,
+        snapshot_url=snapshot if shown else None,
+        clean_url=clean if shown else None,
+        clip=alert.clip if alert is not None else None,
+        sensor=sensor,
+        links=alert.links if alert is not None else [],
     )
 
 

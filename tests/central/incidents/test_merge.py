@@ -63,7 +63,9 @@ def test_alerts_of_one_event_follow_their_incident_and_the_best_alert_wins(
     assert detail["best_alert_id"] == str(update.alert_id)
     assert detail["best_snapshot_url"] == f"/api/v1/alerts/{update.alert_id}/snapshot"
     assert [a["alert_id"] for a in detail["alerts"]] == [str(new.alert_id), str(update.alert_id)]
-    assert [e["action"] for e in detail["timeline"]] == ["opened"]
+    # The update joined an incident awaiting review: the timeline (the queue's live feed) says so.
+    assert [e["action"] for e in detail["timeline"]] == ["opened", "merged"]
+    assert detail["timeline"][1]["details"] == {"alerts": 1, "alert_count": 2}
 
 
 def test_alerts_without_location_merge_only_per_camera(

@@ -176,3 +176,9 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# The evidence clip the clip tests cut from the sample footage with the edge's own code, and
+# the edge monitor tests' fake edges (status and stats over the real broker).
+from tests.central.clips.conftest import real_clip  # noqa: E402, F401
+from tests.central.edges.test_monitor import edges  # noqa: E402, F401

@@ -240,7 +240,7 @@ def test_an_integrator_onboards_a_camera_and_draws_its_zone_on_the_live_picture(
         # The edge validates and applies the new revision and says so; the camera list
         # shows it, without a reload (its rows are fetched again while one is pending).
         page.goto(f"{console.url}/console/edges")
-        status = page.locator(f"tr[data-camera='{CAMERA}'] .config-status")
+        status = page.locator(f"#camera-table tr[data-camera='{CAMERA}'] .config-status")
         expect(status).to_have_text("已应用", timeout=STEP_TIMEOUT_S * 1000)
         assert wait_for_state(api, CAMERA, "applied")["state"] == "applied"
         screenshot(page, "cameras-applied")
@@ -281,7 +281,7 @@ def test_lines_and_masks_are_drawn_dragged_and_nudged_without_a_picture(
     _register(console, "rtsp://10.0.0.7/main")
     page = _integrator_page(page_factory, script_errors)
     assert page.url.endswith("/console/edges")  # where an integrator starts
-    row = page.locator(f"tr[data-camera='{CAMERA}']")
+    row = page.locator(f"#camera-table tr[data-camera='{CAMERA}']")
     # Pending, and why: central sends configs to registered edges only.
     expect(row.locator(".config-status")).to_contain_text(
         "待应用: edge edge-console is not registered"
@@ -417,8 +417,8 @@ def test_an_integrator_imports_a_camera_list_after_a_dry_run(
         )
         assert camera["has_credentials"]
     page.goto(f"{console.url}/console/edges")
-    expect(page.locator("tr[data-camera]")).to_have_count(3)
+    expect(page.locator("#camera-table tr[data-camera]")).to_have_count(3)
     page.keyboard.press("/")  # the filter, as you type
     page.keyboard.type("黄水大道 南")
-    expect(page.locator("tr[data-camera]:visible")).to_have_count(1)
+    expect(page.locator("#camera-table tr[data-camera]:visible")).to_have_count(1)
     expect(page.locator("#camera-count")).to_have_text("1 / 3")

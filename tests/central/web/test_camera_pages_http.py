@@ -289,7 +289,8 @@ def test_a_config_the_edge_refused_shows_failed_with_its_reason(
     finally:
         edge.close()
     integrator, _csrf = _person(runtime, "installer", Role.INTEGRATOR)
-    row = integrator.get("/console/edges").text.split('data-camera="gate-west"')[1]
+    table = integrator.get("/console/edges").text.split('id="camera-table"')[1]
+    row = table.split('data-camera="gate-west"')[1]
     assert "失败: zones.0: at least 3 points" in row.split("</tr>")[0]
     page = integrator.get("/console/cameras/gate-west/config").text
     assert 'class="config-status failed"' in page

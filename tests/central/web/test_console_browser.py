@@ -125,7 +125,7 @@ def test_a_case_goes_round_the_loop_in_the_browser(
     expect(operator.locator("h1 .state")).to_have_text("已结案")
     expect(operator.locator(".timeline li")).to_have_count(5)
     # Its map: the micro-grid's outline and the pin where it happened.
-    expect(operator.locator("#case-map path.leaflet-interactive")).to_have_count(2)
+    expect(operator.locator("#case-map.ready path.leaflet-interactive")).to_have_count(2)
     screenshot(operator, "case-closed")
     case = api.get(f"/api/v1/cases/{case_id}").json()
     assert case["state"] == "CLOSED"

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
 from fastapi.testclient import TestClient
 
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.cases.actor import Role as LoopRole
 from gridwatch_central.cases.states import CaseAction, CaseState
+from gridwatch_central.edge_requests import SnapshotFailure
+from gridwatch_central.edges.models import Connection, EdgeState, StateReason
 from gridwatch_central.metrics import GroupBy
 from gridwatch_central.metrics.formulas import Figures
 from gridwatch_central.runtime import CentralRuntime
+from gridwatch_central.sensors.models import LinkedCameraOut
+from gridwatch_central.sensors.types import SENSOR_OFFLINE, SENSOR_ONLINE, load_sensor_types
 from gridwatch_central.web.i18n import LABELS
 from gridwatch_contract.codec import encode_message
 from gridwatch_contract.messages import EventType
 from tests.central.case_loop_helpers import DISPATCHER, OPERATOR, ActorTokens
-from tests.central.helpers import ADMIN_PASSWORD, ADMIN_USERNAME, TINY_JPEG, make_alert
+from tests.central.helpers import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    SENSOR_TYPES,
+    TINY_JPEG,
+    make_alert,
+)
 
 WEB = Path(__file__).resolve().parents[3] / "central" / "gridwatch_central" / "web"
 ORIGIN = {"Origin": "http://testserver"}
@@ -118,6 +129,17 @@ def test_every_label_exists_in_both_languages() -> None:
     used |= {f"role.{role.value}" for role in LoopRole}
     used |= {f"group.{group.value}" for group in GroupBy}
     used |= {f"metric.{name}" for name in Figures.model_fields}
+    # Evidence, sensors and edges: each state a record can be in has its words.
+    used |= {f"link.{status}" for status in ("requested", "attached", *SnapshotFailure)}
+    used.add("done.evidence")  # the linkage's case timeline entry (sensors/linkage.py)
+    used |= {f"event.{kind}" for kind in load_sensor_types(SENSOR_TYPES).types}
+    used |= {f"event.{kind}" for kind in (SENSOR_OFFLINE, SENSOR_ONLINE)}
+    used |= {
+        f"sensors.how.{how}" for how in get_args(LinkedCameraOut.model_fields["how"].annotation)
+    }
+    used |= {f"edges.state.{state}" for state in get_args(EdgeState)}
+    used |= {f"edges.reason.{reason}" for reason in get_args(StateReason)}
+    used |= {f"edges.connection.{c}" for c in get_args(Connection) if c != "good"}
     missing = sorted(key for key in used if key not in LABELS)
     assert missing == []
     for key, (chinese, english) in LABELS.items():

@@ -49,6 +49,7 @@ from gridwatch_central.sensors.models import (
 )
 from gridwatch_central.sensors.registry import SensorExistsError, SensorInvalidError
 from gridwatch_central.sensors.runtime import SensorRuntime
+from gridwatch_central.services import evidence
 from gridwatch_central.snapshots import SnapshotStore
 from gridwatch_contract.sensors import MAX_SENSOR_PAYLOAD_BYTES, SensorReceipt
 
@@ -230,10 +231,10 @@ def list_samples(
     limit: Annotated[int, Query(ge=1, le=MAX_SAMPLES)] = 100,
 ) -> list[SampleOut]:
     """Kept readings, newest first: every state change and one per sample interval."""
-    if context.sensors.registry.get(session, sensor_id, scope) is None:
+    found = context.sensors.registry.samples(session, sensor_id, scope, since=since, limit=limit)
+    if found is None:
         raise ApiError(404, f"sensor {sensor_id} not found")
-    rows = sensor_rows.samples_of(session, sensor_id, since, limit)
-    return [SampleOut(observed_at=row.observed_at, value=row.value) for row in rows]
+    return found
 
 
 @router.get(
@@ -248,22 +249,7 @@ def list_links(
     (attached, or why not: edge_offline, camera_offline, timeout ...)."""
     if repository.get_alert(session, scope, alert_id) is None:
         raise ApiError(404, f"alert {alert_id} not found")
-    return [
-        AlertLinkOut(
-            camera_id=row.camera_id,
-            edge_id=row.edge_id,
-            kind=row.kind,
-            status=row.status,
-            reason=row.reason,
-            snapshot_sha256=row.snapshot_sha256,
-            snapshot_url=f"/api/v1/alerts/{alert_id}/links/{row.camera_id}/snapshot"
-            if row.snapshot_sha256
-            else None,
-            requested_at=row.requested_at,
-            resolved_at=row.resolved_at,
-        )
-        for row in sensor_rows.links_of(session, [alert_id])
-    ]
+    return evidence.links_of(session, [alert_id]).get(alert_id, [])
 
 
 @router.get(

@@ -13,6 +13,7 @@ from gridwatch_central.auth.scope import Role
 from gridwatch_central.auth.service import ConflictError
 from gridwatch_central.web.deps import Console, ConsoleDep, PosterDep, ViewerDep
 from gridwatch_central.web.session import NotAllowedError, Viewer
+from gridwatch_central.web.views import form_items
 
 router = APIRouter(prefix="/console/admin")
 # Users and keys shown; a city's command centre has a few hundred people at most.
@@ -39,17 +40,12 @@ AdminPoster = Annotated[Viewer, Depends(get_admin_poster)]
 Text = Annotated[str, Form(max_length=2000)]
 
 
-def _items(text: str) -> list[str]:
-    """``a, b，c`` (ASCII or full-width commas, spaces) → ["a", "b", "c"]."""
-    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
-
-
 def _grant(role: str, grid_prefixes: str, departments: str) -> dict[str, Any]:
     """The role and scope fields every user and key form has, as the API models take them."""
     return {
         "role": role,
-        "grid_prefixes": _items(grid_prefixes),
-        "departments": _items(departments),
+        "grid_prefixes": form_items(grid_prefixes),
+        "departments": form_items(departments),
     }
 
 

@@ -17,7 +17,14 @@ from gridwatch_central.schemas import CaseDetailOut
 from gridwatch_central.services import case_loop
 from gridwatch_central.services import cases as case_views
 from gridwatch_central.snapshots.names import is_sha256
-from gridwatch_central.web.deps import Console, ConsoleDep, PosterDep, ViewerDep, status_of
+from gridwatch_central.web.deps import (
+    Console,
+    ConsoleDep,
+    PosterDep,
+    ViewerDep,
+    sensor_units,
+    status_of,
+)
 from gridwatch_central.web.session import Viewer
 from gridwatch_central.web.views import (
     BOARD_COLUMNS,
@@ -145,6 +152,7 @@ def _case_page(
         reason_required={action.value for action in REASON_REQUIRED},
         tile_url=context.config.console.tile_url,
         grid=grid_path(index, (case.grid_l1_code, case.grid_l2_code, case.grid_l3_code)),
+        sensor_unit=sensor_units(context).get(case.alerts[0].event_type) if case.alerts else None,
     )
 
 
@@ -161,7 +169,15 @@ def _staff(console: Console, case: CaseDetailOut) -> list[tuple[str, list[str]]]
 
 
 def _photos(case: CaseDetailOut) -> list[str]:
-    return [name for entry in case.timeline for name in entry.attachments or () if is_sha256(name)]
+    """Photos people attached; a linked camera's picture (视频联动, ``evidence``) is one of
+    the case's snapshots already, shown with them."""
+    return [
+        name
+        for entry in case.timeline
+        if entry.action != "evidence"
+        for name in entry.attachments or ()
+        if is_sha256(name)
+    ]
 
 
 def _location(case: CaseDetailOut) -> dict[str, float] | None:

@@ -14,8 +14,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from gridwatch_central.case_schemas import ReviewOut
 from gridwatch_central.cases.errors import CaseLoopError
 from gridwatch_central.db.incident_repository import IncidentFilter
-from gridwatch_central.services import alerts, case_loop
-from gridwatch_central.web.deps import Console, ConsoleDep, PosterDep, ViewerDep, status_of
+from gridwatch_central.services import alerts, case_loop, evidence
+from gridwatch_central.web.deps import (
+    Console,
+    ConsoleDep,
+    PosterDep,
+    ViewerDep,
+    sensor_units,
+    status_of,
+)
 from gridwatch_central.web.i18n import translate
 from gridwatch_central.web.session import Viewer
 from gridwatch_central.web.views import QueueCard, queue_card
@@ -27,22 +34,26 @@ DUPLICATE_CANDIDATES = 200
 
 
 def _cards(console: Console, viewer: Viewer, ids: list[int] | None) -> tuple[list[QueueCard], int]:
-    """Cards of PENDING incidents in scope (all, or those of ``ids``), and how many pend."""
+    """Cards of PENDING incidents in scope (the queue's first page, or those of ``ids``), and
+    how many pend (of ``ids``, when given)."""
     context = console.context
     limit = context.config.console.queue_size
+    # A card the live feed announced is looked up by id, so it is found beyond the first page;
+    # a summary like the page's, not the incident's detail with all its alerts: a long event
+    # refreshes its card at every merge.
+    where = PENDING if ids is None else IncidentFilter(status="PENDING", ids=tuple(ids))
     with context.sessions() as session:
         page = case_loop.list_incidents(
-            session, PENDING, viewer.scope, limit, 0, viewer=viewer.actor
+            session, where, viewer.scope, limit if ids is None else len(ids), 0, viewer=viewer.actor
         )
         items = page.items
-        if ids is not None:
-            # A card the SSE announced: looked up by id, so it is found beyond the first page.
-            found = [
-                case_loop.get_incident(session, i, viewer.scope, viewer=viewer.actor) for i in ids
-            ]
-            items = [i for i in found if i is not None and i.status == "PENDING"]
-    index = context.grid_store.index
-    return [queue_card(item, index, context.categories) for item in items], page.total
+        shown = evidence.evidence_of(session, viewer.scope, [i.best_alert_id for i in items])
+    index, units = context.grid_store.index, sensor_units(context)
+    cards = [
+        queue_card(item, index, context.categories, shown.get(item.best_alert_id), units)
+        for item in items
+    ]
+    return cards, page.total
 
 
 def _duplicate_targets(console: Console, viewer: Viewer, cards: list[QueueCard]) -> dict[int, int]:

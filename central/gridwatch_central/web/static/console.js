@@ -20,6 +20,12 @@
     if (response.status === 401 && body.login) { window.location = body.login; }
     return { ok: response.ok, status: response.status, body: body };
   };
+  // A form that deletes something asks first (its button's title says what).
+  document.addEventListener("submit", (event) => {
+    if (event.target.matches("form.delete") && !window.confirm(event.submitter ? event.submitter.textContent + "?" : "?")) {
+      event.preventDefault();
+    }
+  });
   const print = document.getElementById("print");
   if (print) { print.addEventListener("click", () => window.print()); }
 })();

@@ -1,6 +1,7 @@
 // The alert queue: live cards over SSE, and one key per decision so a queue is cleared
 // without the mouse. J/K or arrows select, V verify, F false alarm (reason, Enter), D duplicate,
-// Enter shows the clean image, Esc closes.
+// Enter shows the clean image, P plays the evidence clip, Esc closes. Merged alerts update
+// the card's count and latest time in place.
 "use strict";
 (function () {
   const queue = document.getElementById("queue");
@@ -11,6 +12,7 @@
   const live = document.getElementById("live");
   const dialog = document.getElementById("viewer-dialog");
   const dialogImage = document.getElementById("viewer-image");
+  const dialogVideo = document.getElementById("viewer-video");
   let selected = null;
 
   const cards = () => Array.from(queue.querySelectorAll("article.incident"));
@@ -90,9 +92,27 @@
   function showClean(card) {
     const image = card && card.querySelector(".shot img");
     if (!image) { return; }
+    dialogVideo.hidden = true;
+    dialogImage.hidden = false;
     dialogImage.src = image.dataset.clean;
     dialog.showModal();
   }
+
+  function playClip(card) {
+    const button = card && card.querySelector("button.clip.stored");
+    if (!button) { return; }
+    dialogImage.hidden = true;
+    dialogVideo.hidden = false;
+    dialogVideo.src = button.dataset.video;
+    dialog.showModal();
+    dialogVideo.play().catch(() => { /* autoplay refused: the controls are there */ });
+  }
+
+  dialog.addEventListener("close", () => {
+    dialogVideo.pause();
+    dialogVideo.removeAttribute("src");
+    dialogVideo.load();
+  });
 
   queue.addEventListener("click", (event) => {
     const card = event.target.closest("article.incident");
@@ -106,6 +126,7 @@
       if (action === "duplicate") { duplicate(card); }
       return;
     }
+    if (event.target.closest("button.clip.stored")) { playClip(card); return; }
     if (event.target.matches(".shot img")) { showClean(card); }
   });
 
@@ -137,6 +158,7 @@
       f: () => reject(selected),
       d: () => duplicate(selected),
       Enter: () => showClean(selected),
+      p: () => playClip(selected),
     };
     const run = keys[event.key] || keys[event.key.toLowerCase()];
     if (run) { event.preventDefault(); run(); }
@@ -154,6 +176,7 @@
       if (document.getElementById(card.id)) { continue; }
       card.classList.add("arrived");
       queue.prepend(card);
+      if (window.htmx) { window.htmx.process(card); }  // a pending clip's badge polls
       refreshCount(+1);
     }
     if (!selected) { select(cards()[0]); }
@@ -163,9 +186,40 @@
     const response = await fetch("/console/queue/cards", { credentials: "same-origin" });
     if (!response.ok) { return; }
     queue.innerHTML = await response.text();
+    if (window.htmx) { window.htmx.process(queue); }
     queue.dataset.more = "0";
     select(cards()[0]);
     empty.hidden = cards().length > 0;
+  }
+
+  // More alerts merged into a card's incident (its count, latest time, best picture change),
+  // or a sensor alarm's linked camera answered (its picture, or why none): the card is
+  // updated in place, so its selection and an open reason form stay as they are.
+  async function refreshCard(id) {
+    const card = document.getElementById(`incident-${id}`);
+    if (!card) { return; }
+    const response = await fetch(`/console/queue/cards?ids=${id}`, { credentials: "same-origin" });
+    if (!response.ok) { return; }
+    const holder = document.createElement("div");
+    holder.innerHTML = await response.text();
+    const fresh = holder.querySelector("article.incident");
+    if (!fresh) { return; }
+    const shot = card.querySelector(".shot");
+    const freshShot = fresh.querySelector(".shot");
+    if (shot && freshShot && shot.innerHTML !== freshShot.innerHTML) {
+      shot.replaceWith(freshShot);
+      if (window.htmx) { window.htmx.process(freshShot); }
+    }
+    for (const part of ["dd.merged", "dd.latest", "dd.reading"]) {
+      const now = card.querySelector(part);
+      const next = fresh.querySelector(part);
+      if (now && next && now.textContent !== next.textContent) {
+        now.textContent = next.textContent;
+        now.classList.remove("changed");
+        void now.offsetWidth;  // restart the highlight
+        now.classList.add("changed");
+      }
+    }
   }
 
   function listen() {
@@ -182,8 +236,9 @@
     source.addEventListener("incident", (event) => {
       const change = JSON.parse(event.data);
       if (change.action === "opened") { addCards([change.id]); return; }
+      if (change.action === "merged" || change.action === "evidence") { refreshCard(change.id); return; }
       const card = document.getElementById(`incident-${change.id}`);
-      if (card && change.action !== "merged") { removeCard(card); }
+      if (card) { removeCard(card); }
     });
   }
 
