@@ -249,6 +249,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "edges.reason.reported_offline": ("边缘上报离线", "reported offline"),
     "edges.reason.stale": ("长时间无消息", "nothing heard for too long"),
     "edges.reason.no_status": ("未收到状态消息", "no status message yet"),
+    "edges.reason.never_seen": ("已登记，尚未连接", "registered, never connected"),
     "edges.seen": ("最近消息", "last heard"),
     "edges.cameras_online": ("摄像机在线 {up}/{total}", "cameras online {up}/{total}"),
     "edges.version": ("软件版本", "software"),
