@@ -63,6 +63,8 @@ def record_status(session: Session, report: StatusReport) -> None:
             index_elements=[table.c.id],
             set_={
                 "last_seen_at": _later(table.c.last_seen_at, new.last_seen_at),
+                # Registered before it ever reported: this is its first sign of life.
+                "first_seen_at": func.coalesce(table.c.first_seen_at, new.first_seen_at),
                 "reported_state": new.reported_state,
                 "state_changed_at": case(
                     (unchanged, table.c.state_changed_at), else_=new.state_changed_at
@@ -96,6 +98,8 @@ def record_stats(session: Session, report: StatsReport) -> None:
             index_elements=[table.c.id],
             set_={
                 "last_seen_at": _later(table.c.last_seen_at, new.last_seen_at),
+                # Registered before it ever reported: this is its first sign of life.
+                "first_seen_at": func.coalesce(table.c.first_seen_at, new.first_seen_at),
                 "stats_at": new.stats_at,
                 "uptime_s": new.uptime_s,
                 "outbox_depth": new.outbox_depth,
@@ -135,8 +139,10 @@ def _replace_cameras(session: Session, report: StatsReport) -> None:
 
 
 def _later(stored: Any, new: Any) -> ColumnElement[Any]:
-    """The later of two timestamps, in SQL both databases speak (GREATEST is PostgreSQL's)."""
-    return case((new > stored, new), else_=stored)
+    """The later of two timestamps, in SQL both databases speak (GREATEST is PostgreSQL's).
+    A registered edge's row exists before its first report, with no time stored: ``new >
+    NULL`` is NULL, not true, so the first report's time is taken explicitly."""
+    return case((stored.is_(None), new), (new > stored, new), else_=stored)
 
 
 def edges_with_cameras(

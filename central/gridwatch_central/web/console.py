@@ -17,8 +17,12 @@ from gridwatch_central.web.deps import Console, ConsoleContext
 from gridwatch_central.web.pages import (
     admin,
     auth,
+    camera_config,
+    camera_forms,
+    camera_import,
     cases,
     clips,
+    edge_registry,
     edges,
     live,
     map,
@@ -57,7 +61,8 @@ def mount_console(app: FastAPI, context: ConsoleContext) -> None:
     app.add_api_route(
         f"{CONSOLE_PREFIX}/vendor/{{name:path}}", _vendor_file, include_in_schema=False
     )
-    for module in (auth, queue, live, cases, clips, map, stats, admin, edges, sensors):
+    pages = (auth, queue, live, cases, clips, map, stats, admin, edges, sensors)
+    for module in (*pages, edge_registry, camera_forms, camera_config, camera_import):
         app.include_router(module.router, include_in_schema=False)
     app.add_exception_handler(LoginRequiredError, _login_required)
     app.add_exception_handler(CsrfError, _refused)

@@ -18,6 +18,7 @@ from gridwatch_central.clock import Clock
 from gridwatch_central.config import CentralConfig
 from gridwatch_central.edge_requests import EdgeRequestClient
 from gridwatch_central.edges.health import EdgeHealth
+from gridwatch_central.edges.registry import EdgeRegistry
 from gridwatch_central.grid.store import GridStore
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router
@@ -77,6 +78,9 @@ class ConsoleContext(Protocol):
 
     @property
     def edge_monitor_connected(self) -> bool: ...
+
+    @property
+    def edge_registry(self) -> EdgeRegistry: ...
 
     @property
     def edge_requests(self) -> EdgeRequestClient: ...

@@ -43,9 +43,12 @@ def root() -> RedirectResponse:
 @router.get("/console", include_in_schema=False)
 @router.get("/console/", include_in_schema=False)
 def home(request: Request, console: ConsoleDep) -> RedirectResponse:
-    """The screen each role starts from: operators the queue, the others the case board."""
+    """The screen each role starts from: operators the queue, integrators (who install
+    cameras) the edges and cameras, the others the case board."""
     viewer = current_viewer(request, console.context)
     first = "queue" if viewer.role in {Role.OPERATOR, Role.ADMIN} else "cases"
+    if viewer.role is Role.INTEGRATOR:
+        first = "edges"
     return see_other(f"/console/{first}")
 
 
