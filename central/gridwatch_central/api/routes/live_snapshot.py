@@ -2,57 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Final, Protocol, cast
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from gridwatch_central.api.deps import require_roles
 from gridwatch_central.api.errors import ApiError, responses
 from gridwatch_central.auth.scope import Principal, Role
-from gridwatch_central.edge_requests import EdgeRequestClient, SnapshotFailure, SnapshotOk
+from gridwatch_central.edge_requests import SnapshotOk
 from gridwatch_central.edge_requests.live_snapshot import (
+    DEFAULT_TIMEOUT_S,
+    HTTP_STATUS,
+    MAX_TIMEOUT_S,
     CameraNotFoundError,
     CameraWithoutEdgeError,
-    camera_edge,
+    LiveSnapshotContext,
+    fetch_live_snapshot,
 )
-from gridwatch_central.grid.store import GridStore
 from gridwatch_contract.edge_requests import MAX_REQUEST_WIDTH_PX, MIN_REQUEST_WIDTH_PX
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
-# A person looking at a spinner gives up after a few seconds; 30 s is for slow uplinks.
-DEFAULT_TIMEOUT_S: Final = 5.0
-MAX_TIMEOUT_S: Final = 30.0
-# What each failure becomes: the edge's and camera's states are conflicts with what the
-# caller asked for (409), no answer is a gateway timeout (504), an edge error a bad gateway.
-HTTP_STATUS: Final = {
-    SnapshotFailure.TIMEOUT: 504,
-    SnapshotFailure.EDGE_OFFLINE: 409,
-    SnapshotFailure.CAMERA_UNKNOWN: 409,
-    SnapshotFailure.CAMERA_OFFLINE: 409,
-    SnapshotFailure.NO_FRAME_YET: 409,
-    SnapshotFailure.EDGE_ERROR: 502,
-    SnapshotFailure.BUSY: 503,
-    SnapshotFailure.NOT_CONNECTED: 503,
-}
-
 Caller = Annotated[Principal, Depends(require_roles(Role.INTEGRATOR, Role.OPERATOR))]
-
-
-class LiveSnapshotContext(Protocol):
-    """Provided by ``CentralRuntime``."""
-
-    @property
-    def sessions(self) -> sessionmaker[Session]: ...
-
-    @property
-    def grid_store(self) -> GridStore: ...
-
-    @property
-    def edge_requests(self) -> EdgeRequestClient: ...
 
 
 @router.get(
@@ -86,20 +57,14 @@ async def live_snapshot(
 ) -> Response:
     """The camera's most recent frame as a JPEG, asked of its edge now (never cached)."""
     context = cast(LiveSnapshotContext, request.app.state.context)
-    index = context.grid_store.index
     try:
-        edge_id = await run_in_threadpool(
-            camera_edge, context.sessions, camera_id, index, caller.scope
+        result = await fetch_live_snapshot(
+            context, camera_id, caller.scope, timeout_s=timeout_s, max_width=max_width
         )
     except CameraNotFoundError as error:
         raise ApiError(404, str(error)) from None
     except CameraWithoutEdgeError as error:
         raise ApiError(409, str(error), code="camera_without_edge") from None
-    # Awaited, not blocked on: a slow edge holds no server thread.
-    future = context.edge_requests.submit_snapshot(
-        edge_id, camera_id, timeout_s, max_width=max_width
-    )
-    result = await asyncio.wrap_future(future)
     if not isinstance(result, SnapshotOk):
         raise ApiError(HTTP_STATUS[result.failure], result.reason, code=result.failure.value)
     headers = {

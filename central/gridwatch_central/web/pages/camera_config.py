@@ -9,17 +9,20 @@ the edge itself validates.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
-from gridwatch_central.api.routes.live_snapshot import DEFAULT_TIMEOUT_S, HTTP_STATUS
 from gridwatch_central.cameras.models import CameraAnalysis, CameraOut
 from gridwatch_central.edge_requests import SnapshotOk
+from gridwatch_central.edge_requests.live_snapshot import (
+    HTTP_STATUS,
+    CameraNotFoundError,
+    CameraWithoutEdgeError,
+    fetch_live_snapshot,
+)
 from gridwatch_central.web.deps import ConsoleDep
 from gridwatch_central.web.i18n import LABELS, Language, translate
 from gridwatch_central.web.pages.camera_access import (
@@ -72,16 +75,12 @@ def config_page(
 @router.get("/{camera_id}/snapshot")
 async def snapshot(console: ConsoleDep, viewer: EditorViewer, camera_id: CameraIdPath) -> Response:
     """The camera's latest frame from its edge, never cached; else why not, as JSON."""
-    camera = await run_in_threadpool(find_camera, console, viewer, camera_id)
-    if camera is None:
+    try:
+        result = await fetch_live_snapshot(console.context, camera_id, viewer.scope)
+    except CameraNotFoundError:
         return JSONResponse({"detail": translate("error.not_found", viewer.language)}, 404)
-    if not camera.edge_id:
+    except CameraWithoutEdgeError:
         return JSONResponse({"detail": translate("zones.no_edge", viewer.language)}, 409)
-    future = console.context.edge_requests.submit_snapshot(
-        camera.edge_id, camera.id, DEFAULT_TIMEOUT_S
-    )
-    # Awaited, not blocked on: a slow edge holds no server thread.
-    result = await asyncio.wrap_future(future)
     if not isinstance(result, SnapshotOk):
         return JSONResponse({"detail": result.reason}, HTTP_STATUS[result.failure])
     headers = {"Cache-Control": "no-store", "X-Captured-At": result.captured_at.isoformat()}

@@ -7,12 +7,10 @@ equipment: the page is not theirs, as the API's ``/edges`` is not."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from gridwatch_central.auth.scope import Role
 from gridwatch_central.cameras import service as cameras
@@ -21,7 +19,7 @@ from gridwatch_central.edge_requests import SnapshotOk
 from gridwatch_central.edge_requests.live_snapshot import (
     CameraNotFoundError,
     CameraWithoutEdgeError,
-    camera_edge,
+    fetch_live_snapshot,
 )
 from gridwatch_central.edges.registry import EdgeRegistered
 from gridwatch_central.web.deps import Console, ConsoleDep, ViewerDep
@@ -31,8 +29,6 @@ from gridwatch_central.web.session import NotAllowedError, Viewer
 router = APIRouter(prefix="/console")
 # Edges and cameras listed; a district has a few hundred.
 LIST_LIMIT = 500
-# A person who clicked for a live picture waits a few seconds, not the API's 30 s maximum.
-SNAPSHOT_TIMEOUT_S = 5.0
 # The page refreshes its list this often: edges report stats every 10 s by default, and an
 # edge is judged offline after a few silent intervals, so a faster refresh shows nothing new.
 REFRESH_S = 10
@@ -137,17 +133,12 @@ async def live_snapshot(
     """The camera's latest frame, asked of its edge now; a plain-text reason when none came."""
     if viewer.role not in SNAPSHOT_ROLES:
         raise NotAllowedError
-    context = console.context
     try:
-        edge_id = await run_in_threadpool(
-            camera_edge, context.sessions, camera_id, context.grid_store.index, viewer.scope
-        )
+        result = await fetch_live_snapshot(console.context, camera_id, viewer.scope)
     except CameraNotFoundError as error:
         return Response(str(error), status_code=404, media_type="text/plain")
     except CameraWithoutEdgeError as error:
         return Response(str(error), status_code=409, media_type="text/plain")
-    future = context.edge_requests.submit_snapshot(edge_id, camera_id, SNAPSHOT_TIMEOUT_S)
-    result = await asyncio.wrap_future(future)
     if not isinstance(result, SnapshotOk):
         text = f"{result.failure.value}: {result.reason}"
         return Response(text, status_code=409, media_type="text/plain; charset=utf-8")
