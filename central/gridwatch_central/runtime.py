@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import threading
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,7 +33,7 @@ from gridwatch_central.clips.service import ClipIngestService, ClipMetrics
 from gridwatch_central.clips.store import ClipPruneReport, ClipStore
 from gridwatch_central.clock import Clock, utc_now
 from gridwatch_central.config import AuthConfig, CentralConfig, ConfigError
-from gridwatch_central.db import clip_repository, repository
+from gridwatch_central.db import repository
 from gridwatch_central.db.auth_repository import count_admins
 from gridwatch_central.db.engine import make_engine, make_sessions
 from gridwatch_central.db.migrate import upgrade_to_head
@@ -52,6 +51,7 @@ from gridwatch_central.ingest.metrics import IngestMetrics
 from gridwatch_central.ingest.service import IngestService
 from gridwatch_central.onboarding import Onboarding
 from gridwatch_central.process import tune_garbage_collector
+from gridwatch_central.retention import Retention
 from gridwatch_central.review import ReviewService
 from gridwatch_central.routing import Router, load_routing_config
 from gridwatch_central.sensors.runtime import SensorParts, SensorRuntime, load_checked_types
@@ -125,8 +125,7 @@ class CentralRuntime:
         self._sensors: SensorRuntime | None = None
         self._camera_directory: CameraDirectory | None = None
         self._auth: AuthService | None = None
-        self._stop_pruning = threading.Event()
-        self._pruner: threading.Thread | None = None
+        self._retention: Retention | None = None
 
     def start(self) -> None:
         """Migrate, load the grid, open the database and subscribe; raises on any failure."""
@@ -186,7 +185,15 @@ class CentralRuntime:
             raise
         if self._run_scheduler:
             self._scheduler.start()
-        self._start_pruning()
+        self._retention = Retention(
+            self._sessions,
+            self._snapshots,
+            self.clips,
+            self.clock,
+            retention_days=config.snapshot_retention_days,
+            interval_s=config.snapshot_prune_interval_s,
+        )
+        self._retention.start()
         log.info(
             "central started: %d grid cells, broker %s",
             len(self.grid_store.index.cells),
@@ -306,10 +313,9 @@ class CentralRuntime:
         if self._scheduler is not None:
             self._scheduler.stop()
             self._scheduler = None
-        self._stop_pruning.set()
-        if self._pruner is not None:
-            self._pruner.join(timeout=10)
-            self._pruner = None
+        if self._retention is not None:
+            self._retention.stop()
+            self._retention = None
         self._stop_services()
         if self._snapshots is not None:
             self._snapshots.close()
@@ -406,47 +412,15 @@ class CentralRuntime:
         return self.config.auth.enabled
 
     def prune_snapshots(self) -> PruneReport:
-        """Apply snapshot retention once: old packs holding no evidence of an open case go."""
-        days = self.config.snapshot_retention_days
-        if days is None:
-            return PruneReport(
-                deleted=0, deleted_packs=0, kept_referenced=0, kept_packs=0, freed_bytes=0
-            )
-        with self.sessions() as session:
-            keep = repository.snapshots_of_open_cases(session)
-        report = self.snapshots.prune(days * 86400, keep, now=self.clock().timestamp())
-        if report.deleted:
-            log.info("snapshot retention: %s", report)
-        return report
+        return self._retention_or_raise().prune_snapshots()
 
     def prune_clips(self) -> ClipPruneReport:
-        """Apply retention to clips: the snapshots' age limit, kept while evidence of an open
-        case; abandoned uploads go after ``clip_upload_ttl_s``."""
-        days = self.config.snapshot_retention_days
-        with self.sessions() as session:
-            keep = clip_repository.clips_of_open_cases(session)
-        max_age_s = None if days is None else days * 86400
-        report = self.clips.prune(self.sessions, max_age_s, keep, now=self.clock())
-        if report.deleted or report.abandoned_uploads:
-            log.info("clip retention: %s", report)
-        return report
+        return self._retention_or_raise().prune_clips()
 
-    def _start_pruning(self) -> None:
-        if self.config.snapshot_retention_days is None:
-            return
-        self._stop_pruning.clear()
-        self._pruner = threading.Thread(
-            target=self._prune_loop, name="snapshot-retention", daemon=True
-        )
-        self._pruner.start()
-
-    def _prune_loop(self) -> None:
-        while not self._stop_pruning.wait(self.config.snapshot_prune_interval_s):
-            try:
-                self.prune_snapshots()
-                self.prune_clips()
-            except Exception:  # a failed round must not end retention for good
-                log.exception("snapshot retention failed; retrying next round")
+    def _retention_or_raise(self) -> Retention:
+        if self._retention is None:
+            raise RuntimeNotStartedError
+        return self._retention
 
     @property
     def edge_registry(self) -> EdgeRegistry:
